@@ -1,0 +1,139 @@
+/**
+ * Defaults that depend on other fields of the spec. The schema applies fixed defaults; the ones
+ * here follow from choices (rspamd on means OpenDKIM off, fail2ban on means NET_ADMIN, ...). Every
+ * layer asks these functions rather than re-deciding, so the rules live in one place.
+ */
+import type { MailServerSpec, ServiceExposure } from "./schema";
+import type { ServiceName } from "../plan/types";
+
+/** Feature flags with every derived default resolved. */
+export interface EffectiveFeatures {
+  readonly rspamd: boolean;
+  readonly opendkim: boolean;
+  readonly opendmarc: boolean;
+  readonly policydSpf: boolean;
+  readonly amavis: boolean;
+  readonly spamassassin: boolean;
+  readonly clamav: boolean;
+  readonly fail2ban: boolean;
+  readonly pop3: boolean;
+  readonly imap: boolean;
+  readonly managesieve: boolean;
+  readonly srs: boolean;
+  readonly dnsbl: boolean;
+  readonly quotas: boolean;
+  readonly smtpOnly: boolean;
+}
+
+/**
+ * Resolves derived feature defaults. With rspamd on, OpenDKIM, OpenDMARC and policyd-spf default
+ * off (the recommended Rspamd profile, dms-reference.md §3.10); with it off they default on, as in
+ * DMS itself. Quotas are forced off with `smtpOnly`, as DMS does.
+ */
+export function effectiveFeatures(spec: MailServerSpec): EffectiveFeatures {
+  const f = spec.features;
+  const classic = !f.rspamd;
+  return {
+    rspamd: f.rspamd,
+    opendkim: f.opendkim ?? classic,
+    opendmarc: f.opendmarc ?? classic,
+    policydSpf: f.policydSpf ?? classic,
+    amavis: f.amavis,
+    spamassassin: f.spamassassin,
+    clamav: f.clamav,
+    fail2ban: f.fail2ban,
+    pop3: f.pop3,
+    imap: f.imap && !f.smtpOnly,
+    managesieve: f.managesieve && !f.smtpOnly,
+    srs: f.srs,
+    dnsbl: f.dnsbl,
+    quotas: f.quotas && !f.smtpOnly,
+    smtpOnly: f.smtpOnly,
+  };
+}
+
+/**
+ * Which engine signs DKIM. DMS uses OpenDKIM whenever it is enabled, even alongside rspamd
+ * (dms-reference.md §2 "Dispatch"); rspamd signs only when OpenDKIM is off.
+ */
+export function dkimEngine(spec: MailServerSpec): "opendkim" | "rspamd" | "none" {
+  const f = effectiveFeatures(spec);
+  if (f.opendkim) return "opendkim";
+  if (f.rspamd) return "rspamd";
+  return "none";
+}
+
+/** Linux capabilities for the container: the spec's list, or NET_ADMIN when fail2ban is on. */
+export function capabilities(spec: MailServerSpec): readonly string[] {
+  if (spec.capabilities !== undefined) return [...new Set(spec.capabilities)].sort();
+  return spec.features.fail2ban ? ["NET_ADMIN"] : [];
+}
+
+/** The postmaster address: the spec's, else the first account in sorted order, else postmaster@first domain. */
+export function postmasterAddress(spec: MailServerSpec): string {
+  if (spec.postmaster !== undefined) return spec.postmaster;
+  const accounts = spec.accounts.map((a) => a.address).sort();
+  if (accounts.length > 0) return accounts[0]!;
+  const domains = spec.domains.map((d) => d.name).sort();
+  return `postmaster@${domains[0]!}`;
+}
+
+/** Well-known port of each service (dms-reference.md §4). */
+export const SERVICE_PORTS: Readonly<Record<ServiceName, number>> = {
+  smtp: 25,
+  submissions: 465,
+  submission: 587,
+  imap: 143,
+  imaps: 993,
+  pop3: 110,
+  pop3s: 995,
+  managesieve: 4190,
+};
+
+/** What each port carries, for humans. */
+export const SERVICE_DESCRIPTIONS: Readonly<Record<ServiceName, string>> = {
+  smtp: "SMTP, MTA to MTA (STARTTLS optional)",
+  submissions: "SMTP submission, implicit TLS",
+  submission: "SMTP submission, STARTTLS required",
+  imap: "IMAP, STARTTLS",
+  imaps: "IMAP, implicit TLS",
+  pop3: "POP3, STARTTLS",
+  pop3s: "POP3, implicit TLS",
+  managesieve: "ManageSieve, STARTTLS",
+};
+
+/**
+ * Exposure of a service with defaults: 25, 465, 587 and 993 public (what a mail server needs;
+ * RFC 8314 prefers implicit TLS); 143 off; POP3 and ManageSieve public only when their feature is
+ * on. A service whose feature is off is always off, whatever the spec says (the rules layer warns).
+ */
+export function serviceExposure(spec: MailServerSpec, service: ServiceName): ServiceExposure {
+  const f = effectiveFeatures(spec);
+  const enabled: Record<ServiceName, boolean> = {
+    smtp: true,
+    submissions: true,
+    submission: true,
+    imap: f.imap,
+    imaps: f.imap,
+    pop3: f.pop3,
+    pop3s: f.pop3,
+    managesieve: f.managesieve,
+  };
+  const defaults: Record<ServiceName, ServiceExposure["expose"]> = {
+    smtp: "public",
+    submissions: "public",
+    submission: "public",
+    imap: "off",
+    imaps: "public",
+    pop3: "off",
+    pop3s: "public",
+    managesieve: "public",
+  };
+  if (!enabled[service]) return { expose: "off" };
+  return spec.services[service] ?? { expose: defaults[service] };
+}
+
+/** All service names in port order. */
+export const SERVICE_NAMES: readonly ServiceName[] = (
+  Object.keys(SERVICE_PORTS) as ServiceName[]
+).sort((a, b) => SERVICE_PORTS[a] - SERVICE_PORTS[b]);

@@ -1,0 +1,465 @@
+/**
+ * The mail server spec: the single source of truth for the TypeScript argument types, the
+ * YAML/JSON file `dmsctl` reads, the Pulumi stack configuration (`mailserver:spec`) and the
+ * exported JSON Schema (`schema/mailserver.schema.json`).
+ *
+ * The schema checks shape and syntax only (types, enums, formats). Rules that relate several
+ * fields (alias loops, rspamd with amavis, ClamAV memory, ...) live in `./rules.ts`, so that every
+ * problem can be reported at once, each with a rule id and a level.
+ *
+ * @packageDocumentation
+ */
+import { z } from "zod";
+
+/** Images are pinned: `latest` and `edge` jump major versions (dms-reference.md §9.10). */
+export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/docker-mailserver/docker-mailserver";
+/** The docker-mailserver release this library models by default (Dovecot 2.3). */
+export const DEFAULT_IMAGE_TAG = "15.1.0";
+
+const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+/** A lowercase DNS name of at least two labels, no trailing dot. */
+export const FQDN_PATTERN = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`);
+/** The local part we accept: dot-atom text, lowercase (DMS lowercases addresses). */
+const LOCAL_PART = "[a-z0-9!#$%&'*+/=?^_`{}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{}~-]+)*";
+const ADDRESS_PATTERN = new RegExp(`^${LOCAL_PART}@${LABEL}(?:\\.${LABEL})+$`);
+const ALIAS_KEY_PATTERN = new RegExp(`^(?:${LOCAL_PART})?@${LABEL}(?:\\.${LABEL})+$`);
+/** `0` or `<int><unit>`, unit one of B k M G T (dms-reference.md §1.3 `dovecot-quotas.cf`). */
+export const QUOTA_PATTERN = /^(?:0|[1-9][0-9]*[BkMGT])$/;
+/** Docker memory syntax: bytes, or a number with b/k/m/g suffix. */
+export const MEMORY_PATTERN = /^[1-9][0-9]*(?:\.[0-9]+)?[bkmgBKMG]?$/;
+/** Environment variable names we read secrets from (CLI). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const fqdn = () =>
+  z.string().regex(FQDN_PATTERN, { message: "must be a lowercase fully qualified domain name" });
+
+/** A mailbox address, lowercase. */
+export const Address = z
+  .string()
+  .regex(ADDRESS_PATTERN, { message: "must be a lowercase email address (local@domain)" });
+
+const Ttl = z.number().int().min(60).max(604800);
+
+// ---------------------------------------------------------------------------------------------
+// Domains and their DNS
+// ---------------------------------------------------------------------------------------------
+
+/** Where a domain's records are published. */
+export const DnsTarget = z.discriminatedUnion("provider", [
+  z
+    .object({
+      provider: z.literal("cloudflare"),
+      /** The Cloudflare zone id. In TypeScript this may be an Output of an existing zone. */
+      zoneId: z.string().min(1),
+      /** The zone apex, when the domain is a subdomain of the zone. @default the domain */
+      zone: fqdn().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal("route53"),
+      /** The Route53 hosted zone id. */
+      zoneId: z.string().min(1),
+      /** The zone apex, when the domain is a subdomain of the zone. @default the domain */
+      zone: fqdn().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal("zonefile"),
+      /** The zone apex, when the domain is a subdomain of the zone. @default the domain */
+      zone: fqdn().optional(),
+    })
+    .strict(),
+]);
+
+/** DKIM signing for one domain. @see https://www.rfc-editor.org/rfc/rfc6376 */
+export const DkimSpec = z
+  .object({
+    /** Sign mail of this domain and publish the key. @default true */
+    enabled: z.boolean().default(true),
+    /** The selector: the record lives at `<selector>._domainkey.<domain>`. @default "mail" */
+    selector: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+        message: "must be a single lowercase DNS label",
+      })
+      .default("mail"),
+    /** RSA key size in bits. @default 2048 */
+    keySize: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(2048),
+    /**
+     * An existing PEM private key (PKCS#1 or PKCS#8) to adopt instead of generating one. A
+     * secret. In the YAML spec for `dmsctl`, prefer `privateKeyFile`.
+     */
+    privateKey: z.string().min(1).optional(),
+    /** Path of a PEM private key file to adopt, relative to the spec file (dmsctl only). */
+    privateKeyFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** The domain's SPF policy. @see https://www.rfc-editor.org/rfc/rfc7208 */
+export const SpfSpec = z
+  .object({
+    /** Authorise the domain's MX hosts (`mx`). @default true */
+    mx: z.boolean().default(true),
+    /** Extra mechanisms, e.g. `include:_spf.example.net`, `ip4:192.0.2.7`. @default [] */
+    mechanisms: z.array(z.string().min(1)).default([]),
+    /** The terminal mechanism. @default "-all" */
+    all: z.enum(["-all", "~all"]).default("-all"),
+  })
+  .strict();
+
+/** The domain's DMARC policy. @see https://www.rfc-editor.org/rfc/rfc7489 */
+export const DmarcSpec = z
+  .object({
+    /** `p=`. @default "none" */
+    policy: z.enum(["none", "quarantine", "reject"]).default("none"),
+    /** `sp=`; omitted when unset, so subdomains inherit `p`. */
+    subdomainPolicy: z.enum(["none", "quarantine", "reject"]).optional(),
+    /** Aggregate report destinations (`rua=`), each a `mailto:` URI. @default [] */
+    rua: z.array(z.string()).default([]),
+    /** Failure report destinations (`ruf=`), each a `mailto:` URI. @default [] */
+    ruf: z.array(z.string()).default([]),
+    /** `pct=`: percentage of mail the policy applies to. @default 100 */
+    pct: z.number().int().min(0).max(100).default(100),
+    /** DKIM alignment `adkim=`: relaxed or strict. @default "r" */
+    adkim: z.enum(["r", "s"]).default("r"),
+    /** SPF alignment `aspf=`: relaxed or strict. @default "r" */
+    aspf: z.enum(["r", "s"]).default("r"),
+  })
+  .strict();
+
+/** MTA-STS (RFC 8461): the `_mta-sts` TXT record and the policy text. */
+export const MtaStsSpec = z
+  .object({
+    /** @default "testing" */
+    mode: z.enum(["enforce", "testing", "none"]).default("testing"),
+    /** Policy `max_age` in seconds. @default 604800 */
+    maxAge: z.number().int().min(86400).max(31557600).default(604800),
+    /** The policy id; change it whenever the policy changes. @default derived from the policy */
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,32}$/, { message: "must be 1 to 32 letters and digits" })
+      .optional(),
+  })
+  .strict();
+
+/** SMTP TLS reporting (RFC 8460): `_smtp._tls` TXT. */
+export const TlsRptSpec = z
+  .object({
+    /** Report destinations, `mailto:` or `https:` URIs. */
+    rua: z.array(z.string()).min(1),
+  })
+  .strict();
+
+/** CAA (RFC 8659) for the mail host's certificate. */
+export const CaaSpec = z
+  .object({
+    /** CAs allowed to issue, e.g. `letsencrypt.org`. */
+    issuers: z.array(z.string().min(1)).min(1),
+    /** `iodef` contact, a `mailto:` or `https:` URI. */
+    iodef: z.string().optional(),
+  })
+  .strict();
+
+/** One mail domain. */
+export const DomainSpec = z
+  .object({
+    /** The domain, e.g. `example.com`. */
+    name: fqdn(),
+    /** Where its records are published. @default { provider: "zonefile" } */
+    dns: DnsTarget.default({ provider: "zonefile" }),
+    /** TTL of every record of this domain, in seconds. @default 3600 */
+    ttl: Ttl.default(3600),
+    /** MX preference. @default 10 */
+    mxPriority: z.number().int().min(0).max(65535).default(10),
+    dkim: DkimSpec.default({ enabled: true, selector: "mail", keySize: 2048 }),
+    spf: SpfSpec.default({ mx: true, mechanisms: [], all: "-all" }),
+    dmarc: DmarcSpec.default({
+      policy: "none",
+      rua: [],
+      ruf: [],
+      pct: 100,
+      adkim: "r",
+      aspf: "r",
+    }),
+    mtaSts: MtaStsSpec.optional(),
+    tlsRpt: TlsRptSpec.optional(),
+    /** RFC 6186 / RFC 8314 SRV records so mail clients find the server. @default false */
+    autoconfig: z.boolean().default(false),
+    caa: CaaSpec.optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and aliases
+// ---------------------------------------------------------------------------------------------
+
+/** A mailbox. Exactly one password source must be given. */
+export const AccountSpec = z
+  .object({
+    address: Address,
+    /** The plain password: a Pulumi secret in TypeScript and stack config. Hashed with SHA512-CRYPT. */
+    password: z.string().min(1).optional(),
+    /** For `dmsctl`: the environment variable holding the plain password. */
+    passwordEnv: z
+      .string()
+      .regex(ENV_NAME, { message: "must be an environment variable name" })
+      .optional(),
+    /** A ready Dovecot hash with its scheme, e.g. `{SHA512-CRYPT}$6$...`. */
+    passwordHash: z.string().min(1).optional(),
+    /** Mailbox quota: `0` (unlimited) or `<int><B|k|M|G|T>`. */
+    quota: z.string().optional(),
+    /** Extra addresses delivered to this mailbox. @default [] */
+    aliases: z.array(Address).default([]),
+  })
+  .strict();
+
+/** A virtual alias: `user@domain` or the catch-all `@domain`. */
+export const AliasSpec = z
+  .object({
+    /** `user@domain`, or `@domain` for a catch-all. */
+    address: z
+      .string()
+      .regex(ALIAS_KEY_PATTERN, { message: "must be local@domain or @domain (catch-all)" }),
+    /** Where mail goes: addresses (local or external). */
+    targets: z.array(Address).min(1),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------
+// Server features, TLS, relay, container, services
+// ---------------------------------------------------------------------------------------------
+
+/** docker-mailserver services (dms-reference.md §3.3). */
+export const FeaturesSpec = z
+  .object({
+    /** Rspamd for spam filtering and DKIM signing (the recommended profile). @default true */
+    rspamd: z.boolean().default(true),
+    /** OpenDKIM signing. @default true when rspamd is off, else false */
+    opendkim: z.boolean().optional(),
+    /** OpenDMARC checks. @default true when rspamd is off, else false */
+    opendmarc: z.boolean().optional(),
+    /** policyd-spf checks. @default true when rspamd is off, else false */
+    policydSpf: z.boolean().optional(),
+    /** Amavis content filter. @default false */
+    amavis: z.boolean().default(false),
+    /** SpamAssassin (needs Amavis). @default false */
+    spamassassin: z.boolean().default(false),
+    /** ClamAV antivirus: needs about 2.5 GiB of memory. @default false */
+    clamav: z.boolean().default(false),
+    /** Fail2Ban: needs the `NET_ADMIN` capability. @default false */
+    fail2ban: z.boolean().default(false),
+    /** POP3 (110/995). @default false */
+    pop3: z.boolean().default(false),
+    /** IMAP (143/993). @default true */
+    imap: z.boolean().default(true),
+    /** ManageSieve (4190). @default false */
+    managesieve: z.boolean().default(false),
+    /** Sender Rewriting Scheme for forwarded mail. @default false */
+    srs: z.boolean().default(false),
+    /** Postscreen DNSBL checks: needs a resolver that DNSBLs answer. @default false */
+    dnsbl: z.boolean().default(false),
+    /** Per-mailbox quotas. @default true */
+    quotas: z.boolean().default(true),
+    /** Run without Dovecot (no IMAP/POP3, no accounts needed). @default false */
+    smtpOnly: z.boolean().default(false),
+  })
+  .strict();
+
+/** TLS certificates for the mail host (dms-reference.md §3.2). */
+export const TlsSpec = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("letsencrypt"),
+      /** Host directory holding the whole `/etc/letsencrypt` tree. @default "/etc/letsencrypt" */
+      hostDir: z.string().min(1).default("/etc/letsencrypt"),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("manual"),
+      /** Host path of the certificate chain (PEM). */
+      certPath: z.string().min(1),
+      /** Host path of the private key (PEM). */
+      keyPath: z.string().min(1),
+    })
+    .strict(),
+  z.object({ type: z.literal("self-signed") }).strict(),
+  /** No TLS: plaintext auth is allowed and logged as insecure. Testing only. */
+  z.object({ type: z.literal("none") }).strict(),
+]);
+
+/** A relay (smarthost) for outbound mail, e.g. when the cloud blocks port 25. */
+export const RelaySpec = z
+  .object({
+    host: fqdn(),
+    /** @default 587 */
+    port: z.number().int().min(1).max(65535).default(587),
+    username: z.string().min(1).optional(),
+    /** A secret. */
+    password: z.string().min(1).optional(),
+    /** For `dmsctl`: environment variable holding the relay password. */
+    passwordEnv: z
+      .string()
+      .regex(ENV_NAME, { message: "must be an environment variable name" })
+      .optional(),
+  })
+  .strict();
+
+/** Where one service is reachable. */
+export const ServiceExposure = z
+  .object({
+    /**
+     * `public`: published and opened to the world (or `allowFrom`); `private`: published on the
+     * bind addresses only, not opened in firewalls; `off`: not published.
+     */
+    expose: z.enum(["public", "private", "off"]),
+    /** Host addresses the port is published on. @default the server's `bindAddresses` */
+    bind: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
+    /** Source CIDRs allowed by the firewall rules. @default anywhere */
+    allowFrom: z.array(z.union([z.cidrv4(), z.cidrv6()])).optional(),
+  })
+  .strict();
+
+/** The client and MTA services DMS offers (dms-reference.md §4). */
+export const ServicesSpec = z
+  .object({
+    smtp: ServiceExposure.optional(),
+    submissions: ServiceExposure.optional(),
+    submission: ServiceExposure.optional(),
+    imap: ServiceExposure.optional(),
+    imaps: ServiceExposure.optional(),
+    pop3: ServiceExposure.optional(),
+    pop3s: ServiceExposure.optional(),
+    managesieve: ServiceExposure.optional(),
+  })
+  .strict();
+
+/** Startup-only files passed through verbatim; each change recreates the container. */
+export const OverridesSpec = z
+  .object({
+    /** Appended to Postfix `main.cf` (`postfix-main.cf`). */
+    postfixMain: z.string().optional(),
+    /** Dovecot config (`dovecot.cf`), in the image's Dovecot syntax (2.3 for 15.x). */
+    dovecot: z.string().optional(),
+    /** A bash script run at the end of setup (`user-patches.sh`). */
+    userPatches: z.string().optional(),
+  })
+  .strict();
+
+/** Cloud hosting the mail server; used to warn about outbound port 25 blocks before deploying. */
+export const CloudProvider = z.enum([
+  "aws",
+  "azure",
+  "gcp",
+  "vultr",
+  "digitalocean",
+  "hetzner",
+  "linode",
+  "oracle",
+  "ovh",
+  "scaleway",
+  "other",
+]);
+
+/** The whole mail server. */
+export const MailServerSpecSchema = z
+  .object({
+    /** The mail host's FQDN, e.g. `mail.example.com`; MX records point here. */
+    hostname: fqdn(),
+    /**
+     * Mail for the hostname itself (a bare-domain setup such as `example.com` as both hostname and
+     * mail domain). Writes `mydestination = localhost.$mydomain, localhost` to `postfix-main.cf`
+     * (dms-reference.md §6.2). @default false
+     */
+    bareDomain: z.boolean().default(false),
+    /** The public IPv4 address of the mail host (A record, SPF, PTR). */
+    ipv4: z.ipv4().optional(),
+    /** The public IPv6 address of the mail host (AAAA record, SPF, PTR). */
+    ipv6: z.ipv6().optional(),
+    /** Where the host runs; used for outbound port 25 warnings. */
+    cloud: CloudProvider.optional(),
+    image: z
+      .object({
+        /** @default "ghcr.io/docker-mailserver/docker-mailserver" */
+        repository: z.string().min(1).default(DEFAULT_IMAGE_REPOSITORY),
+        /** A pinned release tag such as `15.1.0`. @default "15.1.0" */
+        tag: z.string().min(1).default(DEFAULT_IMAGE_TAG),
+      })
+      .strict()
+      .default({ repository: DEFAULT_IMAGE_REPOSITORY, tag: DEFAULT_IMAGE_TAG }),
+    domains: z.array(DomainSpec).min(1),
+    accounts: z.array(AccountSpec).default([]),
+    aliases: z.array(AliasSpec).default([]),
+    /** Addresses whose mail is accepted and discarded (a `devnull` sink). @default [] */
+    devnull: z.array(Address).default([]),
+    /** `POSTMASTER_ADDRESS`; `postmaster@` of every domain is routed here unless declared. @default the first account */
+    postmaster: Address.optional(),
+    features: FeaturesSpec.default({
+      rspamd: true,
+      amavis: false,
+      spamassassin: false,
+      clamav: false,
+      fail2ban: false,
+      pop3: false,
+      imap: true,
+      managesieve: false,
+      srs: false,
+      dnsbl: false,
+      quotas: true,
+      smtpOnly: false,
+    }),
+    tls: TlsSpec.default({ type: "letsencrypt", hostDir: "/etc/letsencrypt" }),
+    relay: RelaySpec.optional(),
+    /** Container memory limit in Docker syntax, e.g. `2g`. @default no limit */
+    memoryLimit: z
+      .string()
+      .regex(MEMORY_PATTERN, { message: "must be a Docker memory size such as 512m or 3g" })
+      .optional(),
+    /** Extra Linux capabilities. @default ["NET_ADMIN"] when fail2ban is on, else [] */
+    capabilities: z
+      .array(
+        z.string().regex(/^[A-Z_]+$/, { message: "must be a capability name such as NET_ADMIN" }),
+      )
+      .optional(),
+    /** `TZ`, an IANA zone such as `Europe/Berlin`. @default "UTC" */
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z_+-]+(?:\/[A-Za-z0-9_+-]+)*$/, {
+        message: "must be an IANA time zone such as Europe/Berlin",
+      })
+      .default("UTC"),
+    /** DNS resolvers of the container. @default Docker's */
+    dnsResolvers: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
+    /** DMS `LOG_LEVEL`. @default "info" */
+    logLevel: z.enum(["error", "warn", "info", "debug", "trace"]).default("info"),
+    /** Extra `mailserver.env` entries; these win over derived ones. @default {} */
+    env: z
+      .record(
+        z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an upper-case variable name" }),
+        z.string(),
+      )
+      .default({}),
+    overrides: OverridesSpec.default({}),
+    /** Host addresses services are published on. @default ["0.0.0.0", "::"] */
+    bindAddresses: z
+      .array(z.union([z.ipv4(), z.ipv6()]))
+      .min(1)
+      .default(["0.0.0.0", "::"]),
+    services: ServicesSpec.default({}),
+    /** Keep the mail data volumes on `pulumi destroy` and container replacement. @default true */
+    retainData: z.boolean().default(true),
+  })
+  .strict();
+
+/** The spec as a user writes it (defaults optional). */
+export type MailServerSpecInput = z.input<typeof MailServerSpecSchema>;
+/** The spec with every default applied. */
+export type MailServerSpec = z.output<typeof MailServerSpecSchema>;
+export type DomainSpec = z.output<typeof DomainSpec>;
+export type AccountSpec = z.output<typeof AccountSpec>;
+export type AliasSpec = z.output<typeof AliasSpec>;
+export type FeaturesSpec = z.output<typeof FeaturesSpec>;
+export type ServiceExposure = z.output<typeof ServiceExposure>;
+export type CloudProvider = z.output<typeof CloudProvider>;
