@@ -80,6 +80,8 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
     `  managed-keys-directory "${dir}";`,
     "  notify no;",
     "};",
+    // No rndc channel: it would bind 127.0.0.1:953 and collide between parallel test servers.
+    "controls { };",
     ...zoneBlocks,
     "",
   ].join("\n");
@@ -94,6 +96,7 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async (): Promise<void> => {
+    if (process.env.DMS_BIND_LOG) process.stderr.write(log);
     if (child.exitCode === null) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
@@ -106,15 +109,18 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
   const zones = Object.keys(options.zones);
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
-    const ready = zones.every(
-      (z) =>
+    // `dig +short` prints errors (";; communications error ...") on stdout too, so only an SOA
+    // rdata line counts as an answer.
+    const ready = zones.every((z) =>
+      /^\S+\. \S+\. \d+ /.test(
         spawnSync(
           "dig",
           ["+short", "+time=1", "+tries=1", "-p", String(port), "@127.0.0.1", z, "SOA"],
           {
             encoding: "utf8",
           },
-        ).stdout.trim() !== "",
+        ).stdout,
+      ),
     );
     if (ready) return { address: "127.0.0.1", port, hostPort: `127.0.0.1:${port}`, tsig, stop };
     await new Promise((r) => setTimeout(r, 100));

@@ -1,0 +1,38 @@
+/**
+ * `npm run bench`: runs every `bench/*.bench.ts` in its own process (so one benchmark's warm-up or
+ * worker threads cannot skew another) and prints one JSON document with all their figures.
+ * Each benchmark prints a single JSON object on its last stdout line.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = __dirname;
+const only = process.argv.slice(2);
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
+  .sort();
+const results: Record<string, unknown> = {};
+let failed = false;
+for (const file of files) {
+  const name = file.replace(/\.bench\.ts$/, "");
+  process.stderr.write(`bench ${name} ...\n`);
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(dir, file)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 20 * 60 * 1000,
+  });
+  const last = run.stdout.trim().split("\n").pop() ?? "";
+  try {
+    results[name] = JSON.parse(last);
+  } catch {
+    failed = true;
+    results[name] = {
+      error: `exit ${run.status}, no JSON on the last line`,
+      output: run.stdout.slice(-2000),
+    };
+  }
+}
+process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+process.exitCode = failed ? 1 : 0;

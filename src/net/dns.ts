@@ -1,0 +1,168 @@
+/**
+ * A small DNS client for `dmsctl verify` and `dmsctl diff`: asks one server (an authoritative server
+ * or a resolver given as `host:port`) for a name and type, and answers in the plan's canonical value
+ * form (see `DnsRecord` in `../plan/types.ts`), so answers compare directly with planned records.
+ *
+ * Every query has a timeout and a bounded number of tries, and the client bounds how many queries
+ * are in flight, so a slow or silent server yields a clear status within a known time, never a hang.
+ * Built on Node's c-ares resolver (`dns.promises.Resolver`), which speaks UDP with TCP fallback.
+ */
+import { promises as dns } from "node:dns";
+import type { RecordType } from "../plan/types";
+
+/** How a query ended. */
+export type DnsStatus =
+  "ok" | "nxdomain" | "nodata" | "servfail" | "refused" | "timeout" | "unreachable" | "error";
+
+/** The answer to one query. */
+export interface DnsAnswer {
+  readonly name: string;
+  readonly type: RecordType;
+  readonly status: DnsStatus;
+  /** Canonical values, sorted: empty unless `status` is `ok`. */
+  readonly values: readonly string[];
+  /** The resolver's own error text when status is not ok/nxdomain/nodata. */
+  readonly detail?: string;
+}
+
+/** Options of {@link DnsClient}. */
+export interface DnsClientOptions {
+  /** `host:port` or `host` (port 53); IPv6 as `[::1]:5353`. @default the system's resolvers */
+  readonly server?: string;
+  /** Per-try timeout in milliseconds. @default 2000 */
+  readonly timeoutMs?: number;
+  /** Tries per query. @default 2 */
+  readonly tries?: number;
+  /** Queries in flight at once. @default 32 */
+  readonly concurrency?: number;
+}
+
+/** Asks one DNS server, with bounded time and concurrency. */
+export class DnsClient {
+  private readonly resolver: dns.Resolver;
+  private readonly concurrency: number;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(options: DnsClientOptions = {}) {
+    this.resolver = new dns.Resolver({
+      timeout: options.timeoutMs ?? 2000,
+      tries: options.tries ?? 2,
+    });
+    if (options.server !== undefined) this.resolver.setServers([normalizeServer(options.server)]);
+    this.concurrency = Math.max(1, options.concurrency ?? 32);
+  }
+
+  /** Queries `name` for `type`. Never rejects: failures are a status. */
+  async query(name: string, type: RecordType): Promise<DnsAnswer> {
+    await this.acquire();
+    try {
+      const values = await this.lookup(name, type);
+      return { name, type, status: "ok", values: [...new Set(values)].sort() };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "";
+      return {
+        name,
+        type,
+        status: statusOf(code),
+        values: [],
+        ...(statusOf(code) === "nxdomain" || statusOf(code) === "nodata"
+          ? {}
+          : { detail: (err as Error).message }),
+      };
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Queries many name/type pairs with the client's concurrency bound; answers in input order. */
+  async queryAll(
+    questions: readonly { readonly name: string; readonly type: RecordType }[],
+  ): Promise<DnsAnswer[]> {
+    return Promise.all(questions.map((q) => this.query(q.name, q.type)));
+  }
+
+  private async lookup(name: string, type: RecordType): Promise<string[]> {
+    const r = this.resolver;
+    switch (type) {
+      case "A":
+        return r.resolve4(name);
+      case "AAAA":
+        return r.resolve6(name);
+      case "MX":
+        return (await r.resolveMx(name)).map((m) => `${m.priority} ${absolute(m.exchange)}`);
+      case "TXT":
+        // A TXT record's logical value is its strings concatenated (RFC 7208 §3.3, RFC 6376 §3.6.2.2).
+        return (await r.resolveTxt(name)).map((chunks) => chunks.join(""));
+      case "CNAME":
+        return (await r.resolveCname(name)).map(absolute);
+      case "SRV":
+        return (await r.resolveSrv(name)).map(
+          (s) => `${s.priority} ${s.weight} ${s.port} ${absolute(s.name)}`,
+        );
+      case "CAA":
+        return (await r.resolveCaa(name)).map(caaValue);
+      case "PTR":
+        return (await r.resolvePtr(name)).map(absolute);
+      default: {
+        const unreachable: never = type;
+        throw new Error(`unsupported record type ${String(unreachable)}`);
+      }
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.inFlight < this.concurrency) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+}
+
+/** `host:port` as c-ares wants it: IPv6 in brackets when a port is given. */
+function normalizeServer(server: string): string {
+  if (/^\[.*\](:\d+)?$/.test(server)) return server;
+  const colons = server.split(":").length - 1;
+  return colons > 1 ? `[${server}]` : server;
+}
+
+function absolute(name: string): string {
+  return name.endsWith(".") ? name.toLowerCase() : `${name.toLowerCase()}.`;
+}
+
+/** Renders a CAA answer as presentation rdata: `0 issue "letsencrypt.org"`. */
+function caaValue(caa: dns.CaaRecord): string {
+  const flags = caa.critical ?? 0;
+  for (const tag of ["issue", "issuewild", "iodef", "contactemail", "contactphone"] as const) {
+    const value = caa[tag];
+    if (value !== undefined) return `${flags} ${tag} "${value}"`;
+  }
+  return `${flags} unknown ""`;
+}
+
+function statusOf(code: string): DnsStatus {
+  switch (code) {
+    case "ENOTFOUND":
+      return "nxdomain";
+    case "ENODATA":
+      return "nodata";
+    case "ESERVFAIL":
+      return "servfail";
+    case "EREFUSED":
+      return "refused";
+    case "ETIMEOUT":
+      return "timeout";
+    case "ECONNREFUSED":
+      // Nothing listens there: c-ares saw ICMP port unreachable (UDP) or a refused TCP connection.
+      return "unreachable";
+    default:
+      return "error";
+  }
+}
