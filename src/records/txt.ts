@@ -1,0 +1,52 @@
+/**
+ * TXT rdata: one logical value, stored in DNS as a sequence of character-strings of at most 255
+ * bytes each (RFC 1035 §3.3.14). Receivers concatenate them without separators (RFC 7208 §3.3 for
+ * SPF, RFC 6376 §3.6.2.2 for DKIM), so where the split falls does not change the meaning. The plan
+ * keeps TXT values whole; the zone file renderer and provider adapters (Route53) split them here.
+ */
+
+/** The most bytes one DNS character-string can hold (RFC 1035 §3.3: a one-byte length). */
+export const TXT_STRING_MAX = 255;
+
+/**
+ * Splits a TXT value into strings of at most `max` UTF-8 bytes, never inside a character. An empty
+ * value becomes one empty string (a TXT record always holds at least one string).
+ * @param max bytes per string. @default 255
+ */
+export function splitTxt(value: string, max: number = TXT_STRING_MAX): string[] {
+  if (!Number.isInteger(max) || max < 4) throw new Error(`max must be an integer >= 4, got ${max}`);
+  const chunks: string[] = [];
+  let current = "";
+  let bytes = 0;
+  for (const ch of value) {
+    const size = Buffer.byteLength(ch, "utf8");
+    if (bytes + size > max) {
+      chunks.push(current);
+      current = "";
+      bytes = 0;
+    }
+    current += ch;
+    bytes += size;
+  }
+  chunks.push(current);
+  return chunks;
+}
+
+/**
+ * One character-string in zone file presentation format: quoted, with `"` and `\` escaped and
+ * bytes outside printable ASCII as `\DDD` (RFC 1035 §5.1).
+ */
+export function quoteTxtString(s: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(s, "utf8")) {
+    if (byte === 0x22 || byte === 0x5c) out += `\\${String.fromCharCode(byte)}`;
+    else if (byte < 0x20 || byte > 0x7e) out += `\\${String(byte).padStart(3, "0")}`;
+    else out += String.fromCharCode(byte);
+  }
+  return `${out}"`;
+}
+
+/** A whole TXT value as zone file rdata: its <=255-byte strings, quoted, space-separated. */
+export function txtRdata(value: string, max: number = TXT_STRING_MAX): string {
+  return splitTxt(value, max).map(quoteTxtString).join(" ");
+}
