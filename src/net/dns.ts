@@ -7,7 +7,7 @@
  * are in flight, so a slow or silent server yields a clear status within a known time, never a hang.
  * Built on Node's c-ares resolver (`dns.promises.Resolver`), which speaks UDP with TCP fallback.
  */
-import { promises as dns } from "node:dns";
+import { promises as dns, type CaaRecord } from "node:dns";
 import type { RecordType } from "../plan/types";
 
 /** How a query ended. */
@@ -82,6 +82,25 @@ export class DnsClient {
     return Promise.all(questions.map((q) => this.query(q.name, q.type)));
   }
 
+  /**
+   * Mimics `dns.promises.resolve(name, rrtype)` against this client's server, with its timeout,
+   * tries and concurrency bound: answers in Node's shapes, failures rejected with Node's error
+   * codes (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`, ...). This is the contract of the `resolver`
+   * option of `mailauth` (SPF, DKIM, DMARC), so those evaluations ask the same server.
+   */
+  async resolve(name: string, rrtype: string): Promise<unknown> {
+    await this.acquire();
+    try {
+      return await (this.resolver.resolve as (n: string, t: string) => Promise<unknown>).call(
+        this.resolver,
+        name,
+        rrtype,
+      );
+    } finally {
+      this.release();
+    }
+  }
+
   private async lookup(name: string, type: RecordType): Promise<string[]> {
     const r = this.resolver;
     switch (type) {
@@ -138,7 +157,7 @@ function absolute(name: string): string {
 }
 
 /** Renders a CAA answer as presentation rdata: `0 issue "letsencrypt.org"`. */
-function caaValue(caa: dns.CaaRecord): string {
+function caaValue(caa: CaaRecord): string {
   const flags = caa.critical ?? 0;
   for (const tag of ["issue", "issuewild", "iodef", "contactemail", "contactphone"] as const) {
     const value = caa[tag];
