@@ -1,0 +1,16 @@
+/**
+ * `dmsctl diff` as a library: compare a plan with live DNS or a `pulumi preview --json`, and
+ * render the result for pull requests, machines or terminals.
+ *
+ * @packageDocumentation
+ */
+export * from "./types";
+export { describeChange, dkimKeyInfo, parseSpf, parseTags, txtFamily } from "./describe";
+export type { Description, DescribeContext, DkimKeyInfo, SpfTerms, TxtFamily } from "./describe";
+export { computeDiff, liveQuestions, assembleDiff, compareSlot } from "./compute";
+export type { ComputeOptions, Question, Slot } from "./compute";
+export { isCloudflareProxyAddress } from "./cloudflare";
+export { renderMarkdown, GITHUB_COMMENT_LIMIT, MARKER, markerFor } from "./render/markdown";
+export type { MarkdownOptions } from "./render/markdown";
+export { renderJson, DIFF_JSON_VERSION } from "./render/json";
+export { renderTable } from "./render/table";
