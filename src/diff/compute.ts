@@ -349,10 +349,7 @@ export function computeDiff(
         type: q.type,
         before: canonicalSet(q.type, rest),
         after: canonicalSet(q.type, rest),
-        summary: `${q.type} ${q.name}: ${rest
-          .map((v) => (q.type === "TXT" ? `"${shorten(v)}"` : shorten(v)))
-          .sort(cmp)
-          .join(", ")} (${reason})`,
+        summary: `${q.type} ${q.name}: ${showValues(q.type, rest)} (${reason})`,
         details: [],
         risks: [],
       });
@@ -429,6 +426,13 @@ function liveConflicts(
     }
   }
   return out;
+}
+
+function showValues(type: RecordType, values: readonly string[]): string {
+  return values
+    .map((v) => (type === "TXT" ? `"${shorten(v)}"` : shorten(v.replace(/\.$/, ""))))
+    .sort(cmp)
+    .join(", ");
 }
 
 function groupBy<T>(items: readonly T[], by: (t: T) => string): Map<string, T[]> {

@@ -134,7 +134,7 @@ function renderSummary(
   const headline =
     writes === 0 && diff.counts.conflict === 0
       ? "**No mail DNS changes.**"
-      : `**${writeSummary(diff.counts)}**`;
+      : `**${writeSummary(diff.counts)};**`;
   out.push(
     `${headline} ${diff.counts.unchanged} unchanged, ${diff.counts.unmanaged} unmanaged (left alone), in ${diff.zones.length} zone${diff.zones.length === 1 ? "" : "s"}.`,
     "",
