@@ -76,6 +76,11 @@ export function escapeMd(text: string): string {
     .replace(/([\\`*_|[\]])/g, "\\$1");
 }
 
+/** `65536` as `65,536`, without locale data. */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}
+
 /** Escapes text for HTML (inside `<summary>`). */
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -212,11 +217,11 @@ function trimmedRow(n: number): string {
   return `| ... | | | ${n} more row${n === 1 ? "" : "s"} left out to fit the comment limit |\n`;
 }
 
-function footer(diff: Diff, omittedRows: number, omittedZones: number): string {
+function footer(diff: Diff, omittedRows: number, omittedZones: number, limit: number): string {
   const lines: string[] = [];
   if (omittedRows > 0) {
     lines.push(
-      `> **Details trimmed:** ${omittedRows} row${omittedRows === 1 ? "" : "s"} in ${omittedZones} zone${omittedZones === 1 ? "" : "s"} left out to stay within GitHub's 65,536-character comment limit. The summary above is complete; run \`dmsctl diff --format json\` for every row.`,
+      `> **Details trimmed:** ${omittedRows} row${omittedRows === 1 ? "" : "s"} in ${omittedZones} zone${omittedZones === 1 ? "" : "s"} left out to stay within the ${thousands(limit)}-character comment limit. The summary above is complete; run \`dmsctl diff --format json\` for every row.`,
       "",
     );
   }
@@ -241,7 +246,9 @@ export function renderMarkdown(diff: Diff, options: MarkdownOptions = {}): strin
   for (const c of diff.changes) byZone.set(c.zone, [...(byZone.get(c.zone) ?? []), c]);
   const totalRows = diff.changes.length;
   // The longest footer the trimming can produce: reserve it up front so the result always fits.
-  const reserve = footer(diff, totalRows, diff.zones.length).length + trimmedRow(totalRows).length;
+  const reserve =
+    footer(diff, totalRows, diff.zones.length, opts.maxLength).length +
+    trimmedRow(totalRows).length;
   let budget = opts.maxLength - head.length - reserve;
   let body = "";
   let omittedRows = 0;
@@ -273,7 +280,7 @@ export function renderMarkdown(diff: Diff, options: MarkdownOptions = {}): strin
     body += section;
     budget -= section.length;
   }
-  const text = head + body + footer(diff, omittedRows, omittedZones);
+  const text = head + body + footer(diff, omittedRows, omittedZones, opts.maxLength);
   if (text.length > opts.maxLength) {
     // Only reachable when the summary alone exceeds the limit (a tiny maxLength): cut hard.
     const note = "\n\n> **Truncated** to the comment limit.\n";
