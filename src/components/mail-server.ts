@@ -1,0 +1,506 @@
+/**
+ * `MailServer` (`dms:index:MailServer`): the DMS container with its volumes and configuration,
+ * the DNS of every mail domain, the port rules and the PTR, translated from the plan
+ * (`planMailServer`). This file decides nothing about mail: it wires plan data to resources.
+ *
+ * Children (names are public API, STYLE.md convention 4):
+ * - `${name}-salt-key` (`random.RandomPassword`): the per-stack key of the password salts, so a
+ *   second `up` with the same passwords yields byte-identical hashes (`deriveSalt`);
+ * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per domain signing with a
+ *   generated key; generated once and kept in state;
+ * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
+ *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
+ * - `${name}-config` (`docker.Container`): the one-shot config writer (see below);
+ * - `${name}-container` (`docker.Container`): the mail server;
+ * - DNS records via the zone's adapter (`${name}-${type}-${owner}[...]`), PTR, security group
+ *   rules (`${name}-sg-${service}-${cidr}`).
+ *
+ * Config delivery. DMS reloads accounts, aliases, quotas, relay maps and rspamd files live, and
+ * reads everything else only at startup (dms-reference.md §1.2). So the files reach the config
+ * volume through a short-lived writer container (same image; `uploads` carry the contents as
+ * secrets; nothing is read from the machine running Pulumi, so remote `ssh://` Docker hosts
+ * work). Any file change replaces only the writer, which runs once and exits. The mail container
+ * carries the env and a label with the plan's `recreateHash` (env + startup-only files), so it is
+ * replaced exactly when a startup input changes, after the writer has written the new files
+ * (`dependsOn`), deleting the old one first (`deleteBeforeReplace`: both would bind the same host
+ * ports). Its first start also waits for the writer, so accounts exist before DMS checks for them
+ * (dms-reference.md §6.3).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { createPublicKey } from "node:crypto";
+import { deriveSalt, hashPasswords } from "../dms/password";
+import { planMailServer } from "../plan/plan";
+import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
+import type { DnsRecord, DmsFile, Plan, PortRule, PtrExpectation } from "../plan/types";
+import { dkimEngine } from "../spec/derived";
+import { cmp, sortFindings, type Finding } from "../spec/findings";
+import type { MailServerSpec } from "../spec/schema";
+import { slug } from "../providers/dns/common";
+import {
+  CONFIG_DIR,
+  MANIFEST,
+  STAGING_DIR,
+  WRITER_SCRIPT,
+  dockerEnvs,
+  dockerHealthcheck,
+  dockerMemoryMb,
+  dockerPorts,
+} from "../providers/host/docker";
+import { renderNftables } from "../providers/host/nftables";
+import { createCloudflarePtr, createEipPtr } from "../providers/host/ptr";
+import { createIngressRules } from "../providers/host/security-group";
+import type { MailServerArgs } from "./args";
+import { clientSettings, type ClientSettings } from "./client-settings";
+import {
+  auditRecords,
+  bindRecords,
+  publishRecords,
+  recordKey,
+  resolvedRecords,
+  zoneFileTexts,
+  zoneTargets,
+} from "./dns";
+import {
+  PLACEHOLDERS,
+  fillHoles,
+  structuralInput,
+  validateFilled,
+  validateOrThrow,
+  describeErrors,
+  type Hole,
+} from "./resolve";
+
+/** The Pulumi type token of {@link MailServer}. */
+export const MAIL_SERVER_TYPE = "dms:index:MailServer";
+
+/** Findings the component handles itself, so they are not passed on as warnings. */
+const HANDLED_FINDINGS = new Set(["dkim-generated-at-deploy"]);
+
+/**
+ * A docker-mailserver deployment: container, volumes, configuration, DNS, port rules and PTR.
+ *
+ * @example
+ * ```ts
+ * const mail = new MailServer("mail", {
+ *   hostname: "mail.example.com",
+ *   ipv4: instance.publicIp,
+ *   domains: [{ name: "example.com", dns: { provider: "cloudflare", zoneId: zone.id } }],
+ *   accounts: [{ address: "alice@example.com", password: config.requireSecret("alicePassword") }],
+ * });
+ * export const records = mail.records;
+ * ```
+ */
+export class MailServer extends pulumi.ComponentResource {
+  /** Every DNS record with its final value, sorted by zone, name, type. No secrets. */
+  public readonly records: pulumi.Output<DnsRecord[]>;
+  /** Zone file text per zone apex (all zones, whichever provider publishes them). */
+  public readonly zoneFiles: pulumi.Output<Record<string, string>>;
+  /** How mail clients connect, per account. */
+  public readonly clientSettings: pulumi.Output<ClientSettings[]>;
+  /** Reachability of each service (the port table). */
+  public readonly ports: pulumi.Output<PortRule[]>;
+  /** The PTR each address should have (set by `ptr`, or by your hosting provider). */
+  public readonly ptr: pulumi.Output<PtrExpectation[]>;
+  /** An nftables ruleset for the mail ports, for a plain VPS (`nft -f`). */
+  public readonly nftablesRuleset: pulumi.Output<string>;
+  /** Validation, plan and provider-audit warnings (warn/info), sorted. */
+  public readonly warnings: pulumi.Output<Finding[]>;
+  /** sha256 of the env and startup-only files: the container is replaced when it changes. */
+  public readonly recreateHash: pulumi.Output<string>;
+  /** The mail container. */
+  public readonly container: docker.Container;
+  /** The one-shot container writing the config files into the config volume. */
+  public readonly configWriter: docker.Container;
+  /** The pinned DMS image. */
+  public readonly image: docker.RemoteImage;
+  /** Named volumes by plan name: `mail-data`, `mail-state`, `mail-logs`, `config`. */
+  public readonly volumes: Readonly<Record<string, docker.Volume>>;
+  /** Generated DKIM keys by domain (adopted keys are not listed). */
+  public readonly dkimKeys: Readonly<Record<string, tls.PrivateKey>>;
+  /** The DNS, PTR and firewall resources. */
+  public readonly networkResources: readonly pulumi.Resource[];
+
+  constructor(name: string, args: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // The args are deliberately not passed to super: they hold plain-text passwords.
+    super(MAIL_SERVER_TYPE, name, {}, opts);
+    const what = `MailServer ${JSON.stringify(name)}`;
+    const parent = { parent: this };
+
+    // 1. Structure: validate and plan once with placeholders (see ./resolve.ts).
+    const { input, holes } = structuralInput(args);
+    const { spec, findings: validation } = validateOrThrow(what, input, this);
+    const material = placeholderMaterial(spec);
+    const plan = planMailServer(spec, material);
+    const targets = zoneTargets(args.domains);
+
+    // 2. Secrets: password hashes and DKIM keys.
+    const hashes = this.passwordHashes(name, args);
+    const dkim = this.dkimMaterial(name, args, spec);
+    this.dkimKeys = dkim.generated;
+
+    // 3. Plans with real values, each depending only on the holes it needs.
+    const ipHoles = holes.filter((h) => h.kind === "ipv4" || h.kind === "ipv6");
+    const relayHole = holes.filter((h) => h.kind === "relayPassword");
+    // Material travels through Outputs as plain records (Outputs rebuild Maps as plain objects).
+    const planWith = (
+      filled: readonly Hole[],
+      extra: (m: MaterialRecord) => pulumi.Input<MaterialRecord>,
+    ): pulumi.Output<Plan> =>
+      pulumi
+        .all([pulumi.all(filled.map((h) => h.value)), extra(toRecord(material))])
+        .apply(([values, m]) =>
+          planMailServer(validateFilled(what, fillHoles(input, filled, values)), toMaterial(m)),
+        );
+    const publicPlan = ipHoles.length === 0 ? undefined : planWith(ipHoles, (m) => m);
+    const publicIndex = publicPlan?.apply((p) =>
+      Object.fromEntries(p.records.map((r) => [recordKey(r), r] as const)),
+    );
+
+    // 4. DNS.
+    const bindings = bindRecords(plan.records, publicIndex, dkim.publicKeys, targets);
+    const audit = auditRecords(bindings, targets);
+    if (audit.some((f) => f.level === "error")) {
+      throw new pulumi.ResourceError(describeErrors(what, audit), this);
+    }
+    const dnsResources = publishRecords(name, bindings, targets, this);
+    this.records = resolvedRecords(bindings);
+    this.zoneFiles = zoneFileTexts(plan.zones, this.records);
+
+    // 5. Image, volumes, config writer, container.
+    this.image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: plan.container.image, keepLocally: true },
+      parent,
+    );
+    const volumes: Record<string, docker.Volume> = {};
+    for (const v of plan.container.volumes) {
+      volumes[v.name] = new docker.Volume(
+        `${name}-${v.name}`,
+        { labels: [{ label: "dms.volume", value: v.name }] },
+        { parent: this, retainOnDelete: v.retain, protect: args.protectData ?? false },
+      );
+    }
+    this.volumes = volumes;
+    const configVolume = volumes["config"];
+    if (configVolume === undefined)
+      throw new pulumi.ResourceError(`${what}: the plan has no config volume`, this);
+
+    const fullPlan = pulumi.secret(
+      planWith(holes, (m) =>
+        pulumi.all([hashes, dkim.withPrivate, args.relay?.password]).apply(([h, d, relay]) => ({
+          passwordHashes: h,
+          dkimKeys: d,
+          ...(relay !== undefined
+            ? { relayPassword: relay }
+            : m.relayPassword !== undefined
+              ? { relayPassword: m.relayPassword }
+              : {}),
+        })),
+      ),
+    );
+    this.configWriter = new docker.Container(
+      `${name}-config`,
+      {
+        image: this.image.imageId,
+        entrypoints: ["/bin/sh", "-c"],
+        command: [WRITER_SCRIPT],
+        volumes: [{ volumeName: configVolume.name, containerPath: CONFIG_DIR }],
+        uploads: fullPlan.apply((p) => writerUploads(p.files)),
+        // Runs once: attach waits for it to exit, and it is never restarted.
+        attach: true,
+        logs: false,
+        mustRun: false,
+        restart: "no",
+        labels: [{ label: "dms.role", value: "config-writer" }],
+      },
+      parent,
+    );
+
+    // The recreate hash depends on the IPs, on the relay password only if the plan's startup
+    // files do, and on the DKIM private keys only with OpenDKIM (its keys are startup-only;
+    // rspamd's are reloaded live, dms-reference.md §1.2).
+    const opendkim = dkimEngine(spec) === "opendkim";
+    this.recreateHash =
+      ipHoles.length === 0 && relayHole.length === 0 && !opendkim
+        ? pulumi.output(plan.container.recreateHash)
+        : pulumi.unsecret(
+            planWith([...ipHoles, ...relayHole], (m) =>
+              opendkim ? dkim.withPrivate.apply((d) => ({ ...m, dkimKeys: d })) : m,
+            ).apply((p) => p.container.recreateHash),
+          );
+    const env = publicPlan === undefined ? plan.container.env : undefined;
+    const c = plan.container;
+    const memory = dockerMemoryMb(c.memoryBytes);
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        image: this.image.imageId,
+        ...(args.containerName !== undefined ? { name: args.containerName } : {}),
+        hostname: c.hostname,
+        envs:
+          env !== undefined
+            ? dockerEnvs(env)
+            : publicPlan!.apply((p) => dockerEnvs(p.container.env)),
+        ports: dockerPorts(plan.ports),
+        volumes: [
+          ...c.volumes.map((v) => ({
+            volumeName: volumes[v.name]!.name,
+            containerPath: v.containerPath,
+          })),
+          ...c.bindMounts.map((b) => ({
+            hostPath: b.hostPath,
+            containerPath: b.containerPath,
+            readOnly: b.readOnly,
+          })),
+        ],
+        ...(c.capAdd.length > 0 ? { capabilities: { adds: [...c.capAdd] } } : {}),
+        ...(memory !== undefined ? { memory } : {}),
+        ...(c.dns !== undefined ? { dns: [...c.dns] } : {}),
+        restart: c.restart,
+        destroyGraceSeconds: c.stopGracePeriodSeconds,
+        healthcheck: dockerHealthcheck(c.healthcheck),
+        labels: [
+          { label: "dms.recreate-hash", value: this.recreateHash },
+          { label: "dms.role", value: "mailserver" },
+        ],
+      },
+      {
+        parent: this,
+        dependsOn: [this.configWriter],
+        deleteBeforeReplace: true,
+        replaceOnChanges: ["envs", "labels", "image"],
+      },
+    );
+
+    // 6. Ports and PTR.
+    const network: pulumi.Resource[] = [...dnsResources];
+    if (args.awsSecurityGroupId !== undefined) {
+      network.push(...createIngressRules(name, args.awsSecurityGroupId, plan.ports, parent));
+    }
+    const ptrPlan =
+      publicPlan === undefined ? pulumi.output(plan.ptr) : publicPlan.apply((p) => p.ptr);
+    const ptr = args.ptr ?? { kind: "expected" as const };
+    const hostRecords = dnsResources; // AWS checks the forward record before accepting a PTR
+    switch (ptr.kind) {
+      case "aws-eip":
+        network.push(
+          createEipPtr(name, ptr.allocationId, spec.hostname, {
+            parent: this,
+            dependsOn: hostRecords,
+          }),
+        );
+        break;
+      case "cloudflare": {
+        const byFamily = (family: "ipv4" | "ipv6") =>
+          ptrPlan.apply((ps) => ps.find((p) => p.ip.includes(":") === (family === "ipv6"))!);
+        if (spec.ipv4 !== undefined) {
+          network.push(
+            createCloudflarePtr(name, "ipv4", ptr.zoneId, byFamily("ipv4"), 3600, parent),
+          );
+        }
+        if (spec.ipv6 !== undefined && ptr.ipv6ZoneId !== undefined) {
+          network.push(
+            createCloudflarePtr(name, "ipv6", ptr.ipv6ZoneId, byFamily("ipv6"), 3600, parent),
+          );
+        }
+        break;
+      }
+      case "expected":
+        break;
+      default: {
+        const _: never = ptr;
+        throw new pulumi.ResourceError(`${what}: unknown ptr kind ${JSON.stringify(_)}`, this);
+      }
+    }
+    this.networkResources = network;
+
+    // 7. Outputs: all free of secrets.
+    this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
+    this.ptr = ptrPlan.apply((ps) => ps.map((p) => ({ ...p })));
+    this.nftablesRuleset = pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname }));
+    this.clientSettings = pulumi.output(
+      clientSettings(
+        spec.hostname,
+        plan.ports,
+        spec.accounts.map((a) => a.address),
+      ),
+    );
+    const planWarnings =
+      publicPlan === undefined ? pulumi.output(plan.warnings) : publicPlan.apply((p) => p.warnings);
+    this.warnings = planWarnings.apply((w) =>
+      sortFindings([...validation, ...w, ...audit].filter((f) => !HANDLED_FINDINGS.has(f.id))),
+    );
+
+    this.registerOutputs({
+      records: this.records,
+      zoneFiles: this.zoneFiles,
+      clientSettings: this.clientSettings,
+      ports: this.ports,
+      ptr: this.ptr,
+      nftablesRuleset: this.nftablesRuleset,
+      warnings: this.warnings,
+      recreateHash: this.recreateHash,
+    });
+  }
+
+  /**
+   * Dovecot hashes by address, as one secret Output. Plain `passwordHash` values are used as they
+   * are; plain-text passwords are hashed with SHA512-CRYPT and a salt derived from a per-stack
+   * secret key kept in state (`deriveSalt`), so the same password gives the same hash on every
+   * `up` and preview, and only the writer's content changes when a password does.
+   */
+  private passwordHashes(
+    name: string,
+    args: MailServerArgs,
+  ): pulumi.Output<Record<string, string>> {
+    const accounts = args.accounts ?? [];
+    const toHash = accounts.filter((a) => a.password !== undefined && a.passwordHash === undefined);
+    const given = accounts.filter((a) => a.passwordHash !== undefined);
+    const saltKey =
+      toHash.length === 0
+        ? undefined
+        : new random.RandomPassword(
+            `${name}-salt-key`,
+            { length: 32, special: false },
+            { parent: this },
+          );
+    const hashed = pulumi
+      .all([saltKey?.result, pulumi.all(toHash.map((a) => a.password!))])
+      .apply(async ([key, passwords]) => {
+        if (passwords.length === 0) return [] as string[];
+        return hashPasswords(
+          toHash.map((a, i) => ({
+            address: a.address,
+            password: passwords[i]!,
+            salt: deriveSalt(key!, a.address, passwords[i]!),
+          })),
+        );
+      });
+    return pulumi.secret(
+      pulumi.all([hashed, pulumi.all(given.map((a) => a.passwordHash!))]).apply(([h, g]) => {
+        // A plain object, not a Map: Outputs rebuild nested values as plain objects.
+        const out: Record<string, string> = {};
+        toHash.forEach((a, i) => (out[a.address] = h[i]!));
+        given.forEach((a, i) => (out[a.address] = g[i]!));
+        return out;
+      }),
+    );
+  }
+
+  /**
+   * DKIM keys per domain: generated (`tls.PrivateKey`, RSA of the domain's `keySize`, kept in
+   * state, never regenerated by a later `up`) unless the spec adopts one. The public key is not a
+   * secret, so it is unwrapped for the DNS record.
+   */
+  private dkimMaterial(name: string, args: MailServerArgs, spec: MailServerSpec) {
+    const generated: Record<string, tls.PrivateKey> = {};
+    const publicKeys = new Map<string, pulumi.Input<string>>();
+    const privates: [string, pulumi.Output<DkimKeyMaterial>][] = [];
+    const adopted = new Map(args.domains.map((d) => [d.name, d.dkim?.privateKey] as const));
+    for (const d of [...spec.domains].sort((a, b) => cmp(a.name, b.name))) {
+      if (!d.dkim.enabled) continue;
+      const own = adopted.get(d.name);
+      let pem: pulumi.Output<string>;
+      let pub: pulumi.Output<string>;
+      if (own !== undefined) {
+        pem = pulumi.secret(pulumi.output(own));
+        pub = pulumi.unsecret(pem.apply(spkiBase64FromPrivate));
+      } else {
+        const key = new tls.PrivateKey(
+          `${name}-dkim-${slug(d.name)}-${d.dkim.selector}`,
+          { algorithm: "RSA", rsaBits: d.dkim.keySize },
+          { parent: this },
+        );
+        generated[d.name] = key;
+        pem = pulumi.secret(key.privateKeyPem);
+        pub = key.publicKeyPem.apply(spkiBase64FromPem);
+      }
+      publicKeys.set(d.name, pub);
+      privates.push([
+        d.name,
+        pulumi
+          .all([pem, pub])
+          .apply(([privateKeyPem, publicKeyBase64]) => ({ privateKeyPem, publicKeyBase64 })),
+      ]);
+    }
+    const withPrivate = pulumi.secret(
+      pulumi
+        .all(privates.map(([, m]) => m))
+        .apply((ms) => Object.fromEntries(privates.map(([d], i) => [d, ms[i]!] as const))),
+    );
+    return { generated, publicKeys, withPrivate };
+  }
+}
+
+/** {@link PlanMaterial} with plain records instead of Maps, to travel inside Outputs. */
+interface MaterialRecord {
+  readonly passwordHashes: Readonly<Record<string, string>>;
+  readonly dkimKeys: Readonly<Record<string, DkimKeyMaterial>>;
+  readonly relayPassword?: string;
+}
+
+function toRecord(m: PlanMaterial): MaterialRecord {
+  return {
+    passwordHashes: Object.fromEntries(m.passwordHashes),
+    dkimKeys: Object.fromEntries(m.dkimKeys),
+    ...(m.relayPassword !== undefined ? { relayPassword: m.relayPassword } : {}),
+  };
+}
+
+function toMaterial(m: MaterialRecord): PlanMaterial {
+  return {
+    passwordHashes: new Map(Object.entries(m.passwordHashes)),
+    dkimKeys: new Map(Object.entries(m.dkimKeys)),
+    ...(m.relayPassword !== undefined ? { relayPassword: m.relayPassword } : {}),
+  };
+}
+
+/** Placeholder hashes for every account: the structure of the plan never depends on them. */
+function placeholderMaterial(spec: MailServerSpec): PlanMaterial {
+  return {
+    passwordHashes: new Map(
+      spec.accounts.map((a) => [a.address, PLACEHOLDERS.passwordHash] as const),
+    ),
+    dkimKeys: new Map(),
+    ...(spec.relay?.password !== undefined ? { relayPassword: PLACEHOLDERS.relayPassword } : {}),
+  };
+}
+
+/** The base64 body of a PEM SubjectPublicKeyInfo: the DKIM `p=` value (RFC 6376 §3.6.1). */
+export function spkiBase64FromPem(pem: string): string {
+  return pem
+    .split("\n")
+    .filter((l) => l.length > 0 && !l.startsWith("-----"))
+    .join("")
+    .trim();
+}
+
+/** The DKIM `p=` value of a PEM private key (PKCS#1 or PKCS#8). */
+export function spkiBase64FromPrivate(pem: string): string {
+  return createPublicKey(pem).export({ type: "spki", format: "der" }).toString("base64");
+}
+
+/**
+ * Uploads for the writer: each file under the staging directory (secret files mode 0600), plus
+ * the manifest listing them.
+ */
+export function writerUploads(
+  files: readonly DmsFile[],
+): { file: string; content: string; permissions: string }[] {
+  const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
+  return [
+    ...sorted.map((f) => ({
+      file: `${STAGING_DIR}/${f.path}`,
+      content: f.content,
+      permissions: f.secret ? "0600" : "0644",
+    })),
+    {
+      file: `${STAGING_DIR}/${MANIFEST}`,
+      content: sorted.map((f) => `${f.path}\n`).join(""),
+      permissions: "0644",
+    },
+  ];
+}

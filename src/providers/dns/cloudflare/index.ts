@@ -1,0 +1,170 @@
+/**
+ * Cloudflare DNS adapter: one `cloudflare.DnsRecord` per record value (Cloudflare's API object is
+ * a single value; DNSControl's Cloudflare provider diffs by record for the same reason).
+ *
+ * - `proxied: false` on every record: a proxied name resolves to Cloudflare's HTTP proxies, which
+ *   do not carry SMTP or IMAP, so the MX target would stop receiving mail.
+ * - Names are sent as FQDNs: the v5 Terraform provider behind `@pulumi/cloudflare` 6 reads names
+ *   back fully qualified, and a relative name (`@`, `mail`) shows a diff on every refresh
+ *   (verified 2026-11-22 against provider 6.22 docs).
+ * - TXT content is sent as quoted character-strings of at most 255 bytes (`"v=DKIM1; ..." "..."`),
+ *   the presentation form Cloudflare stores and shows, so a 2048-bit DKIM key is not rejected.
+ * - Records are never adopted: Cloudflare refuses to create a record identical to an existing
+ *   one, and the adapter never looks records up to take them over.
+ *
+ * `@pulumi/cloudflare` is an optional peer dependency, loaded only when a zone uses this adapter.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type * as cf from "@pulumi/cloudflare";
+import { txtRdata } from "../../../records/txt";
+import { auditCapabilities, rdataFields, recordValueChildName, withoutDot } from "../common";
+import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
+import type { DnsRecord } from "../../../plan/types";
+import type { Finding } from "../../../spec/findings";
+
+/** What Cloudflare takes. TTL 1 means "automatic"; explicit TTLs run 60..86400 (non-Enterprise). */
+export const CLOUDFLARE_CAPABILITIES: DnsCapabilities = {
+  types: ["A", "AAAA", "CAA", "CNAME", "MX", "PTR", "SRV", "TXT"],
+  ttl: { min: 60, max: 86400 },
+  managesResources: true,
+};
+
+let module: typeof cf | undefined;
+/** Loads `@pulumi/cloudflare` on first use, with an install hint when it is missing. */
+export function loadCloudflare(): typeof cf {
+  if (module !== undefined) return module;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    module = require("@pulumi/cloudflare") as typeof cf;
+  } catch (e) {
+    throw new Error(
+      `a domain publishes its DNS on Cloudflare but @pulumi/cloudflare is not installed: run \`npm install @pulumi/cloudflare@^6\` (${(e as Error).message})`,
+    );
+  }
+  return module;
+}
+
+/** The Cloudflare record arguments for one value, apart from zone, name and TTL. */
+export interface CloudflareValueArgs {
+  readonly content?: string;
+  readonly priority?: number;
+  readonly data?: Record<string, string | number>;
+}
+
+/**
+ * Translates one planned value (presentation format, see `DnsRecord.values`) into Cloudflare's
+ * fields: MX as exchange + `priority`, SRV and CAA as `data` blocks, TXT quoted and split, names
+ * without the root dot. Pure; exported for tests.
+ */
+export function cloudflareValue(type: DnsRecord["type"], value: string): CloudflareValueArgs {
+  switch (type) {
+    case "A":
+    case "AAAA":
+      return { content: value };
+    case "CNAME":
+    case "PTR":
+      return { content: withoutDot(value) };
+    case "TXT":
+      return { content: txtRdata(value) };
+    case "MX": {
+      const [priority, exchange] = rdataFields(value);
+      return { content: withoutDot(exchange!), priority: Number(priority) };
+    }
+    case "SRV": {
+      const [priority, weight, port, target] = rdataFields(value);
+      return {
+        priority: Number(priority),
+        data: {
+          priority: Number(priority),
+          weight: Number(weight),
+          port: Number(port),
+          target: withoutDot(target!),
+        },
+      };
+    }
+    case "CAA": {
+      const [flags, tag, caaValue] = rdataFields(value);
+      return { data: { flags: Number(flags), tag: tag!, value: caaValue! } };
+    }
+    default: {
+      const _: never = type;
+      throw new Error(`unhandled record type ${String(_)}`);
+    }
+  }
+}
+
+/** Cloudflare adapter: granularity `record`. */
+export const cloudflareAdapter: DnsAdapter = {
+  kind: "cloudflare",
+  granularity: "record",
+  capabilities: CLOUDFLARE_CAPABILITIES,
+  audit(records: readonly DnsRecord[]): Finding[] {
+    return auditCapabilities("cloudflare", CLOUDFLARE_CAPABILITIES, records);
+  },
+  createRecords(bindings: readonly RecordBinding[], ctx: CreateContext): pulumi.Resource[] {
+    if (bindings.length === 0) return [];
+    const cloudflare = loadCloudflare();
+    const out: pulumi.Resource[] = [];
+    for (const b of bindings) {
+      if (b.zoneId === undefined) throw new Error(`${b.record.name}: no Cloudflare zone id`);
+      b.record.values.forEach((structural, i) => {
+        const value = b.values[i]!;
+        const fields = pulumiApply(value, (v) => cloudflareValue(b.record.type, v), b.record.type);
+        out.push(
+          new cloudflare.DnsRecord(
+            recordValueChildName(ctx.name, b.record, i, structural),
+            {
+              zoneId: b.zoneId!,
+              name: b.record.name,
+              type: b.record.type,
+              ttl: b.record.ttl,
+              // Never proxied: Cloudflare's proxy carries HTTP only, not SMTP/IMAP.
+              proxied: false,
+              content: fields.content,
+              priority: fields.priority,
+              data: fields.data,
+              comment: `pulumi-docker-mailserver: ${b.record.purpose} for ${b.record.domain}`,
+            },
+            ctx.opts,
+          ),
+        );
+      });
+    }
+    return out;
+  },
+};
+
+/**
+ * Applies `f` to a value that is a plain string or an Output, field by field, keeping plain
+ * values plain (so previews show them and no needless Output is created).
+ */
+function pulumiApply(
+  value: pulumi.Input<string>,
+  f: (v: string) => CloudflareValueArgs,
+  type: DnsRecord["type"],
+): {
+  content?: pulumi.Input<string>;
+  priority?: pulumi.Input<number>;
+  data?: pulumi.Input<Record<string, string | number>>;
+} {
+  if (typeof value === "string") return f(value);
+  const out = pulumi.output(value).apply(f);
+  const fields = FIELDS[type];
+  return {
+    ...(fields.includes("content") ? { content: out.apply((o) => o.content!) } : {}),
+    ...(fields.includes("priority") ? { priority: out.apply((o) => o.priority!) } : {}),
+    ...(fields.includes("data") ? { data: out.apply((o) => o.data!) } : {}),
+  };
+}
+
+/** Which Cloudflare fields {@link cloudflareValue} sets per type. */
+const FIELDS: Record<DnsRecord["type"], readonly (keyof CloudflareValueArgs)[]> = {
+  A: ["content"],
+  AAAA: ["content"],
+  CNAME: ["content"],
+  PTR: ["content"],
+  TXT: ["content"],
+  MX: ["content", "priority"],
+  SRV: ["priority", "data"],
+  CAA: ["data"],
+};
