@@ -208,8 +208,20 @@ export const AccountSpec = z
       .optional(),
     /** A ready Dovecot hash with its scheme, e.g. `{SHA512-CRYPT}$6$...`. */
     passwordHash: z.string().min(1).optional(),
-    /** Mailbox quota: `0` (unlimited) or `<int><B|k|M|G|T>`. */
-    quota: z.string().optional(),
+    /**
+     * Mailbox quota: `0` (unlimited) or `<int><B|k|M|G|T>`, binary units
+     * (dms-reference.md §1.3 `dovecot-quotas.cf`). A bare number `0` is accepted because YAML
+     * reads `quota: 0` as a number. @default no per-account quota
+     */
+    quota: z
+      .union([
+        z.literal(0),
+        z.string().regex(QUOTA_PATTERN, {
+          message: "must be 0 or a whole number with a unit B, k, M, G or T, such as 512M",
+        }),
+      ])
+      .transform((q) => String(q))
+      .optional(),
     /** Extra addresses delivered to this mailbox. @default [] */
     aliases: z.array(Address).default([]),
   })
