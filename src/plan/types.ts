@@ -82,6 +82,11 @@ export interface DmsFile {
   readonly reload: ReloadMode;
   /** Holds password hashes, private keys or credentials: a Pulumi secret, mode 0600 on disk. */
   readonly secret: boolean;
+  /**
+   * POSIX permission bits for the file on disk, when it needs more than the default
+   * (`user-patches.sh` is executable). @default 0o600 when `secret`, else 0o644
+   */
+  readonly mode?: number;
 }
 
 /** The services DMS offers, by name. */
@@ -148,6 +153,17 @@ export interface ContainerPlan {
   readonly recreateHash: string;
 }
 
+/** The MTA-STS policy file a domain must serve over HTTPS (RFC 8461 §3.2). */
+export interface MtaStsPolicyPlan {
+  readonly domain: string;
+  /** `https://mta-sts.<domain>/.well-known/mta-sts.txt` */
+  readonly url: string;
+  /** The policy text, CRLF line endings as RFC 8461 §3.2 asks. */
+  readonly text: string;
+  /** The id published in `_mta-sts.<domain>`. */
+  readonly id: string;
+}
+
 /** Everything the spec becomes. Deterministic: same spec, byte-identical plan. */
 export interface Plan {
   readonly hostname: string;
@@ -162,4 +178,6 @@ export interface Plan {
   readonly ports: readonly PortRule[];
   /** Non-blocking findings (warn/info), sorted. Errors never reach a plan. */
   readonly warnings: readonly Finding[];
+  /** MTA-STS policy files to serve, sorted by domain (empty or absent without `mtaSts`). */
+  readonly mtaStsPolicies?: readonly MtaStsPolicyPlan[];
 }

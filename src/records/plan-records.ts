@@ -13,6 +13,7 @@ import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type {
   DnsProviderKind,
   DnsRecord,
+  MtaStsPolicyPlan,
   PtrExpectation,
   RecordPurpose,
   RecordType,
@@ -44,17 +45,6 @@ import {
   spfText,
   tlsRptText,
 } from "./policies";
-
-/** The MTA-STS policy file a domain must serve over HTTPS (RFC 8461 §3.2). */
-export interface MtaStsPolicyPlan {
-  readonly domain: string;
-  /** `https://mta-sts.<domain>/.well-known/mta-sts.txt` */
-  readonly url: string;
-  /** The policy text, CRLF line endings. */
-  readonly text: string;
-  /** The id published in `_mta-sts.<domain>`. */
-  readonly id: string;
-}
 
 /** What {@link planRecords} returns. */
 export interface RecordsPlan {

@@ -1,0 +1,219 @@
+/**
+ * Resolving the secrets `dmsctl` needs into {@link PlanMaterial}: account passwords (from the
+ * environment variable the spec names, a ready hash, or, discouraged, a plain password in the
+ * file), DKIM keys (a key file next to the spec, an inline key, a key already in the `--out`
+ * directory, or a new one generated for `--out`) and the relay password.
+ *
+ * Problems come back as findings naming the field path and, for environment variables, the
+ * variable's name, never a value. Hashes are deterministic (salt derived from the hostname, the
+ * address and the password, see `deriveSalt`), so planning twice writes byte-identical files.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { MailServerSpec } from "../spec/schema";
+import { cmp, type Finding } from "../spec/findings";
+import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
+import { dkimPublicKeyBase64 } from "../records/policies";
+import { deriveSalt, hashPasswords } from "../dms/password";
+
+/** Where and how to resolve secrets. */
+export interface SecretOptions {
+  /** Directory of the spec file: `dkim.privateKeyFile` is relative to it. */
+  readonly specDir: string;
+  /** The environment `passwordEnv` names are read from. */
+  readonly env: NodeJS.ProcessEnv;
+  /**
+   * The DMS config directory `--out` writes (`<DIR>/config`). When given, a DKIM key already there
+   * is adopted and a missing one is generated; without it, a domain with no key gets the plan's
+   * placeholder.
+   */
+  readonly configDir?: string;
+}
+
+/** Resolved material plus what was found on the way. */
+export interface ResolvedSecrets {
+  readonly material: PlanMaterial;
+  /** Errors (missing variable, unreadable key) and warnings (plain-text secrets), unsorted. */
+  readonly findings: Finding[];
+  /** Domains whose DKIM key was generated in this run (so the CLI can say so). */
+  readonly generatedDkim: string[];
+}
+
+/** Resolves every secret of a validated spec. Never throws for bad input: it returns findings. */
+export async function resolveSecrets(
+  spec: MailServerSpec,
+  options: SecretOptions,
+): Promise<ResolvedSecrets> {
+  const findings: Finding[] = [];
+  const hashes = new Map<string, string>();
+  const toHash: { address: string; password: string; salt: string }[] = [];
+
+  spec.accounts.forEach((account, i) => {
+    const path = `accounts[${i}]`;
+    if (account.passwordHash !== undefined) {
+      hashes.set(account.address, account.passwordHash);
+      return;
+    }
+    let password: string | undefined;
+    if (account.passwordEnv !== undefined) {
+      password = readEnv(options.env, account.passwordEnv, `${path}.passwordEnv`, findings);
+    } else if (account.password !== undefined) {
+      findings.push(plaintextWarning(`${path}.password`, "passwordEnv or passwordHash"));
+      password = account.password;
+    }
+    if (password === undefined) return;
+    // The key is the hostname: one user on two servers gets two salts (see deriveSalt).
+    toHash.push({
+      address: account.address,
+      password,
+      salt: deriveSalt(spec.hostname, account.address, password),
+    });
+  });
+  if (toHash.length > 0) {
+    try {
+      const hashed = await hashPasswords(toHash);
+      toHash.forEach((e, i) => hashes.set(e.address, hashed[i]!));
+    } catch (err) {
+      // hashPasswords names index and address, never the password.
+      findings.push({
+        id: "password-unhashable",
+        level: "error",
+        path: "accounts",
+        message: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  let relayPassword: string | undefined;
+  if (spec.relay !== undefined) {
+    if (spec.relay.passwordEnv !== undefined) {
+      relayPassword = readEnv(options.env, spec.relay.passwordEnv, "relay.passwordEnv", findings);
+    } else if (spec.relay.password !== undefined) {
+      findings.push(plaintextWarning("relay.password", "relay.passwordEnv"));
+      relayPassword = spec.relay.password;
+    }
+  }
+
+  const dkimKeys = new Map<string, DkimKeyMaterial>();
+  const generatedDkim: string[] = [];
+  const domains = spec.domains.map((d, i) => ({ d, i })).sort((a, b) => cmp(a.d.name, b.d.name));
+  for (const { d, i } of domains) {
+    if (!d.dkim.enabled) continue;
+    const path = `domains[${i}].dkim`;
+    let pem: string | undefined;
+    let where = "";
+    if (d.dkim.privateKeyFile !== undefined) {
+      const file = isAbsolute(d.dkim.privateKeyFile)
+        ? d.dkim.privateKeyFile
+        : resolve(options.specDir, d.dkim.privateKeyFile);
+      where = `privateKeyFile ${JSON.stringify(d.dkim.privateKeyFile)}`;
+      try {
+        pem = readFileSync(file, "utf8");
+      } catch (err) {
+        findings.push({
+          id: "dkim-key-unreadable",
+          level: "error",
+          path: `${path}.privateKeyFile`,
+          message: `cannot read ${JSON.stringify(d.dkim.privateKeyFile)} (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+        });
+        continue;
+      }
+    } else if (d.dkim.privateKey !== undefined) {
+      pem = d.dkim.privateKey;
+      where = "privateKey";
+      findings.push(plaintextWarning(`${path}.privateKey`, "dkim.privateKeyFile"));
+    } else if (options.configDir !== undefined) {
+      const adopted = findKeyInConfig(options.configDir, d.name, d.dkim.selector);
+      if (adopted !== undefined) {
+        pem = readFileSync(adopted, "utf8");
+        where = `key file ${JSON.stringify(adopted)}`;
+      } else {
+        pem = generateDkimKey(d.dkim.keySize);
+        generatedDkim.push(d.name);
+      }
+    }
+    if (pem === undefined) continue;
+    try {
+      dkimKeys.set(d.name, { privateKeyPem: pem, publicKeyBase64: dkimPublicKeyBase64(pem) });
+    } catch (err) {
+      findings.push({
+        id: "dkim-key-invalid",
+        level: "error",
+        path,
+        message: `${where}: ${(err as Error).message}`,
+      });
+    }
+  }
+
+  return {
+    material: {
+      passwordHashes: hashes,
+      dkimKeys,
+      ...(relayPassword !== undefined ? { relayPassword } : {}),
+    },
+    findings,
+    generatedDkim,
+  };
+}
+
+/**
+ * A new RSA DKIM key of `bits`, PKCS#1 PEM as `opendkim-genkey` writes it (dms-reference.md §8
+ * `example-opendkim`).
+ */
+export function generateDkimKey(bits: number): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
+  return privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+}
+
+/**
+ * A DKIM private key for `domain`/`selector` already in a DMS config directory, in either engine's
+ * layout (dms-reference.md §1.3): `opendkim/keys/<d>/<s>.private` or
+ * `rspamd/dkim/rsa-<bits>-<s>-<d>.private.txt`. Like DMS's own `setup config dkim`, an existing
+ * key is kept, never regenerated, so re-running `--out` is idempotent.
+ */
+export function findKeyInConfig(
+  configDir: string,
+  domain: string,
+  selector: string,
+): string | undefined {
+  const opendkim = join(configDir, "opendkim", "keys", domain, `${selector}.private`);
+  if (existsSync(opendkim)) return opendkim;
+  const rspamdDir = join(configDir, "rspamd", "dkim");
+  if (!existsSync(rspamdDir)) return undefined;
+  const suffix = `-${selector}-${domain}.private.txt`;
+  const match = readdirSync(rspamdDir)
+    .filter((f) => /^rsa-\d+-/.test(f) && f.endsWith(suffix))
+    .sort(cmp)[0];
+  return match === undefined ? undefined : join(rspamdDir, match);
+}
+
+function readEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  path: string,
+  findings: Finding[],
+): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") {
+    findings.push({
+      id: "secret-env-missing",
+      level: "error",
+      path,
+      message: `environment variable ${name} is ${value === undefined ? "not set" : "empty"}`,
+      remediation: `Export ${name} before running dmsctl, or give a ready hash (passwordHash).`,
+    });
+    return undefined;
+  }
+  return value;
+}
+
+function plaintextWarning(path: string, instead: string): Finding {
+  return {
+    id: "secret-plaintext-in-file",
+    level: "warn",
+    path,
+    message: "a plain-text secret in the spec file: anyone who can read the file can read it",
+    remediation: `Use ${instead} instead, and keep the spec file out of version control until then.`,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The `--out` directory's `compose.yaml`: the planned container as a Docker Compose service that
+ * `docker compose up` starts as is, beside `mailserver.env` and the DMS config folder `config/`.
+ * Shaped after DMS's recommended compose file (dms-reference.md §5), with the plan's pinned image,
+ * host-IP port bindings, capabilities, health check and limits.
+ * @see https://docs.docker.com/reference/compose-file/services/
+ */
+import { stringify } from "yaml";
+import type { Plan, VolumePlan } from "../types";
+
+/** The config volume's container path (dms-reference.md §1). */
+const CONFIG_CONTAINER_PATH = "/tmp/docker-mailserver";
+
+/** Where a planned volume lives in the `--out` directory: `./config` or `./docker-data/<name>`. */
+export function composeVolumeSource(v: VolumePlan): string {
+  return v.containerPath.replace(/\/$/, "") === CONFIG_CONTAINER_PATH
+    ? "./config"
+    : `./docker-data/${v.name}`;
+}
+
+/** Renders `compose.yaml` for the plan's container and published ports. */
+export function renderCompose(plan: Plan): string {
+  const c = plan.container;
+  const ports = plan.ports
+    .filter((p) => p.expose !== "off")
+    .flatMap((p) =>
+      p.bind.map((hostIp) => ({
+        target: p.port,
+        published: String(p.port),
+        host_ip: hostIp,
+        protocol: p.protocol,
+      })),
+    );
+  const volumes = [
+    ...c.volumes.map((v) => `${composeVolumeSource(v)}:${v.containerPath}`),
+    ...c.bindMounts.map((b) => `${b.hostPath}:${b.containerPath}${b.readOnly ? ":ro" : ""}`),
+  ];
+  const service: Record<string, unknown> = {
+    image: c.image,
+    container_name: "mailserver",
+    hostname: c.hostname,
+    env_file: ["mailserver.env"],
+    ports,
+    volumes,
+  };
+  if (c.capAdd.length > 0) service.cap_add = [...c.capAdd];
+  if (c.dns !== undefined && c.dns.length > 0) service.dns = [...c.dns];
+  if (c.memoryBytes !== undefined) service.mem_limit = c.memoryBytes;
+  service.restart = c.restart;
+  service.stop_grace_period = `${c.stopGracePeriodSeconds}s`;
+  service.healthcheck = {
+    test: [...c.healthcheck.test],
+    interval: `${c.healthcheck.intervalSeconds}s`,
+    timeout: `${c.healthcheck.timeoutSeconds}s`,
+    retries: c.healthcheck.retries,
+    start_period: `${c.healthcheck.startPeriodSeconds}s`,
+  };
+  const header = [
+    `# docker-mailserver for ${plan.hostname}, written by \`dmsctl plan --out\`.`,
+    "# Start it here with `docker compose up -d`; stop with `docker compose down` (not `stop`).",
+    "# Config changes: re-run dmsctl, then `docker compose up -d --force-recreate` when the",
+    "# recreate hash below changed (startup-only files or env, dms-reference.md §9.2).",
+    `# recreate hash: ${c.recreateHash}`,
+  ];
+  return `${header.join("\n")}\n${stringify({ services: { mailserver: service } }, { lineWidth: 0 })}`;
+}
