@@ -10,3 +10,4 @@ export * from "./spec/schema";
 export * from "./spec/findings";
 export * from "./plan/types";
 export * from "./plan/material";
+export * from "./dms";

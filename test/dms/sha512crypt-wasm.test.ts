@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -46,5 +46,27 @@ describe("the embedded SHA512-CRYPT WebAssembly module", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("runs from the tsc output too, in-thread and in the worker pool", (t) => {
+    // CommonJS output differs from tsx (e.g. a local named `exports` breaks only there).
+    const dist = join(ROOT, "dist/cjs/dms/password.js");
+    if (!existsSync(dist)) {
+      if (process.env.CI === "true") throw new Error(`${dist} missing; npm test builds it first`);
+      t.skip("no build output (run npm run build)");
+      return;
+    }
+    const script = `
+      const { sha512Crypt, hashPasswords } = require(${JSON.stringify(dist)});
+      const entries = Array.from({ length: 40 }, () => ({ address: "a@b.c", password: "Hello world!", salt: "saltstring" }));
+      hashPasswords(entries, { threads: 2 }).then((h) => {
+        console.log(sha512Crypt("Hello world!", "saltstring"));
+        console.log(new Set(h).size, h[39]);
+      });`;
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    assert.equal(run.stderr, "");
+    const expected =
+      "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
+    assert.equal(run.stdout, `${expected}\n1 {SHA512-CRYPT}${expected}\n`);
   });
 });

@@ -57,19 +57,19 @@ export type CryptCore = (key: Uint8Array, salt: string, rounds: number) => strin
  * `__heap_base`: key, salt, the key-length scratch for the P sequence, then the 86 output bytes.
  */
 export function createCryptCore(module: WasmModule = sha512CryptModule()): CryptCore {
-  const exports = new WASM.Instance(module, {}).exports as CoreExports;
-  const base = exports.__heap_base.value;
+  const ex = new WASM.Instance(module, {}).exports as CoreExports;
+  const base = ex.__heap_base.value;
   return (key, salt, rounds) => {
     const saltPtr = base + key.length;
     const scratch = saltPtr + salt.length;
     const out = scratch + key.length;
     const end = out + HASH_CHARS;
-    const have = exports.memory.buffer.byteLength;
-    if (end > have) exports.memory.grow(Math.ceil((end - have) / 65536));
-    const mem = new Uint8Array(exports.memory.buffer);
+    const have = ex.memory.buffer.byteLength;
+    if (end > have) ex.memory.grow(Math.ceil((end - have) / 65536));
+    const mem = new Uint8Array(ex.memory.buffer);
     mem.set(key, base);
     for (let i = 0; i < salt.length; i++) mem[saltPtr + i] = salt.charCodeAt(i);
-    exports.sha512crypt(base, key.length, saltPtr, salt.length, rounds, scratch, out);
+    ex.sha512crypt(base, key.length, saltPtr, salt.length, rounds, scratch, out);
     let hash = "";
     for (let i = 0; i < HASH_CHARS; i++) hash += String.fromCharCode(mem[out + i]!);
     // The key and its P sequence are secrets: do not leave them in linear memory.

@@ -1,0 +1,117 @@
+/**
+ * The DMS container as data (dms-reference.md §5): image, hostname, env, the four named volumes,
+ * TLS bind mounts, capabilities, limits, healthcheck, and the hash that forces a replacement when
+ * startup-only configuration changes (§1.2, §9.2).
+ */
+import { createHash } from "node:crypto";
+import type { MailServerSpec } from "../spec/schema";
+import { cmp } from "../spec/findings";
+import { capabilities } from "../spec/derived";
+import type { BindMountPlan, ContainerPlan, DmsFile, VolumePlan } from "../plan/types";
+import { CONFIG_DIR } from "./files";
+import { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv } from "./env";
+
+/**
+ * The healthcheck of the v15.1.0 compose file (dms-reference.md §5): SMTP listening on IPv4. It
+ * works on every 15.x image (`ss` from iproute2 is in the image); edge's `dms-healthcheck` is not
+ * in 15.1.0.
+ */
+export const HEALTHCHECK_COMMAND = "ss --listening --ipv4 --tcp | grep --silent ':smtp' || exit 1";
+
+/** Docker's memory syntax (`512m`, `2g`, `1.5g`, plain bytes) in bytes; units are binary. */
+export function parseMemory(value: string): number {
+  const m = /^([1-9][0-9]*(?:\.[0-9]+)?)([bkmgBKMG]?)$/.exec(value);
+  if (m === null)
+    throw new Error(
+      `memoryLimit: must be a Docker memory size such as 512m or 3g, got ${JSON.stringify(value)}`,
+    );
+  const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase()]!;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+function volumes(spec: MailServerSpec): VolumePlan[] {
+  return [
+    // Regenerated from the spec on every deploy, so nothing in it needs to survive.
+    { name: "config", containerPath: CONFIG_DIR, retain: false },
+    { name: "mail-data", containerPath: "/var/mail", retain: spec.retainData },
+    { name: "mail-logs", containerPath: "/var/log/mail", retain: spec.retainData },
+    { name: "mail-state", containerPath: "/var/mail-state", retain: spec.retainData },
+  ];
+}
+
+/** TLS material from the host, read-only (dms-reference.md §3.2). */
+function bindMounts(spec: MailServerSpec): BindMountPlan[] {
+  const tls = spec.tls;
+  switch (tls.type) {
+    case "letsencrypt":
+      // The whole tree: live/ holds symlinks into archive/ (§9.10).
+      return [{ hostPath: tls.hostDir, containerPath: "/etc/letsencrypt", readOnly: true }];
+    case "manual":
+      return [
+        { hostPath: tls.certPath, containerPath: MANUAL_TLS_CERT_PATH, readOnly: true },
+        { hostPath: tls.keyPath, containerPath: MANUAL_TLS_KEY_PATH, readOnly: true },
+      ];
+    case "self-signed":
+    case "none":
+      return [];
+    default: {
+      const _: never = tls;
+      throw new Error(`unknown TLS type ${JSON.stringify(_)}`);
+    }
+  }
+}
+
+/**
+ * sha256 (hex) over the env and every `recreate` file: path, mode and content, length-prefixed so
+ * no two inputs encode alike. Live files (accounts, aliases, quotas, relay, rspamd) are left out on
+ * purpose: DMS reloads them in place and the container must keep running.
+ */
+export function recreateHash(
+  env: readonly (readonly [string, string])[],
+  files: readonly DmsFile[],
+): string {
+  const h = createHash("sha256");
+  const put = (s: string) => h.update(`${Buffer.byteLength(s, "utf8")}:${s}`, "utf8");
+  put("env");
+  for (const [k, v] of env) {
+    put(k);
+    put(v);
+  }
+  const recreate = files.filter((f) => f.reload === "recreate").sort((a, b) => cmp(a.path, b.path));
+  for (const f of recreate) {
+    put("file");
+    put(f.path);
+    put(String(f.mode ?? ""));
+    put(f.content);
+  }
+  return h.digest("hex");
+}
+
+/**
+ * The container for `spec`, given its planned files (from `planDmsFiles`). Restart `always` and a
+ * 60 s stop grace period as in DMS's compose file (§5), so Postfix and Dovecot can finish.
+ */
+export function planContainer(spec: MailServerSpec, files: readonly DmsFile[]): ContainerPlan {
+  const env = planEnv(spec);
+  return {
+    image: `${spec.image.repository}:${spec.image.tag}`,
+    hostname: spec.hostname,
+    env,
+    volumes: volumes(spec),
+    bindMounts: bindMounts(spec),
+    capAdd: [...capabilities(spec)],
+    ...(spec.memoryLimit !== undefined ? { memoryBytes: parseMemory(spec.memoryLimit) } : {}),
+    ...(spec.dnsResolvers !== undefined ? { dns: [...spec.dnsResolvers] } : {}),
+    restart: "always",
+    stopGracePeriodSeconds: 60,
+    healthcheck: {
+      test: ["CMD-SHELL", HEALTHCHECK_COMMAND],
+      intervalSeconds: 30,
+      timeoutSeconds: 3,
+      retries: 3,
+      // DMS needs tens of seconds to generate config and start its daemons before SMTP listens.
+      startPeriodSeconds: 60,
+    },
+    recreateHash: recreateHash(env, files),
+  };
+}
