@@ -8,6 +8,17 @@
  */
 export * from "./spec/schema";
 export * from "./spec/findings";
+export * from "./spec/validate";
+export * from "./spec/load";
+export { RULES, type RuleId, type RuleMeta } from "./spec/rules";
+export { specJsonSchema } from "./spec/json-schema";
 export * from "./plan/types";
 export * from "./plan/material";
 export * from "./dms";
+export * from "./components/args";
+export { MailServer, MAIL_SERVER_TYPE } from "./components/mail-server";
+export { MailDomain, MAIL_DOMAIN_TYPE, type MailDomainArgs } from "./components/mail-domain";
+export { clientSettings, type ClientSettings, type ClientEndpoint } from "./components/client-settings";
+export * from "./providers/dns";
+export { renderNftables, RSPAMD_UI_PORT, type NftablesOptions } from "./providers/host/nftables";
+export { ingressRules, type IngressRulePlan } from "./providers/host/security-group";

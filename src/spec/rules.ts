@@ -28,6 +28,37 @@ export interface RuleMeta {
  * `hostname-fqdn` / `quota-syntax` come from the zod schema; the rest from {@link checkRules}.
  */
 export const RULES = {
+  "spec-read": {
+    level: "error",
+    summary: "The spec file cannot be read.",
+    remediation: "Check the path and the file's permissions.",
+  },
+  "spec-syntax": {
+    level: "error",
+    summary: "The spec file is not valid YAML or JSON.",
+    remediation: "Fix the syntax at the line and column named.",
+  },
+  "spec-duplicate-key": {
+    level: "error",
+    summary: "A key appears twice in one mapping; YAML would silently keep only one.",
+    remediation: "Remove or merge the duplicate key.",
+  },
+  "spec-multiple-documents": {
+    level: "error",
+    summary: "The spec file holds several YAML documents (`---`).",
+    remediation: "Keep one document per spec file.",
+  },
+  "spec-empty": {
+    level: "error",
+    summary: "The spec file is empty.",
+    remediation: "Write a spec: at least `hostname` and `domains`.",
+  },
+  "spec-yaml-warning": {
+    level: "warn",
+    summary:
+      "The YAML parser warns, e.g. about an unknown tag (`!foo`), which is read as plain text.",
+    remediation: "Remove the tag or other construct named.",
+  },
   "schema-required": {
     level: "error",
     summary: "A required field is missing.",

@@ -411,7 +411,7 @@ interface Salvaged {
  * when nothing usable remains (e.g. no domain survives). An invalid hostname is replaced by a
  * placeholder.
  */
-export function salvageInput(input: unknown, issues: readonly Issue[]): Salvaged | undefined {
+function salvageInput(input: unknown, issues: readonly Issue[]): Salvaged | undefined {
   if (input === null || typeof input !== "object" || Array.isArray(input)) return undefined;
   let root: Record<string, unknown> = { ...(input as Record<string, unknown>) };
   const origin: Partial<Record<ListSection, number[]>> = {};
