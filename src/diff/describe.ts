@@ -267,15 +267,20 @@ function describeSpf(
     return result([`${label} published: ${quoted(after.join(" | "))}`], ["spf"]);
   if (after.length === 0)
     return result([`${label} removed (was ${quoted(before.join(" | "))})`], ["spf", "delete"]);
-  const lines: string[] = [];
   if (before.length > 1 || after.length > 1) {
-    // Two SPF records make every SPF check a permerror (RFC 7208 §3.2); say how many are replaced.
-    lines.push(`${label}: ${before.length} records -> ${after.length}`);
+    // Two SPF records make every SPF check a permerror (RFC 7208 §3.2): say which records come
+    // and go rather than mixing their terms.
+    const adds = added(before, after).map(quoted);
+    const removes = removed(before, after).map(quoted);
+    const lines = [`${label}: ${before.length} records -> ${after.length}`];
+    if (adds.length > 0) lines.push(`${label}: adds record ${adds.join(", ")}`);
+    if (removes.length > 0) lines.push(`${label}: removes record ${removes.join(", ")}`);
+    return result(lines, ["spf"]);
   }
+  const lines: string[] = [];
   const b = parseSpf(before[0]!);
   const a = parseSpf(after[0]!);
-  const bTerms = before.flatMap((v) => parseSpf(v).terms);
-  const change = addsRemoves(added(bTerms, a.terms), removed(bTerms, a.terms));
+  const change = addsRemoves(added(b.terms, a.terms), removed(b.terms, a.terms));
   if (change !== "") lines.push(`${label}: ${change}`);
   if (b.all !== a.all) lines.push(`${label}: ${b.all ?? "no all"} -> ${a.all ?? "no all"}`);
   if (lines.length === 0) lines.push(`${label}: terms reordered`);

@@ -104,7 +104,7 @@ const CASES: Case[] = [
     ["v=spf1 mx -all", "v=spf1 include:_spf.example.net -all"],
     ["v=spf1 mx -all"],
     "SPF: 2 records -> 1",
-    ["SPF: removes include:_spf.example.net"],
+    ['SPF: removes record "v=spf1 include:_spf.example.net -all"'],
     ["spf"],
   ],
   [
