@@ -1,0 +1,159 @@
+/**
+ * `MailDomain` (`dms:index:MailDomain`): the DNS of one mail domain on its own (MX, SPF, DKIM,
+ * DMARC and the optional MTA-STS, TLS-RPT, SRV, CAA), for a mail server managed elsewhere or a
+ * program that already owns its zones and providers. The records are the ones `planRecords`
+ * gives that domain inside a whole-server plan, so `MailServer` and `MailDomain` never disagree.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { planRecords } from "../records/plan-records";
+import type { DnsRecord } from "../plan/types";
+import { sortFindings, type Finding } from "../spec/findings";
+import type { DomainArgs } from "./args";
+import {
+  auditRecords,
+  bindRecords,
+  publishRecords,
+  recordKey,
+  resolvedRecords,
+  zoneFileTexts,
+  zoneTargets,
+} from "./dns";
+import { slug } from "../providers/dns/common";
+import {
+  PLACEHOLDERS,
+  describeErrors,
+  fillHoles,
+  structuralInput,
+  validateFilled,
+  validateOrThrow,
+} from "./resolve";
+import { spkiBase64FromPem, spkiBase64FromPrivate } from "./mail-server";
+
+/** The Pulumi type token of {@link MailDomain}. */
+export const MAIL_DOMAIN_TYPE = "dms:index:MailDomain";
+
+/** Arguments of {@link MailDomain}. */
+export interface MailDomainArgs {
+  /** The mail host's FQDN: the MX target. */
+  readonly hostname: string;
+  /** The mail host's IPv4 address, for SPF (and the A record with `includeHostRecords`). */
+  readonly ipv4?: pulumi.Input<string>;
+  /** The mail host's IPv6 address, for SPF (and the AAAA record with `includeHostRecords`). */
+  readonly ipv6?: pulumi.Input<string>;
+  /** The domain, its DNS target and policies. */
+  readonly domain: DomainArgs;
+  /**
+   * The DKIM public key (base64 SubjectPublicKeyInfo, the `p=` value) of a key the server already
+   * has. Without it and without `domain.dkim.privateKey`, a key is generated and its private half
+   * is the secret output `dkimPrivateKeyPem`, to install on the server.
+   * @default generate a key
+   */
+  readonly dkimPublicKey?: pulumi.Input<string>;
+  /**
+   * Also publish the mail host's own A/AAAA and HELO SPF records when the hostname lies in this
+   * domain's zone. Leave off when the server's own stack publishes them. @default false
+   */
+  readonly includeHostRecords?: boolean;
+}
+
+/** The DNS records of one mail domain. */
+export class MailDomain extends pulumi.ComponentResource {
+  /** The records with their final values. No secrets. */
+  public readonly records: pulumi.Output<DnsRecord[]>;
+  /** Zone file text per zone apex. */
+  public readonly zoneFiles: pulumi.Output<Record<string, string>>;
+  /** warn/info findings about the domain, sorted. */
+  public readonly warnings: pulumi.Output<Finding[]>;
+  /** The generated DKIM private key (PEM, secret), when this component generated one. */
+  public readonly dkimPrivateKeyPem: pulumi.Output<string | undefined>;
+  /** The DNS resources. */
+  public readonly dnsResources: readonly pulumi.Resource[];
+
+  constructor(name: string, args: MailDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(MAIL_DOMAIN_TYPE, name, {}, opts);
+    const what = `MailDomain ${JSON.stringify(name)}`;
+    const domainName = args.domain.name;
+    // A whole-server spec around the one domain; the account only satisfies server rules
+    // (records never depend on accounts).
+    const { input, holes } = structuralInput({
+      hostname: args.hostname,
+      ...(args.ipv4 !== undefined ? { ipv4: args.ipv4 } : {}),
+      ...(args.ipv6 !== undefined ? { ipv6: args.ipv6 } : {}),
+      domains: [args.domain],
+      accounts: [{ address: `postmaster@${domainName}`, passwordHash: PLACEHOLDERS.passwordHash }],
+    });
+    const { spec, findings: validation } = validateOrThrow(what, input, this);
+    const keep = (r: DnsRecord) =>
+      r.domain === domainName || (args.includeHostRecords === true && r.domain === args.hostname);
+    const material = { passwordHashes: new Map(), dkimKeys: new Map() };
+    const structural = planRecords(spec, material);
+    const records = structural.records.filter(keep);
+
+    const ipHoles = holes.filter((h) => h.kind === "ipv4" || h.kind === "ipv6");
+    const resolved =
+      ipHoles.length === 0
+        ? undefined
+        : pulumi.all(ipHoles.map((h) => h.value)).apply((values) => {
+            const real = planRecords(
+              validateFilled(what, fillHoles(input, ipHoles, values)),
+              material,
+            );
+            return Object.fromEntries(real.records.map((r) => [recordKey(r), r] as const));
+          });
+
+    const dkim = spec.domains[0]!.dkim;
+    const publicKeys = new Map<string, pulumi.Input<string>>();
+    let privatePem: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (dkim.enabled) {
+      const adopted = args.domain.dkim?.privateKey;
+      if (args.dkimPublicKey !== undefined) {
+        publicKeys.set(domainName, args.dkimPublicKey);
+      } else if (adopted !== undefined) {
+        publicKeys.set(
+          domainName,
+          pulumi.unsecret(pulumi.secret(pulumi.output(adopted)).apply(spkiBase64FromPrivate)),
+        );
+      } else {
+        const key = new tls.PrivateKey(
+          `${name}-dkim-${slug(domainName)}-${dkim.selector}`,
+          { algorithm: "RSA", rsaBits: dkim.keySize },
+          { parent: this },
+        );
+        publicKeys.set(domainName, key.publicKeyPem.apply(spkiBase64FromPem));
+        privatePem = pulumi.secret(key.privateKeyPem);
+      }
+    }
+    this.dkimPrivateKeyPem = privatePem;
+
+    const targets = zoneTargets([args.domain]);
+    const bindings = bindRecords(records, resolved, publicKeys, targets);
+    const audit = auditRecords(bindings, targets);
+    if (audit.some((f) => f.level === "error"))
+      throw new pulumi.ResourceError(describeErrors(what, audit), this);
+    this.dnsResources = publishRecords(name, bindings, targets, this);
+    this.records = resolvedRecords(bindings);
+    const zones = structural.zones.filter((z) => records.some((r) => r.zone === z.zone));
+    this.zoneFiles = zoneFileTexts(zones, this.records);
+    const relevant = (f: Finding) =>
+      f.path === "" ||
+      f.path.startsWith("domains") ||
+      ["hostname", "ipv4", "ipv6"].includes(f.path);
+    this.warnings = pulumi.output(
+      sortFindings(
+        [...validation, ...structural.findings, ...audit].filter(
+          (f) =>
+            relevant(f) &&
+            f.id !== "dkim-generated-at-deploy" &&
+            !f.path.startsWith("accounts") &&
+            f.id !== "no-accounts",
+        ),
+      ),
+    );
+    this.registerOutputs({
+      records: this.records,
+      zoneFiles: this.zoneFiles,
+      warnings: this.warnings,
+    });
+  }
+}
