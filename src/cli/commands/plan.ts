@@ -1,13 +1,183 @@
-import type { Command } from "commander";
+/**
+ * `dmsctl plan SPEC [--format table|json|zone|markdown] [--out DIR]`: validates a spec, resolves
+ * its secrets, prints the plan, and with `--out` writes a directory `docker compose up` starts.
+ *
+ * Exit codes: 0 planned; 1 the spec is invalid or a secret cannot be resolved (every problem
+ * printed to stderr, no stack trace); 2 usage error (unknown option or format, unreadable file).
+ * Secrets never reach stdout or stderr: secret file contents are redacted in every format and
+ * only written, mode 0600, under `--out`.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
+import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
+import { parseSpecText } from "../../spec/load";
+import { validateSpec } from "../../spec/validate";
+import { planMailServer } from "../../plan/plan";
+import type { Plan } from "../../plan/types";
+import {
+  renderCompose,
+  renderJson,
+  renderMarkdown,
+  renderTable,
+  renderZoneFiles,
+} from "../../plan/render";
+import { renderEnvFile } from "../../dms";
+import { resolveSecrets } from "../secrets";
+import { writeFilesAtomically, type OutFile } from "../io";
 
-/** `dmsctl plan SPEC`. Placeholder until the plan command lands (issue 2). */
+/** Output formats of `dmsctl plan`. */
+export const PLAN_FORMATS = ["table", "json", "zone", "markdown"] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+/** Options of {@link runPlan}. */
+export interface PlanOptions {
+  /** @default "table" */
+  readonly format?: PlanFormat;
+  /** Directory to write the DMS config folder, `mailserver.env` and `compose.yaml` into. */
+  readonly out?: string;
+}
+
+/** Registers `plan` on the program. */
 export function registerPlanCommand(program: Command, io: CliIo, exit: ExitHolder): void {
   program
-    .command("plan <spec>")
-    .description("Validate a spec and print its plan")
-    .action(() => {
-      io.stderr("dmsctl plan: not implemented yet\n");
-      exit.code = 1;
+    .command("plan")
+    .description("Validate a spec and print its plan: DNS records, DMS files, ports, warnings")
+    .argument("<spec>", "the mail server spec, YAML or JSON")
+    .addOption(
+      new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("table"),
+    )
+    .option(
+      "--out <dir>",
+      "also write the DMS config folder, mailserver.env, compose.yaml and zone files to DIR",
+    )
+    .action(async (spec: string, opts: { format: PlanFormat; out?: string }) => {
+      exit.code = await runPlan(spec, opts, io);
     });
+}
+
+/** Runs `dmsctl plan`; resolves to the exit code. */
+export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): Promise<number> {
+  const format = opts.format ?? "table";
+  let text: string;
+  try {
+    text = readFileSync(specPath, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    io.stderr(`dmsctl plan: cannot read spec file ${JSON.stringify(specPath)} (${code})\n`);
+    return 2;
+  }
+
+  const parsed = parseSpecText(text, specPath);
+  const early = parsed.findings.filter((f) => f.level === "error");
+  const where = (f: Finding): string => {
+    const pos = f.path === "" ? undefined : parsed.locate(f.path);
+    return pos === undefined ? "" : ` (${specPath}:${pos.line}:${pos.column})`;
+  };
+  if (early.length > 0) return fail(specPath, format, parsed.findings, io, where);
+  const validated = validateSpec(parsed.value);
+  if (!validated.ok) {
+    return fail(specPath, format, [...parsed.findings, ...validated.findings], io, where);
+  }
+
+  const configDir = opts.out === undefined ? undefined : join(resolve(opts.out), "config");
+  const secrets = await resolveSecrets(validated.spec, {
+    specDir: dirname(resolve(specPath)),
+    env: io.env,
+    ...(configDir !== undefined ? { configDir } : {}),
+  });
+  const found = [...parsed.findings, ...validated.findings, ...secrets.findings];
+  if (found.some((f) => f.level === "error")) return fail(specPath, format, found, io, where);
+
+  const planned = planMailServer(validated.spec, secrets.material);
+  const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
+
+  if (opts.out !== undefined) {
+    const files = outFiles(plan);
+    try {
+      const report = writeFilesAtomically(opts.out, files);
+      const secretCount = files.filter((f) => f.mode === 0o600).length;
+      io.stderr(
+        `dmsctl plan: wrote ${report.written} files to ${opts.out} (${secretCount} secret, mode 0600)` +
+          (report.removed.length > 0 ? `; removed ${report.removed.join(", ")}` : "") +
+          "\n",
+      );
+      if (secrets.generatedDkim.length > 0) {
+        io.stderr(
+          `dmsctl plan: generated DKIM keys for ${secrets.generatedDkim.join(", ")} (kept in ${opts.out}/config, adopted on the next run)\n`,
+        );
+      }
+    } catch (err) {
+      io.stderr(`dmsctl plan: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+
+  io.stdout(render(plan, format));
+  if (format === "zone") {
+    // Zone text must stay loadable as is; warnings go to stderr instead.
+    for (const f of plan.warnings) io.stderr(`${formatFinding(f)}\n`);
+  }
+  return 0;
+}
+
+function render(plan: Plan, format: PlanFormat): string {
+  switch (format) {
+    case "table":
+      return renderTable(plan);
+    case "json":
+      return renderJson(plan);
+    case "zone":
+      return renderZoneFiles(plan)
+        .map((z) => z.text)
+        .join("\n");
+    case "markdown":
+      return renderMarkdown(plan);
+    default: {
+      const _: never = format;
+      throw new Error(`unknown format ${String(_)}`);
+    }
+  }
+}
+
+/** Reports an invalid spec: every finding on stderr, and the JSON error document for `json`. */
+function fail(
+  specPath: string,
+  format: PlanFormat,
+  findings: readonly Finding[],
+  io: CliIo,
+  where: (f: Finding) => string,
+): number {
+  const sorted = sortFindings(findings);
+  const errors = sorted.filter((f) => f.level === "error");
+  for (const f of sorted) io.stderr(`${formatFinding(f)}${where(f)}\n`);
+  io.stderr(
+    `dmsctl plan: ${specPath} is invalid: ${errors.length} error${errors.length === 1 ? "" : "s"}\n`,
+  );
+  if (format === "json") {
+    io.stdout(renderJson({ errors, warnings: sorted.filter((f) => f.level !== "error") }));
+  }
+  return 1;
+}
+
+/**
+ * The `--out` tree: `config/` (the DMS config volume; secrets 0600, `user-patches.sh` 0755),
+ * `mailserver.env`, `compose.yaml`, `zones/<zone>.zone` and `mta-sts/<domain>/mta-sts.txt`.
+ */
+export function outFiles(plan: Plan): OutFile[] {
+  const files: OutFile[] = plan.files.map((f) => ({
+    path: `config/${f.path}`,
+    content: f.content,
+    mode: f.secret ? 0o600 : f.path === "user-patches.sh" ? 0o755 : 0o644,
+  }));
+  files.push({ path: "mailserver.env", content: renderEnvFile(plan.container.env), mode: 0o644 });
+  files.push({ path: "compose.yaml", content: renderCompose(plan), mode: 0o644 });
+  for (const z of renderZoneFiles(plan)) {
+    files.push({ path: `zones/${z.zone}.zone`, content: z.text, mode: 0o644 });
+  }
+  for (const p of plan.mtaStsPolicies ?? []) {
+    files.push({ path: `mta-sts/${p.domain}/mta-sts.txt`, content: p.text, mode: 0o644 });
+  }
+  return files;
 }
