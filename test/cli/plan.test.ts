@@ -265,10 +265,7 @@ test("a failed --out write leaves the directory as it was, with no temporary fil
     writeFileSync(join(out, "config"), "a file where the config folder should be\n");
     const run = await dmsctl(["plan", spec, "--out", out]);
     assert.equal(run.code, 1);
-    assert.match(
-      run.stderr,
-      /^dmsctl plan: cannot write config in \S+\/out: EEXIST\n$/,
-    );
+    assert.match(run.stderr, /^dmsctl plan: cannot write config in \S+\/out: EEXIST\n$/);
     assert.deepEqual(readdirSync(out), ["config"]);
     assert.equal(run.stdout, "");
   } finally {
