@@ -299,13 +299,20 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
   }
 
   const records = sets.sorted();
+  // Records are sorted by zone first, so each zone's records are one run of the list.
+  const byZone = new Map<string, DnsRecord[]>();
+  for (const r of records) {
+    const list = byZone.get(r.zone);
+    if (list === undefined) byZone.set(r.zone, [r]);
+    else list.push(r);
+  }
   const zonePlans: ZonePlan[] = [...zones]
     .sort((a, b) => cmp(a[0], b[0]))
     .map(([zone, info]) => ({
       zone,
       provider: info.provider,
       ...(info.zoneId !== undefined ? { zoneId: info.zoneId } : {}),
-      records: records.filter((r) => r.zone === zone),
+      records: byZone.get(zone) ?? [],
     }));
   return {
     zones: zonePlans,
