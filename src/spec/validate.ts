@@ -361,7 +361,9 @@ function knownKeys(path: readonly PropertyKey[], objectInput: unknown): string[]
 /** ` (did you mean "dkim"?)` when a known key is within two edits of the typo. */
 function suggestion(key: string, known: readonly string[]): string {
   let best: string | undefined;
-  let bestDistance = 3;
+  // Up to one edit per four characters (at least one), so "dkmi" finds "dkim" but "colour" does
+  // not find "cloud".
+  let bestDistance = Math.max(1, Math.floor(key.length / 4)) + 1;
   for (const k of known) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) {
