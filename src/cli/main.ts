@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "./commands/plan";
+import { registerDiffCommand } from "./commands/diff";
 
 /** Exit code for a usage error (unknown option, missing argument). */
 export const EXIT_USAGE = 2;
@@ -28,6 +29,8 @@ const defaultIo: CliIo = {
 /** Commands report their exit code through this holder (commander's actions return nothing). */
 export interface ExitHolder {
   code: number;
+  /** A command's own exit code for usage errors, when it documents one. @default EXIT_USAGE */
+  usageCode?: number;
 }
 
 /** Builds the program; each command module adds itself. */
@@ -38,6 +41,7 @@ export function buildProgram(io: CliIo, exit: ExitHolder): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
   registerPlanCommand(program, io, exit);
+  registerDiffCommand(program, io, exit);
   return program;
 }
 
@@ -50,7 +54,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
-      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return err.exitCode === 0 ? 0 : (exit.usageCode ?? EXIT_USAGE);
     }
     io.stderr(`dmsctl: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

@@ -1,0 +1,303 @@
+/**
+ * `dmsctl diff SPEC` and `dmsctl diff --from-preview FILE`: what a change does to the mail DNS
+ * records, in mail terms, as a table, JSON or a pull-request comment (Markdown).
+ *
+ * Exit codes, like `terraform plan -detailed-exitcode`:
+ * - 0: no change (only unchanged or unmanaged records);
+ * - 1: error (bad spec or preview file, usage error, a DNS lookup failed so the diff is incomplete);
+ * - 2: changes (a create, update, delete or conflict);
+ * - 3: a guard tripped (`--max-changes`, `--max-deletes`): a human should look.
+ *
+ * Needs no cloud credentials: the live path asks DNS, the preview path reads a file. Account
+ * passwords are not needed either (DNS does not depend on them); DKIM keys come from the spec's
+ * key files, and a domain without one is compared by presence only.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { CliIo, ExitHolder } from "../main";
+import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
+import { parseSpecText } from "../../spec/load";
+import { validateSpec } from "../../spec/validate";
+import type { MailServerSpec } from "../../spec/schema";
+import { planRecords, zoneOf } from "../../records";
+import type { DnsRecord } from "../../plan/types";
+import { DnsClient } from "../../net/dns";
+import { resolveSecrets } from "../secrets";
+import { diffLive } from "../../diff/live";
+import { diffFromPreview, PreviewError } from "../../diff/preview";
+import { renderJson } from "../../diff/render/json";
+import { markerFor, renderMarkdown } from "../../diff/render/markdown";
+import { renderTable } from "../../diff/render/table";
+import type { Diff } from "../../diff/types";
+
+/** Output formats of `dmsctl diff`. */
+export const DIFF_FORMATS = ["table", "json", "markdown"] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+/** Exit codes of `dmsctl diff`. */
+export const DIFF_EXIT = { noChange: 0, error: 1, changes: 2, guard: 3 } as const;
+
+/** Options of {@link runDiff}. */
+export interface DiffOptions {
+  /** @default "table" */
+  readonly format?: DiffFormat;
+  /** `host:port` of the DNS server to ask. @default the system resolver */
+  readonly resolver?: string;
+  /** A `pulumi preview --json` file (`-` for stdin) instead of live DNS. */
+  readonly fromPreview?: string;
+  /** An earlier spec: records it planned that the new spec drops are deleted. */
+  readonly previous?: string;
+  /** `ZONEID=APEX` pairs for the preview path. @default [] */
+  readonly zone?: readonly string[];
+  /** Exit 3 when creates + updates + deletes exceed this. */
+  readonly maxChanges?: number;
+  /** Exit 3 when deletes exceed this. */
+  readonly maxDeletes?: number;
+  /** Id in the Markdown marker, for several comments on one pull request. */
+  readonly commentId?: string;
+  /** Per-query timeout in milliseconds. @default 2000 */
+  readonly timeout?: number;
+  /** Queries in flight at once. @default 32 */
+  readonly concurrency?: number;
+}
+
+function count(name: string): (v: string) => number {
+  return (v: string) => {
+    if (!/^\d+$/.test(v))
+      throw new InvalidArgumentError(`${name} must be a whole number, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+}
+
+/** Registers `diff` on the program. */
+export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolder): void {
+  program
+    .command("diff")
+    .description(
+      "Show what a spec change does to the mail DNS records (vs live DNS or a pulumi preview --json), in mail terms.\n" +
+        "Exit codes: 0 no change, 1 error, 2 changes, 3 guard tripped (--max-changes/--max-deletes).",
+    )
+    .argument("[spec]", "the mail server spec (YAML or JSON); optional with --from-preview")
+    .addOption(
+      new Option("--format <format>", "output format").choices(DIFF_FORMATS).default("table"),
+    )
+    .option(
+      "--resolver <host:port>",
+      "DNS server to ask (an authoritative server avoids cached answers); default: the system resolver",
+    )
+    .option(
+      "--from-preview <file>",
+      "read the DNS record steps of `pulumi preview --json` output (- for stdin)",
+    )
+    .option(
+      "--previous <spec>",
+      "the spec before the change: records it planned that SPEC drops are deleted, not left alone",
+    )
+    .option(
+      "--zone <id=apex>",
+      "map a Cloudflare/Route53 zone id to its apex (repeatable; --from-preview)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      "--max-changes <n>",
+      "exit 3 when more than N records would be created, updated or deleted",
+      count("--max-changes"),
+    )
+    .option(
+      "--max-deletes <n>",
+      "exit 3 when more than N records would be deleted",
+      count("--max-deletes"),
+    )
+    .option("--comment-id <id>", "id in the hidden Markdown marker, to keep one comment per stack")
+    .option("--timeout <ms>", "per-query DNS timeout in milliseconds", count("--timeout"), 2000)
+    .option("--concurrency <n>", "DNS queries in flight at once", count("--concurrency"), 32)
+    .exitOverride((err) => {
+      // This command documents 1 for errors, so a typo never reads as "changes" (2) in CI.
+      if (err.exitCode !== 0) exit.usageCode = DIFF_EXIT.error;
+      throw err;
+    })
+    .action(async (spec: string | undefined, opts: DiffOptions) => {
+      exit.code = await runDiff(spec, opts, io);
+    });
+}
+
+/** Loads, validates and plans the records of a spec file; findings on failure. */
+async function loadRecords(
+  specPath: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ spec: MailServerSpec; records: DnsRecord[] } | { findings: Finding[] }> {
+  let text: string;
+  try {
+    text = readFileSync(specPath, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    return {
+      findings: [
+        {
+          id: "spec-unreadable",
+          level: "error",
+          path: "",
+          message: `cannot read spec file ${JSON.stringify(specPath)} (${code})`,
+        },
+      ],
+    };
+  }
+  const parsed = parseSpecText(text, specPath);
+  if (parsed.findings.some((f) => f.level === "error")) return { findings: parsed.findings };
+  const validated = validateSpec(parsed.value);
+  if (!validated.ok) return { findings: validated.findings };
+  // DNS does not depend on passwords or the relay: leave them out so CI needs no such secrets,
+  // and resolve only the DKIM keys (from the spec's key files).
+  const dnsOnly: MailServerSpec = {
+    ...validated.spec,
+    accounts: validated.spec.accounts.map((a) => ({
+      address: a.address,
+      aliases: a.aliases,
+      passwordHash: "{PLAIN}unused",
+    })),
+    relay: undefined,
+  };
+  const secrets = await resolveSecrets(dnsOnly, { specDir: dirname(resolve(specPath)), env });
+  const errors = secrets.findings.filter((f) => f.level === "error");
+  if (errors.length > 0) return { findings: errors };
+  return { spec: validated.spec, records: planRecords(validated.spec, secrets.material).records };
+}
+
+function report(io: CliIo, file: string, findings: readonly Finding[]): void {
+  for (const f of sortFindings(findings)) io.stderr(`${formatFinding(f)}\n`);
+  const errors = findings.filter((f) => f.level === "error").length;
+  io.stderr(`dmsctl diff: ${file} is invalid: ${errors} error${errors === 1 ? "" : "s"}\n`);
+}
+
+/** Runs `dmsctl diff`; resolves to the exit code. */
+export async function runDiff(
+  specPath: string | undefined,
+  opts: DiffOptions,
+  io: CliIo,
+): Promise<number> {
+  const format = opts.format ?? "table";
+  try {
+    markerFor(opts.commentId);
+  } catch (err) {
+    io.stderr(`dmsctl diff: --comment-id: ${(err as Error).message}\n`);
+    return DIFF_EXIT.error;
+  }
+  let diff: Diff;
+  if (opts.fromPreview !== undefined) {
+    const zones = new Map<string, string>();
+    for (const pair of opts.zone ?? []) {
+      const m = /^([^=\s]+)=([a-z0-9.-]+)$/.exec(pair);
+      if (!m) {
+        io.stderr(`dmsctl diff: --zone must be ZONEID=APEX, got ${JSON.stringify(pair)}\n`);
+        return DIFF_EXIT.error;
+      }
+      zones.set(m[1]!, m[2]!.replace(/\.$/, ""));
+    }
+    if (specPath !== undefined) {
+      const loaded = await loadRecords(specPath, io.env);
+      if ("findings" in loaded) {
+        report(io, specPath, loaded.findings);
+        return DIFF_EXIT.error;
+      }
+      for (const d of loaded.spec.domains) {
+        if ("zoneId" in d.dns && !zones.has(d.dns.zoneId)) zones.set(d.dns.zoneId, zoneOf(d));
+      }
+    }
+    const file = opts.fromPreview;
+    let text: string;
+    try {
+      text = readFileSync(file === "-" ? 0 : file, "utf8");
+    } catch (err) {
+      io.stderr(
+        `dmsctl diff: cannot read preview file ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? "error"})\n`,
+      );
+      return DIFF_EXIT.error;
+    }
+    try {
+      diff = diffFromPreview(text, { file: file === "-" ? "stdin" : file, zones });
+    } catch (err) {
+      if (err instanceof PreviewError) {
+        io.stderr(`dmsctl diff: ${err.message}\n`);
+        return DIFF_EXIT.error;
+      }
+      throw err;
+    }
+  } else {
+    if (specPath === undefined) {
+      io.stderr("dmsctl diff: give a SPEC to compare with live DNS, or --from-preview FILE\n");
+      return DIFF_EXIT.error;
+    }
+    const loaded = await loadRecords(specPath, io.env);
+    if ("findings" in loaded) {
+      report(io, specPath, loaded.findings);
+      return DIFF_EXIT.error;
+    }
+    let previous: DnsRecord[] = [];
+    if (opts.previous !== undefined) {
+      const prev = await loadRecords(opts.previous, io.env);
+      if ("findings" in prev) {
+        report(io, opts.previous, prev.findings);
+        return DIFF_EXIT.error;
+      }
+      previous = prev.records;
+    }
+    let client: DnsClient;
+    try {
+      client = new DnsClient({
+        ...(opts.resolver === undefined ? {} : { server: opts.resolver }),
+        timeoutMs: opts.timeout ?? 2000,
+        concurrency: opts.concurrency ?? 32,
+      });
+    } catch (err) {
+      io.stderr(
+        `dmsctl diff: --resolver ${JSON.stringify(opts.resolver)}: ${(err as Error).message}\n`,
+      );
+      return DIFF_EXIT.error;
+    }
+    diff = await diffLive(loaded.records, client, {
+      previous,
+      resolverLabel: opts.resolver ?? "the system resolver",
+    });
+  }
+
+  io.stdout(render(diff, format, opts.commentId));
+  const failed = diff.changes.filter((c) => c.conflict === "lookup-failed").length;
+  if (failed > 0) {
+    io.stderr(
+      `dmsctl diff: ${failed} DNS lookup${failed === 1 ? "" : "s"} failed: the diff is incomplete\n`,
+    );
+    return DIFF_EXIT.error;
+  }
+  const writes = diff.counts.create + diff.counts.update + diff.counts.delete;
+  const tripped: string[] = [];
+  if (opts.maxChanges !== undefined && writes > opts.maxChanges) {
+    tripped.push(`${writes} record changes exceed --max-changes ${opts.maxChanges}`);
+  }
+  if (opts.maxDeletes !== undefined && diff.counts.delete > opts.maxDeletes) {
+    tripped.push(`${diff.counts.delete} deletions exceed --max-deletes ${opts.maxDeletes}`);
+  }
+  if (tripped.length > 0) {
+    io.stderr(
+      `dmsctl diff: guard tripped: ${tripped.join("; ")}; a human should review this change\n`,
+    );
+    return DIFF_EXIT.guard;
+  }
+  return writes + diff.counts.conflict > 0 ? DIFF_EXIT.changes : DIFF_EXIT.noChange;
+}
+
+function render(diff: Diff, format: DiffFormat, commentId: string | undefined): string {
+  switch (format) {
+    case "table":
+      return renderTable(diff);
+    case "json":
+      return renderJson(diff);
+    case "markdown":
+      return renderMarkdown(diff, commentId === undefined ? {} : { id: commentId });
+    default: {
+      const _: never = format;
+      throw new Error(`unknown format ${String(_)}`);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main, type CliIo } from "../../src/cli/main";
+import { planRecords } from "../../src/records";
+import { MailServerSpecSchema } from "../../src/spec/schema";
+import { bindAvailable, freePort, startBind, type BindServer } from "../servers/bind";
+import { assertGolden } from "../plan/golden";
+import { BEFORE_ZONES } from "./scenario";
+
+/** The after spec as a user writes it: passwords from env vars the diff never needs. */
+const AFTER = {
+  hostname: "mail.example.com",
+  ipv4: "192.0.2.10",
+  ipv6: "2001:db8::10",
+  domains: [
+    {
+      name: "example.com",
+      dkim: { selector: "mail" },
+      dmarc: { policy: "reject", rua: ["mailto:dmarc@example.com"] },
+      tlsRpt: { rua: ["mailto:tls@example.com"] },
+      caa: { issuers: ["letsencrypt.org"] },
+    },
+    { name: "example.net", dkim: { selector: "s2025" }, dmarc: { policy: "quarantine" } },
+  ],
+  accounts: [{ address: "alice@example.com", passwordEnv: "ALICE_PASSWORD_NOT_SET" }],
+};
+const PREVIOUS = {
+  hostname: "mail.example.com",
+  ipv4: "104.16.0.10",
+  domains: [
+    {
+      name: "example.com",
+      dkim: { selector: "old" },
+      dmarc: { policy: "quarantine", rua: ["mailto:dmarc@example.com"] },
+      mtaSts: { mode: "enforce", id: "20240101" },
+      caa: { issuers: ["letsencrypt.org"] },
+    },
+    { name: "example.net", dkim: { selector: "s2025" } },
+  ],
+  accounts: [{ address: "alice@example.com", passwordEnv: "ALICE_PASSWORD_NOT_SET" }],
+};
+/** A spec whose records the "quiet.test" zone already holds exactly. */
+const QUIET = {
+  hostname: "mx.quiet.test",
+  ipv4: "192.0.2.53",
+  domains: [{ name: "quiet.test", dmarc: { policy: "reject" } }],
+  accounts: [{ address: "bob@quiet.test", passwordEnv: "BOB_PASSWORD" }],
+};
+
+function quietZone(): string {
+  const records = planRecords(MailServerSpecSchema.parse(QUIET), {
+    passwordHashes: new Map(),
+    dkimKeys: new Map(),
+  }).records;
+  const lines = records.map((r) => {
+    const v = r.values[0]!.replace(
+      "<generated-at-deploy>",
+      "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC",
+    );
+    return `${r.name}. IN ${r.type} ${r.type === "TXT" ? `"${v}"` : v}`;
+  });
+  return `$ORIGIN quiet.test.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\n${lines.join("\n")}\n`;
+}
+
+let bind: BindServer;
+let dir: string;
+before(async () => {
+  if (!bindAvailable() && process.env.CI !== "true") {
+    throw new Error("named is not installed: run scripts/ensure-system-deps.sh");
+  }
+  bind = await startBind({ zones: { ...BEFORE_ZONES, "quiet.test": quietZone() } });
+  dir = mkdtempSync(join(tmpdir(), "dms-diff-cli-"));
+  writeFileSync(join(dir, "after.json"), JSON.stringify(AFTER));
+  writeFileSync(join(dir, "previous.json"), JSON.stringify(PREVIOUS));
+  writeFileSync(join(dir, "quiet.json"), JSON.stringify(QUIET));
+  writeFileSync(join(dir, "bad.yaml"), "hostname: mail\ndomains: []\n");
+});
+after(async () => {
+  await bind?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: {},
+    isTty: false,
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+test("GIVEN changes WHEN diffed as markdown THEN exit 2 and the PR comment", async () => {
+  const r = await run([
+    "diff",
+    join(dir, "after.json"),
+    "--resolver",
+    bind.hostPort,
+    "--format",
+    "markdown",
+  ]);
+  assert.equal(r.stderr, "");
+  assert.equal(r.code, 2);
+  assertGolden("diff/cli-live.md", r.stdout.replaceAll(bind.hostPort, "127.0.0.1:PORT"));
+});
+
+test("GIVEN more changes than --max-changes WHEN diffed THEN exit 3 and say why", async () => {
+  const r = await run([
+    "diff",
+    join(dir, "after.json"),
+    "--resolver",
+    bind.hostPort,
+    "--max-changes",
+    "5",
+  ]);
+  assert.equal(r.code, 3);
+  assert.equal(
+    r.stderr,
+    "dmsctl diff: guard tripped: 9 record changes exceed --max-changes 5; a human should review this change\n",
+  );
+  assert.match(
+    r.stdout,
+    /^4 to create, 5 to update, 3 conflicts; 4 unchanged, 3 unmanaged \(left alone\)\n/,
+  );
+});
+
+test("GIVEN deletions and --max-deletes 0 WHEN diffed with --previous THEN exit 3", async () => {
+  const r = await run([
+    "diff",
+    join(dir, "after.json"),
+    "--previous",
+    join(dir, "previous.json"),
+    "--resolver",
+    bind.hostPort,
+    "--max-deletes",
+    "0",
+    "--max-changes",
+    "100",
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 3);
+  assert.equal(
+    r.stderr,
+    "dmsctl diff: guard tripped: 2 deletions exceed --max-deletes 0; a human should review this change\n",
+  );
+  assert.equal(JSON.parse(r.stdout).counts.delete, 2);
+});
+
+test("GIVEN guards not reached WHEN diffed THEN exit 2", async () => {
+  const r = await run([
+    "diff",
+    join(dir, "after.json"),
+    "--resolver",
+    bind.hostPort,
+    "--max-changes",
+    "10",
+    "--max-deletes",
+    "0",
+  ]);
+  assert.equal(r.code, 2);
+});
+
+test("GIVEN live DNS already as planned WHEN diffed THEN exit 0", async () => {
+  const r = await run(["diff", join(dir, "quiet.json"), "--resolver", bind.hostPort]);
+  assert.equal(r.stderr, "");
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^no changes; 6 unchanged, 0 unmanaged \(left alone\)\n/);
+});
+
+test("GIVEN an invalid spec WHEN diffed THEN exit 1 with every problem and no stack trace", async () => {
+  const r = await run(["diff", join(dir, "bad.yaml"), "--resolver", bind.hostPort]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^error \S+ hostname: must be a lowercase fully qualified domain name/m);
+  assert.match(r.stderr, /dmsctl diff: .*bad\.yaml is invalid: \d+ errors?\n$/);
+  assert.ok(!r.stderr.includes("    at "), r.stderr);
+});
+
+test("GIVEN usage errors WHEN diffed THEN exit 1, never 2 (which means changes)", async () => {
+  assert.equal((await run(["diff", "--no-such-option"])).code, 1);
+  assert.equal((await run(["diff", join(dir, "after.json"), "--max-changes", "many"])).code, 1);
+  assert.equal((await run(["diff", join(dir, "after.json"), "--format", "html"])).code, 1);
+  const noSpec = await run(["diff"]);
+  assert.equal(noSpec.code, 1);
+  assert.equal(
+    noSpec.stderr,
+    "dmsctl diff: give a SPEC to compare with live DNS, or --from-preview FILE\n",
+  );
+  const badId = await run(["diff", join(dir, "after.json"), "--comment-id", "x -->"]);
+  assert.equal(badId.code, 1);
+  assert.equal(
+    badId.stderr,
+    'dmsctl diff: --comment-id: comment id must be 1 to 64 letters, digits, ".", "_" or "-", got "x -->"\n',
+  );
+});
+
+test("GIVEN a resolver that does not answer WHEN diffed THEN exit 1: the diff is incomplete", async () => {
+  const port = await freePort();
+  const r = await run([
+    "diff",
+    join(dir, "quiet.json"),
+    "--resolver",
+    `127.0.0.1:${port}`,
+    "--timeout",
+    "300",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^dmsctl diff: \d+ DNS lookups failed: the diff is incomplete\n$/);
+});
+
+test("GIVEN a preview file WHEN diffed THEN zone ids map through the spec or --zone", async () => {
+  const fixture = join(__dirname, "..", "fixtures", "preview", "cloudflare.json");
+  const r = await run([
+    "diff",
+    "--from-preview",
+    fixture,
+    "--zone",
+    "023e105f4ecef8ad9ca31a8372d0c353=example.com",
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 2);
+  const doc = JSON.parse(r.stdout);
+  assert.deepEqual(doc.zones, ["example.com"]);
+  assert.deepEqual(doc.counts, {
+    create: 3,
+    update: 4,
+    delete: 1,
+    conflict: 2,
+    unmanaged: 0,
+    unchanged: 0,
+  });
+  const none = await run([
+    "diff",
+    "--from-preview",
+    join(__dirname, "..", "fixtures", "preview", "no-dns-change.json"),
+  ]);
+  assert.equal(none.code, 0);
+  const missing = await run(["diff", "--from-preview", join(dir, "nope.json")]);
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /^dmsctl diff: cannot read preview file ".*nope\.json" \(ENOENT\)\n$/,
+  );
+  const badZone = await run(["diff", "--from-preview", fixture, "--zone", "nope"]);
+  assert.equal(badZone.code, 1);
+  assert.equal(badZone.stderr, 'dmsctl diff: --zone must be ZONEID=APEX, got "nope"\n');
+});
