@@ -4,7 +4,8 @@
  * ids), and throws on any provider function call (no component may call one).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { generateKeyPairSync } from "node:crypto";
+import Module from "node:module";
+import { join } from "node:path";
 
 /** One `registerResource` as the engine saw it. Secret inputs keep their secret wrapper. */
 export interface Registration {
@@ -44,32 +45,47 @@ export function plainStrings(v: unknown, path = ""): [string, string][] {
   return [];
 }
 
-const keys = new Map<string, { privateKeyPem: string; publicKeyPem: string }>();
-/** A real RSA key pair per name, generated once per process (so two runs see the same key). */
-export function mockKey(
-  name: string,
-  shared = false,
-): { privateKeyPem: string; publicKeyPem: string } {
-  const id = shared ? "*" : name;
-  let k = keys.get(id);
-  if (k === undefined) {
-    const pair = generateKeyPairSync("rsa", { modulusLength: 1024 });
-    k = {
-      privateKeyPem: pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-      publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
-    };
-    keys.set(id, k);
-  }
-  return k;
-}
+/**
+ * The key pair every mocked `tls.PrivateKey` returns: fixed, so golden files are stable across
+ * processes. A throwaway 1024-bit test key, never used anywhere else.
+ */
+export const MOCK_KEY = {
+  privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----
+MIICXAIBAAKBgQCzwQVI0cNDdG8ReTKVVKIWrKkLHeSi20/J0VbAheh0wJ8415bg
+D+29wLUryZ/ZuMJaqgGr+1kID7KirBl/VJhyrEA0vmkrfZRtzYIH/bU260nIY3+O
+GiW1p64oRrNtxM4CiwJ/Mn4q47VWAEi0TEKhllPXN1BptFZ+T5DBVyixswIDAQAB
+AoGBAIOPfCylygIuz7O8Prdo8BEkYbzPLi270hPl8VaLK214JZDWyYhIYDqHNpJL
+yYDyZt0wnHShS7JIuveweiDla4UW7kzbo+sTbXN41Zkvp8DvLCXC6S2rAX3EZ/Jl
+GvQS1Fu7GL/313Yb5h7lLUCUb6cMx1Ms8Ly+rEunMxvNrgARAkEA7E0bBec3RVzM
+41R2CKwsPcP7J1YTIHHxl9Eou9hrwBeUitRaFAiDAlRHpWu7GxL13e2tmrZ37hbi
+dWXzt1QfZwJBAMK9JLRvxZ6R1OhLK29pCuWkWKqzBn9Lbo0gefWiHl7NALBYWxsn
+VBzKaA3hPpDLRZDObbu03dPSDrWoQ0LDR9UCQEWhswTaTX8zCW0zxlRn5+GLjsbY
+pmo5KWgDSm2QKLBCQpNmX+TnXTOigjpMtKYVwD3VfALLIiwWskTF9jtfnqECQCE1
+cBT1GpY3+D7E0ttk5l7S7+vsK6d5jZizeRjSVKuF+iAYcTDoPAfM3IHBb5HxmCNh
+kIT6CvocUDXaQ94WvyECQH2KbLfbNZRevnl0mpOOfMg7hfuCai97B/dsd94Xt+AO
+1E8iyvWDUNDsbwNLq4dYe3TRymdcbeomzYAQvTiECBw=
+-----END RSA PRIVATE KEY-----
+`,
+  publicKeyPem: `-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCzwQVI0cNDdG8ReTKVVKIWrKkL
+HeSi20/J0VbAheh0wJ8415bgD+29wLUryZ/ZuMJaqgGr+1kID7KirBl/VJhyrEA0
+vmkrfZRtzYIH/bU260nIY3+OGiW1p64oRrNtxM4CiwJ/Mn4q47VWAEi0TEKhllPX
+N1BptFZ+T5DBVyixswIDAQAB
+-----END PUBLIC KEY-----
+`,
+};
+
+/** The DKIM `p=` value of {@link MOCK_KEY}. */
+export const MOCK_KEY_BASE64 = MOCK_KEY.publicKeyPem
+  .split("\n")
+  .filter((l) => l !== "" && !l.startsWith("-----"))
+  .join("");
 
 /** The registrations of the current run. */
 export const registrations: Registration[] = [];
 
 /** Options of {@link installMocks}. */
 export interface MockOptions {
-  /** Give every DKIM key child the same key pair (benchmarks). @default false */
-  readonly sharedKey?: boolean;
   /** Run as a preview. @default false */
   readonly preview?: boolean;
 }
@@ -86,13 +102,20 @@ export function installMocks(options: MockOptions = {}): void {
         const state: Record<string, unknown> = { ...args.inputs };
         switch (args.type) {
           case "tls:index/privateKey:PrivateKey":
-            Object.assign(state, mockKey(args.name, options.sharedKey ?? false));
+            Object.assign(state, MOCK_KEY);
             break;
           case "random:index/randomPassword:RandomPassword":
             state.result = `salt-key-of-${args.name}`;
             break;
           case "docker:index/remoteImage:RemoteImage":
             state.imageId = `sha256:image-of-${String(args.inputs.name)}`;
+            break;
+          case "aws:ec2/eip:Eip":
+            state.publicIp = "203.0.113.50";
+            state.allocationId = `eipalloc-${args.name}`;
+            break;
+          case "aws:route53/zone:Zone":
+            state.zoneId = `Z-${args.name}`;
             break;
           case "docker:index/volume:Volume":
             state.name = `${args.name}-volume`;
@@ -133,4 +156,20 @@ export async function settle(outputs: pulumi.Output<unknown>[]): Promise<void> {
   await Promise.all(outputs.map(valueOf));
   // Children registered inside applies land a few ticks later.
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Lets example programs `import "pulumi-docker-mailserver"` resolve to this repository's source,
+ * as it does after `npm install` in an example folder.
+ */
+export function resolvePackageToSource(): void {
+  const m = Module as unknown as {
+    _resolveFilename: (request: string, ...rest: unknown[]) => string;
+  };
+  const original = m._resolveFilename;
+  const target = join(__dirname, "..", "..", "src", "index.ts");
+  m._resolveFilename = function (request: string, ...rest: unknown[]): string {
+    if (request === "pulumi-docker-mailserver") return target;
+    return original.call(this, request, ...rest);
+  };
 }

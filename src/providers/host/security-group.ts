@@ -28,7 +28,7 @@ export function ingressRules(ports: readonly PortRule[]): IngressRulePlan[] {
     if (p.port === RSPAMD_UI_PORT) throw new Error("port 11334 (rspamd UI) is never opened");
     for (const cidr of p.allowFrom) {
       out.push({
-        key: `sg-${p.service}-${slug(cidr)}`,
+        key: `sg-${p.service}-${cidrSlug(cidr)}`,
         port: p.port,
         cidr,
         family: cidr.includes(":") ? "ipv6" : "ipv4",
@@ -64,4 +64,9 @@ export function createIngressRules(
         opts,
       ),
   );
+}
+
+/** `0.0.0.0/0` -> `v4-0-0-0-0-0`, `::/0` -> `v6-xx-0`, `2001:db8::/32` -> `v6-2001xdb8xx-32`. */
+export function cidrSlug(cidr: string): string {
+  return cidr.includes(":") ? `v6-${slug(cidr.replace(/:/g, "x"))}` : `v4-${slug(cidr)}`;
 }
