@@ -1860,3 +1860,21 @@ function ipv6NotPublic(ip: string): string | undefined {
   if (g[0] === 0x2002) return "6to4 (2002::/16)";
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reference
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The rule reference as a Markdown table (id, level, what it catches, fix), in {@link RULES}
+ * order. `docs/spec.md` embeds it between `<!-- rules:begin -->` and `<!-- rules:end -->`; a test
+ * keeps the two in sync (`UPDATE_GOLDEN=1` rewrites the doc).
+ */
+export function rulesMarkdown(): string {
+  const cell = (text: string): string => text.replace(/\|/g, "\\|");
+  const rows = (Object.entries(RULES) as [RuleId, RuleMeta][]).map(
+    ([id, meta]) =>
+      `| \`${id}\` | ${meta.level} | ${cell(meta.summary)} | ${cell(meta.remediation)} |`,
+  );
+  return ["| Id | Level | What it catches | Fix |", "|---|---|---|---|", ...rows].join("\n") + "\n";
+}
