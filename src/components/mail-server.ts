@@ -10,7 +10,7 @@
  *   generated key; generated once and kept in state;
  * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
  *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
- * - `${name}-config` (`docker.Container`): the one-shot config writer (see below);
+ * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
  * - `${name}-container` (`docker.Container`): the mail server;
  * - DNS records via the zone's adapter (`${name}-${type}-${owner}[...]`), PTR, security group
  *   rules (`${name}-sg-${service}-${cidr}`).
@@ -202,7 +202,7 @@ export class MailServer extends pulumi.ComponentResource {
       ),
     );
     this.configWriter = new docker.Container(
-      `${name}-config`,
+      `${name}-config-writer`,
       {
         image: this.image.imageId,
         entrypoints: ["/bin/sh", "-c"],

@@ -102,7 +102,7 @@ describe("examples under mocks", () => {
 
   it("writes the config files through a secret upload", () => {
     const writers = all.filter(
-      (r) => r.type === "docker:index/container:Container" && r.name.endsWith("-config"),
+      (r) => r.type === "docker:index/container:Container" && r.name.endsWith("-config-writer"),
     );
     assert.equal(writers.length, 3);
     for (const w of writers) {

@@ -1,0 +1,345 @@
+/**
+ * `MailServer` behaviour under mocks: determinism, what an account change or an env change
+ * touches, Output inputs, errors, provider rules on long TXT values, custom DNS and the outputs.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { generateKeyPairSync } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  installMocks,
+  plainStrings,
+  registrations,
+  resetRegistrations,
+  unwrap,
+  valueOf,
+  type Registration,
+} from "./harness";
+import type { MailServerArgs } from "../../src/components/args";
+
+installMocks();
+// Loaded after the mocks are installed, as Pulumi requires.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MailServer } =
+  require("../../src/components/mail-server") as typeof import("../../src/components/mail-server");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MailDomain } =
+  require("../../src/components/mail-domain") as typeof import("../../src/components/mail-domain");
+
+const BASE: MailServerArgs = {
+  hostname: "mail.example.com",
+  ipv4: "192.0.2.7",
+  domains: [{ name: "example.com", dns: { provider: "cloudflare", zoneId: "zone-1" } }],
+  accounts: [{ address: "alice@example.com", password: "alice-password-123" }],
+};
+
+/** Constructs a MailServer and returns what it registered once every output resolved. */
+async function run(args: MailServerArgs, name = "mail"): Promise<Registration[]> {
+  resetRegistrations();
+  const m = new MailServer(name, args);
+  await Promise.all(
+    [m.records, m.zoneFiles, m.warnings, m.recreateHash, m.container.id, m.configWriter.id].map(
+      (o) => valueOf(o as pulumi.Output<unknown>),
+    ),
+  );
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+  return [...registrations];
+}
+
+function find(regs: Registration[], name: string): Registration {
+  const r = regs.find((x) => x.name === name);
+  assert.ok(r !== undefined, `no child ${name} in ${regs.map((x) => x.name).join(", ")}`);
+  return r;
+}
+
+const canonical = (regs: Registration[]) =>
+  JSON.stringify(
+    regs
+      .map((r) => ({ type: r.type, name: r.name, inputs: unwrap(r.inputs) }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : 1)),
+  );
+
+describe("MailServer", () => {
+  it("gives identical inputs for every resource when run twice", async () => {
+    const first = canonical(await run(BASE));
+    const second = canonical(await run(BASE));
+    assert.equal(first, second);
+  });
+
+  it("adding an account changes the config writer, not the mail container", async () => {
+    const before = await run(BASE);
+    const after = await run({
+      ...BASE,
+      accounts: [...BASE.accounts!, { address: "bob@example.com", password: "bob-password-456" }],
+    });
+    assert.deepEqual(
+      unwrap(find(after, "mail-container").inputs),
+      unwrap(find(before, "mail-container").inputs),
+    );
+    assert.notDeepEqual(
+      unwrap(find(after, "mail-config-writer").inputs),
+      unwrap(find(before, "mail-config-writer").inputs),
+    );
+    const files = unwrap(find(after, "mail-config-writer").inputs.uploads) as {
+      file: string;
+      content: string;
+    }[];
+    const accounts = files.find((f) => f.file.endsWith("/postfix-accounts.cf"))!.content;
+    assert.match(accounts, /^bob@example\.com\|\{SHA512-CRYPT\}\$6\$/m);
+  });
+
+  it("changing a quota or an alias also reaches only the writer", async () => {
+    const before = await run(BASE);
+    const after = await run({
+      ...BASE,
+      accounts: [{ ...BASE.accounts![0]!, quota: "2G" }],
+      aliases: [{ address: "info@example.com", targets: ["alice@example.com"] }],
+    });
+    assert.deepEqual(
+      unwrap(find(after, "mail-container").inputs),
+      unwrap(find(before, "mail-container").inputs),
+    );
+    assert.notDeepEqual(
+      unwrap(find(after, "mail-config-writer").inputs),
+      unwrap(find(before, "mail-config-writer").inputs),
+    );
+  });
+
+  it("changing an env setting changes the container's env and recreate hash", async () => {
+    const before = find(await run(BASE), "mail-container").inputs;
+    const after = find(await run({ ...BASE, logLevel: "debug" }), "mail-container").inputs;
+    assert.ok((after.envs as string[]).includes("LOG_LEVEL=debug"));
+    assert.ok((before.envs as string[]).includes("LOG_LEVEL=info"));
+    const hash = (i: Record<string, unknown>) =>
+      (i.labels as { label: string; value: string }[]).find((l) => l.label === "dms.recreate-hash")!
+        .value;
+    assert.notEqual(hash(after), hash(before));
+    assert.match(hash(after), /^[0-9a-f]{64}$/);
+  });
+
+  it("changing a startup-only file (postfix main.cf override) changes the recreate hash", async () => {
+    const hash = (regs: Registration[]) =>
+      JSON.stringify(find(regs, "mail-container").inputs.labels);
+    const before = hash(await run(BASE));
+    const after = hash(
+      await run({ ...BASE, overrides: { postfixMain: "smtpd_banner = $myhostname ESMTP\n" } }),
+    );
+    assert.notEqual(after, before);
+  });
+
+  it("hashes a password once: the same password gives the same hash on every run", async () => {
+    const content = (regs: Registration[]) =>
+      (
+        unwrap(find(regs, "mail-config-writer").inputs.uploads) as {
+          file: string;
+          content: string;
+        }[]
+      ).find((f) => f.file.endsWith("/postfix-accounts.cf"))!.content;
+    const a = content(await run(BASE));
+    const b = content(await run(BASE));
+    assert.equal(a, b);
+    assert.doesNotMatch(a, /alice-password-123/);
+  });
+
+  it("publishes fail2ban with NET_ADMIN, memory in MiB and DNS resolvers", async () => {
+    const c = find(
+      await run({
+        ...BASE,
+        features: { fail2ban: true },
+        memoryLimit: "2g",
+        dnsResolvers: ["192.0.2.53"],
+      }),
+      "mail-container",
+    ).inputs;
+    assert.deepEqual(c.capabilities, { adds: ["NET_ADMIN"] });
+    assert.equal(c.memory, 2048);
+    assert.deepEqual(c.dns, ["192.0.2.53"]);
+    assert.equal(c.restart, "always");
+  });
+
+  it("takes IPs and zone ids as Outputs and resolves record values from them", async () => {
+    const regs = await run({
+      ...BASE,
+      ipv4: pulumi.output("203.0.113.9"),
+      domains: [
+        { name: "example.com", dns: { provider: "cloudflare", zoneId: pulumi.output("zone-out") } },
+      ],
+    });
+    const a = find(regs, "mail-a-mail-example-com").inputs;
+    assert.equal(a.content, "203.0.113.9");
+    assert.equal(a.zoneId, "zone-out");
+    assert.equal(
+      find(regs, "mail-txt-example-com").inputs.content,
+      '"v=spf1 mx ip4:203.0.113.9 -all"',
+    );
+  });
+
+  it("throws one ResourceError listing every problem, with paths and values", () => {
+    assert.throws(
+      () =>
+        new MailServer("bad", {
+          hostname: "mail",
+          domains: [{ name: "Example.com" }],
+          accounts: [{ address: "alice@example.com" }],
+        }),
+      (e: Error) => {
+        assert.ok(pulumi.ResourceError.isInstance(e));
+        assert.match(e.message, /^MailServer "bad": \d+ problems:\n/);
+        assert.match(e.message, /hostname: /);
+        assert.match(e.message, /domains\[0\]\.name: /);
+        assert.doesNotMatch(e.message, /\n\s+at /); // no stack trace in the message
+        return true;
+      },
+    );
+  });
+
+  it("Route53: a DKIM value over 255 bytes is split into quoted strings", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const regs = await run({
+      ...BASE,
+      domains: [
+        {
+          name: "example.com",
+          dns: { provider: "route53", zoneId: "Z1" },
+          dkim: { privateKey: pulumi.secret(pem) },
+        },
+      ],
+    });
+    const dkim = find(regs, "mail-txt-mail-domainkey-example-com").inputs;
+    const [value] = dkim.records as string[];
+    const parts = value!.split('""');
+    assert.equal(parts.length, 2);
+    assert.ok(parts.every((p) => Buffer.byteLength(p) <= 255));
+    assert.match(parts[0]!, /^v=DKIM1; k=rsa; p=MIIBIjAN/);
+    assert.equal(dkim.allowOverwrite, false);
+    // The adopted key is used as is: no key generated, and it reaches DMS only inside a secret.
+    assert.ok(!regs.some((r) => r.type === "tls:index/privateKey:PrivateKey"));
+    for (const r of regs)
+      for (const [, s] of plainStrings(r.inputs)) assert.ok(!s.includes("PRIVATE KEY"));
+  });
+
+  it("publishes through a custom function with stable names", async () => {
+    const seen: string[] = [];
+    const regs = await run({
+      ...BASE,
+      domains: [
+        {
+          name: "example.com",
+          dns: {
+            provider: "custom",
+            zoneId: "custom-zone",
+            createRecord: (req, opts) => {
+              seen.push(`${req.name} ${req.record.type} ${String(req.zoneId)}`);
+              return new pulumi.CustomResource(
+                "test:dns:Record",
+                req.name,
+                { values: req.values },
+                opts,
+              );
+            },
+          },
+        },
+      ],
+    });
+    assert.deepEqual(seen.sort(), [
+      "mail-a-mail-example-com A custom-zone",
+      "mail-mx-example-com MX custom-zone",
+      "mail-txt-dmarc-example-com TXT custom-zone",
+      "mail-txt-example-com TXT custom-zone",
+      "mail-txt-mail-domainkey-example-com TXT custom-zone",
+      "mail-txt-mail-example-com TXT custom-zone",
+    ]);
+    assert.deepEqual(unwrap(find(regs, "mail-mx-example-com").inputs.values), [
+      "10 mail.example.com.",
+    ]);
+  });
+
+  it("outputs client settings, ports, nftables text and no secrets", async () => {
+    resetRegistrations();
+    const m = new MailServer("out", BASE);
+    assert.deepEqual(await valueOf(m.clientSettings), [
+      {
+        username: "alice@example.com",
+        imap: [{ host: "mail.example.com", port: 993, security: "tls" }],
+        pop3: [],
+        smtp: [
+          { host: "mail.example.com", port: 465, security: "tls" },
+          { host: "mail.example.com", port: 587, security: "starttls" },
+        ],
+        managesieve: [],
+      },
+    ]);
+    assert.deepEqual(
+      (await valueOf(m.ports)).map((p) => `${p.port} ${p.expose}`),
+      [
+        "25 public",
+        "143 off",
+        "465 public",
+        "587 public",
+        "993 public",
+        "110 off",
+        "995 off",
+        "4190 off",
+      ].sort((a, b) => Number(a.split(" ")[0]) - Number(b.split(" ")[0])),
+    );
+    assert.match(
+      await valueOf(m.nftablesRuleset),
+      /tcp dport \{ 110, 143, 995, 4190, 11334 \} drop/,
+    );
+    for (const o of [
+      m.records,
+      m.zoneFiles,
+      m.clientSettings,
+      m.ports,
+      m.warnings,
+      m.nftablesRuleset,
+      m.ptr,
+    ]) {
+      assert.equal(await pulumi.isSecret(o as pulumi.Output<unknown>), false);
+    }
+    const zones = await valueOf(m.zoneFiles);
+    assert.deepEqual(Object.keys(zones), ["example.com"]);
+    assert.match(
+      zones["example.com"]!,
+      /mail\._domainkey\s+3600\s+IN\s+TXT\s+"v=DKIM1; k=rsa; p=MIGf/,
+    );
+  });
+});
+
+describe("MailDomain", () => {
+  it("publishes one domain's records, generating a DKIM key kept secret", async () => {
+    resetRegistrations();
+    const d = new MailDomain("dom", {
+      hostname: "mx.provider.example",
+      ipv4: "198.51.100.25",
+      domain: { name: "example.net", dns: { provider: "cloudflare", zoneId: "z" } },
+    });
+    const records = await valueOf(d.records);
+    assert.deepEqual(
+      records.map((r) => `${r.name} ${r.type}`),
+      [
+        "_dmarc.example.net TXT",
+        "example.net MX",
+        "example.net TXT",
+        "mail._domainkey.example.net TXT",
+      ],
+    );
+    assert.equal(await pulumi.isSecret(d.dkimPrivateKeyPem), true);
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      registrations
+        .filter((r) => r.name.startsWith("dom"))
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+      [
+        "cloudflare:index/dnsRecord:DnsRecord dom-mx-example-net-10-mx-provider-example",
+        "cloudflare:index/dnsRecord:DnsRecord dom-txt-dmarc-example-net",
+        "cloudflare:index/dnsRecord:DnsRecord dom-txt-example-net",
+        "cloudflare:index/dnsRecord:DnsRecord dom-txt-mail-domainkey-example-net",
+        "dms:index:MailDomain dom",
+        "tls:index/privateKey:PrivateKey dom-dkim-example-net-mail",
+      ],
+    );
+  });
+});
