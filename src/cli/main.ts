@@ -7,6 +7,8 @@
 import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "./commands/plan";
 import { registerDiffCommand } from "./commands/diff";
+import { registerProbePort25Command } from "./commands/probe-port25";
+import { registerVerifyCommand } from "./commands/verify";
 
 /** Exit code for a usage error (unknown option, missing argument). */
 export const EXIT_USAGE = 2;
@@ -17,6 +19,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly isTty: boolean;
+  /** Whether stderr is a terminal (progress output goes there). @default false */
+  readonly stderrIsTty?: boolean;
 }
 
 const defaultIo: CliIo = {
@@ -24,6 +28,7 @@ const defaultIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
   env: process.env,
   isTty: Boolean(process.stdout.isTTY),
+  stderrIsTty: Boolean(process.stderr.isTTY),
 };
 
 /** Commands report their exit code through this holder (commander's actions return nothing). */
@@ -42,6 +47,8 @@ export function buildProgram(io: CliIo, exit: ExitHolder): Command {
     .showHelpAfterError();
   registerPlanCommand(program, io, exit);
   registerDiffCommand(program, io, exit);
+  registerProbePort25Command(program, io, exit);
+  registerVerifyCommand(program, io, exit);
   return program;
 }
 

@@ -1,0 +1,159 @@
+/**
+ * `verifyMailServer`: every check a receiving server (and a mail client) makes, run against live
+ * DNS and the running server, with expected values from the plan. Returns a sorted report; the
+ * renderers and the CLI only display it.
+ */
+import type { DnsClient } from "../net/dns";
+import type { MailServerSpec } from "../spec/schema";
+import type { Plan } from "../plan/types";
+import { makeReport, skip, type Check, type CheckId, type VerifyReport } from "./checks";
+import {
+  checkDkim,
+  checkDmarc,
+  checkDnsbls,
+  checkHeloSpf,
+  checkHostAddresses,
+  checkMtaStsAndTlsRpt,
+  checkMx,
+  checkPtr,
+  checkSpf,
+  type DnsCheckContext,
+} from "./dns-checks";
+import { checkImplicitTls, checkSmtp } from "./tls-checks";
+import { probePort25, type Port25ProbeOptions } from "./port25";
+import { port25Check } from "./port25-check";
+
+/** Where the SMTP/TLS checks connect, and how. */
+export interface NetworkCheckOptions {
+  /** Address to connect to. @default the spec's ipv4, else ipv6, else the hostname */
+  readonly connectHost?: string;
+  /** Port overrides (e.g. a test server on a high port). @default 25, 465, 993 */
+  readonly ports?: {
+    readonly smtp?: number;
+    readonly submissions?: number;
+    readonly imaps?: number;
+  };
+  /** Extra trusted CA certificates (PEM). @default the system's */
+  readonly ca?: string;
+  /** Per-connection bound in milliseconds. @default 10000 */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link verifyMailServer}. */
+export interface VerifyOptions {
+  /** The DNS server to ask (bounded, with timeouts). */
+  readonly dns: DnsClient;
+  /** PEM private keys by domain, for `dkim-key-matches`. @default none */
+  readonly dkimPrivateKeys?: ReadonlyMap<string, string>;
+  /** SMTP/TLS checks; `false` skips them (e.g. before the server runs). @default connect */
+  readonly network?: NetworkCheckOptions | false;
+  /** DNSBL zones to look the host up in. @default [] (off) */
+  readonly dnsbls?: readonly string[];
+  /** Run the outbound port 25 probe from this machine (only meaningful on the mail host). @default off */
+  readonly port25?: Port25ProbeOptions;
+  /** "now" for certificate validity. @default new Date() */
+  readonly now?: Date;
+  /** Called as groups of checks finish: for a progress line on a terminal. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Runs every check; never rejects for network problems (they become failed checks). */
+export async function verifyMailServer(
+  spec: MailServerSpec,
+  plan: Plan,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  const ctx: DnsCheckContext = {
+    spec,
+    plan,
+    dns: options.dns,
+    dkimPrivateKeys: options.dkimPrivateKeys ?? new Map(),
+  };
+  const tasks: Array<() => Promise<Check | Check[]>> = [
+    () => checkHostAddresses(ctx),
+    () => checkPtr(ctx),
+    () => checkHeloSpf(ctx),
+    () => checkDnsbls(ctx, options.dnsbls ?? []),
+  ];
+  for (const d of spec.domains) {
+    tasks.push(
+      () => checkMx(ctx, d),
+      () => checkSpf(ctx, d),
+      () => checkDkim(ctx, d),
+      () => checkDmarc(ctx, d),
+      () => checkMtaStsAndTlsRpt(ctx, d),
+    );
+  }
+  tasks.push(...networkTasks(spec, plan, options));
+  let done = 0;
+  const total = tasks.length;
+  options.onProgress?.(0, total);
+  const results = await Promise.all(
+    tasks.map(async (t) => {
+      const r = await t();
+      options.onProgress?.(++done, total);
+      return r;
+    }),
+  );
+  return makeReport(plan.hostname, results.flat());
+}
+
+function networkTasks(
+  spec: MailServerSpec,
+  plan: Plan,
+  options: VerifyOptions,
+): Array<() => Promise<Check | Check[]>> {
+  const tasks: Array<() => Promise<Check | Check[]>> = [];
+  const network = options.network;
+  if (network === false) {
+    const why = "skipped: SMTP/TLS checks are off (--no-connect)";
+    const subject = plan.hostname;
+    for (const id of ["smtp-banner", "smtp-starttls", "tls-465", "tls-993"] as const) {
+      tasks.push(async () => skip(id, subject, why));
+    }
+  } else {
+    const exposed = (service: string) =>
+      plan.ports.find((p) => p.service === service && p.expose !== "off") !== undefined;
+    const port = (service: "smtp" | "submissions" | "imaps", standard: number) =>
+      exposed(service) ? (network?.ports?.[service] ?? standard) : undefined;
+    const skipReasons: Partial<Record<CheckId, string>> = {
+      "smtp-banner": "skipped: smtp is not published (spec services.smtp)",
+      "smtp-starttls": "skipped: smtp is not published (spec services.smtp)",
+      "tls-465": "skipped: submissions (465) is not published (spec services.submissions)",
+      "tls-993": "skipped: imaps (993) is not published (spec features.imap, services.imaps)",
+    };
+    const tlsOptions = {
+      hostname: plan.hostname,
+      connectHost: network?.connectHost ?? spec.ipv4 ?? spec.ipv6 ?? plan.hostname,
+      ports: {
+        smtp: port("smtp", 25),
+        submissions: port("submissions", 465),
+        imaps: port("imaps", 993),
+      },
+      skipReasons,
+      ...(network?.ca !== undefined ? { ca: network.ca } : {}),
+      ...(network?.timeoutMs !== undefined ? { timeoutMs: network.timeoutMs } : {}),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    };
+    tasks.push(
+      () => checkSmtp(tlsOptions),
+      () => checkImplicitTls("tls-465", tlsOptions),
+      () => checkImplicitTls("tls-993", tlsOptions),
+    );
+  }
+  if (options.port25 !== undefined) {
+    const probe = options.port25;
+    tasks.push(async () =>
+      port25Check(await probePort25({ ...probe, ...(spec.cloud ? { cloud: spec.cloud } : {}) })),
+    );
+  } else {
+    tasks.push(async () =>
+      skip(
+        "port25-outbound",
+        "outbound TCP 25",
+        "skipped: run with --probe-port25 on the mail host",
+      ),
+    );
+  }
+  return tasks;
+}
