@@ -1,0 +1,207 @@
+/**
+ * Host adapters: Docker port publishing, security group rules, the nftables ruleset (golden file,
+ * and loaded by the real `nft` in a network namespace the test creates), and the config writer's
+ * script run by a real `sh` against temporary directories.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { PortRule } from "../../src/plan/types";
+import {
+  dockerPorts,
+  dockerMemoryMb,
+  MANIFEST,
+  WRITER_SCRIPT,
+  STAGING_DIR,
+  CONFIG_DIR,
+} from "../../src/providers/host/docker";
+import { renderNftables } from "../../src/providers/host/nftables";
+import { cidrSlug, ingressRules } from "../../src/providers/host/security-group";
+import { clientSettings } from "../../src/components/client-settings";
+import { assertGolden } from "../components/golden";
+
+const port = (over: Partial<PortRule> & Pick<PortRule, "service" | "port">): PortRule => ({
+  protocol: "tcp",
+  expose: "public",
+  bind: ["0.0.0.0", "::"],
+  allowFrom: ["0.0.0.0/0", "::/0"],
+  description: "d",
+  ...over,
+});
+
+const PORTS: PortRule[] = [
+  port({ service: "smtp", port: 25 }),
+  port({ service: "imap", port: 143, expose: "private", bind: ["127.0.0.1"], allowFrom: [] }),
+  port({ service: "submissions", port: 465, allowFrom: ["203.0.113.0/24", "2001:db8::/32"] }),
+  port({ service: "submission", port: 587, expose: "off", bind: [], allowFrom: [] }),
+  port({ service: "imaps", port: 993, bind: ["192.0.2.7"], allowFrom: ["0.0.0.0/0"] }),
+];
+
+describe("dockerPorts", () => {
+  it("publishes each non-off service on each bind address, same port inside and out", () => {
+    assert.deepEqual(dockerPorts(PORTS), [
+      { internal: 25, external: 25, ip: "0.0.0.0", protocol: "tcp" },
+      { internal: 25, external: 25, ip: "::", protocol: "tcp" },
+      { internal: 143, external: 143, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 465, external: 465, ip: "0.0.0.0", protocol: "tcp" },
+      { internal: 465, external: 465, ip: "::", protocol: "tcp" },
+      { internal: 993, external: 993, ip: "192.0.2.7", protocol: "tcp" },
+    ]);
+  });
+  it("never publishes 11334", () => {
+    assert.throws(
+      () => dockerPorts([port({ service: "smtp", port: 11334 })]),
+      /port 11334 \(rspamd UI\) is never published/,
+    );
+  });
+  it("rounds memory up to MiB", () => {
+    assert.equal(dockerMemoryMb(2 * 1024 ** 3), 2048);
+    assert.equal(dockerMemoryMb(1024 ** 2 + 1), 2);
+    assert.equal(dockerMemoryMb(undefined), undefined);
+  });
+});
+
+describe("ingressRules", () => {
+  it("opens exactly the public services, per source CIDR", () => {
+    assert.deepEqual(
+      ingressRules(PORTS).map((r) => `${r.key} ${r.port} ${r.family} ${r.cidr}`),
+      [
+        "sg-smtp-v4-0-0-0-0-0 25 ipv4 0.0.0.0/0",
+        "sg-smtp-v6-xx-0 25 ipv6 ::/0",
+        "sg-submissions-v4-203-0-113-0-24 465 ipv4 203.0.113.0/24",
+        "sg-submissions-v6-2001xdb8xx-32 465 ipv6 2001:db8::/32",
+        "sg-imaps-v4-0-0-0-0-0 993 ipv4 0.0.0.0/0",
+      ],
+    );
+    assert.equal(cidrSlug("::/0"), "v6-xx-0");
+  });
+});
+
+describe("renderNftables", () => {
+  const text = renderNftables(PORTS, { hostname: "mail.example.com" });
+  it("matches the golden ruleset", () => assertGolden("nftables", text.split("\n")));
+  it("rejects a table name that is not an identifier", () => {
+    assert.throws(
+      () => renderNftables(PORTS, { table: "x; flush ruleset" }),
+      /table must be an nftables identifier/,
+    );
+  });
+  it("loads into a real nft, twice (idempotent), in a fresh network namespace", (t) => {
+    const nft = spawnSync("nft", ["--version"]);
+    if (nft.status !== 0 || process.getuid?.() !== 0) {
+      if (process.env.CI === "true") assert.fail("nft and root are required under CI");
+      t.skip("nft or root not available");
+      return;
+    }
+    const ns = `dmsnft${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), "nft-"));
+    const file = join(dir, "rules.nft");
+    writeFileSync(file, text);
+    execFileSync("ip", ["netns", "add", ns]);
+    try {
+      execFileSync("ip", ["netns", "exec", ns, "nft", "-f", file]);
+      execFileSync("ip", ["netns", "exec", ns, "nft", "-f", file]);
+      const listed = execFileSync(
+        "ip",
+        ["netns", "exec", ns, "nft", "list", "table", "inet", "dms_mail"],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.match(listed, /tcp dport \{ 143, 465, 587, 993, 11334 \} drop/);
+      assert.match(listed, /ip saddr 203\.0\.113\.0\/24 tcp dport 465 accept/);
+      assert.equal((listed.match(/chain /g) ?? []).length, 2);
+    } finally {
+      execFileSync("ip", ["netns", "del", ns]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("config writer script", () => {
+  const root = mkdtempSync(join(tmpdir(), "writer-"));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const script = WRITER_SCRIPT.replace(
+    `src=${STAGING_DIR}; dst=${CONFIG_DIR}`,
+    `src=${root}/stage; dst=${root}/config`,
+  );
+
+  function stage(files: Record<string, string>): void {
+    rmSync(join(root, "stage"), { recursive: true, force: true });
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(root, "stage", path, ".."), { recursive: true });
+      writeFileSync(join(root, "stage", path), content);
+    }
+    writeFileSync(
+      join(root, "stage", MANIFEST),
+      Object.keys(files)
+        .map((f) => `${f}\n`)
+        .join(""),
+    );
+    mkdirSync(join(root, "config"), { recursive: true });
+    execFileSync("sh", ["-c", script]);
+  }
+
+  it("moves every staged file into place and records the manifest", () => {
+    stage({ "postfix-accounts.cf": "a@x.org|h\n", "rspamd/override.d/dkim_signing.conf": "x\n" });
+    assert.equal(readFileSync(join(root, "config", "postfix-accounts.cf"), "utf8"), "a@x.org|h\n");
+    assert.equal(
+      readFileSync(join(root, "config", "rspamd/override.d/dkim_signing.conf"), "utf8"),
+      "x\n",
+    );
+    assert.equal(
+      readFileSync(join(root, "config", MANIFEST), "utf8"),
+      "postfix-accounts.cf\nrspamd/override.d/dkim_signing.conf\n",
+    );
+  });
+
+  it("removes files it wrote before that the plan dropped, and leaves others alone", () => {
+    writeFileSync(join(root, "config", "user-file.cf"), "mine\n");
+    stage({ "postfix-accounts.cf": "b@x.org|h\n" });
+    assert.equal(existsSync(join(root, "config", "rspamd/override.d/dkim_signing.conf")), false);
+    assert.equal(readFileSync(join(root, "config", "user-file.cf"), "utf8"), "mine\n");
+    assert.equal(readFileSync(join(root, "config", "postfix-accounts.cf"), "utf8"), "b@x.org|h\n");
+    assert.deepEqual(
+      readdirSync(join(root, "config")).filter((f) => f.includes("pulumi-tmp")),
+      [],
+    );
+  });
+});
+
+describe("clientSettings", () => {
+  it("lists reachable client services, implicit TLS first", () => {
+    assert.deepEqual(clientSettings("mail.example.com", PORTS, ["b@x.org", "a@x.org", "a@x.org"]), [
+      {
+        username: "a@x.org",
+        imap: [
+          { host: "mail.example.com", port: 993, security: "tls" },
+          { host: "mail.example.com", port: 143, security: "starttls" },
+        ],
+        pop3: [],
+        smtp: [{ host: "mail.example.com", port: 465, security: "tls" }],
+        managesieve: [],
+      },
+      {
+        username: "b@x.org",
+        imap: [
+          { host: "mail.example.com", port: 993, security: "tls" },
+          { host: "mail.example.com", port: 143, security: "starttls" },
+        ],
+        pop3: [],
+        smtp: [{ host: "mail.example.com", port: 465, security: "tls" }],
+        managesieve: [],
+      },
+    ]);
+  });
+});
