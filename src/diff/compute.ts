@@ -283,8 +283,15 @@ export function computeDiff(
   const desiredByKey = groupBy(desired, (r) => key(r.name, r.type));
   const previousByKey = groupBy(previous, (r) => key(r.name, r.type));
   const zones = [...new Set(desired.map((r) => r.zone))].sort(cmp);
-  const zoneOf = (name: string): string =>
-    zones.filter((z) => inZone(name, z)).sort((a, b) => b.length - a.length)[0] ?? name;
+  const zoneCache = new Map<string, string>();
+  const zoneOf = (name: string): string => {
+    let z = zoneCache.get(name);
+    if (z === undefined) {
+      z = zones.filter((c) => inZone(name, c)).sort((a, b) => b.length - a.length)[0] ?? name;
+      zoneCache.set(name, z);
+    }
+    return z;
+  };
   const hosts = mailHosts(desired);
   const changes: Change[] = [];
   for (const q of liveQuestions(desired, previous)) {

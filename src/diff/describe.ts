@@ -132,8 +132,21 @@ export interface DkimKeyInfo {
   readonly placeholder: boolean;
 }
 
+const keyInfoCache = new Map<string, DkimKeyInfo>();
+
 /** Describes the key in a DKIM record value (RFC 6376 §3.6.1: `k=` defaults to rsa). */
 export function dkimKeyInfo(value: string): DkimKeyInfo {
+  // Parsing a public key costs tens of microseconds; one key often serves many domains.
+  let info = keyInfoCache.get(value);
+  if (info === undefined) {
+    info = keyInfo(value);
+    if (keyInfoCache.size >= 10_000) keyInfoCache.clear();
+    keyInfoCache.set(value, info);
+  }
+  return info;
+}
+
+function keyInfo(value: string): DkimKeyInfo {
   const tags = parseTags(value);
   const p = (tags.get("p") ?? "").replace(/\s+/g, "");
   const k = (tags.get("k") ?? "rsa").toLowerCase();
