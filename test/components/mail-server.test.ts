@@ -26,6 +26,13 @@ const { MailServer } =
 const { MailDomain } =
   require("../../src/components/mail-domain") as typeof import("../../src/components/mail-domain");
 
+/** Stands in for any provider's DNS record resource. */
+class FakeRecord extends pulumi.CustomResource {
+  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+    super("test:dns:Record", name, props, opts);
+  }
+}
+
 const BASE: MailServerArgs = {
   hostname: "mail.example.com",
   ipv4: "192.0.2.7",
