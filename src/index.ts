@@ -26,3 +26,25 @@ export { clientSettings, type ClientSettings, type ClientEndpoint } from "./comp
 export * from "./providers/dns";
 export { renderNftables, RSPAMD_UI_PORT, type NftablesOptions } from "./providers/host/nftables";
 export { ingressRules, type IngressRulePlan } from "./providers/host/security-group";
+export {
+  computeDiff,
+  diffLive,
+  diffFromPreview,
+  describeChange,
+  liveQuestions,
+  PreviewError,
+  GITHUB_COMMENT_LIMIT,
+  renderMarkdown as renderDiffMarkdown,
+  renderJson as renderDiffJson,
+  renderTable as renderDiffTable,
+  type Diff,
+  type Change,
+  type ChangeKind,
+  type Risk,
+  type LiveRecordSet,
+  type DiffSource,
+  type ComputeOptions,
+  type LiveDiffOptions,
+  type PreviewDiffOptions,
+  type MarkdownOptions as DiffMarkdownOptions,
+} from "./diff";

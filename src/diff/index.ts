@@ -14,3 +14,7 @@ export { renderMarkdown, GITHUB_COMMENT_LIMIT, MARKER, markerFor } from "./rende
 export type { MarkdownOptions } from "./render/markdown";
 export { renderJson, DIFF_JSON_VERSION } from "./render/json";
 export { renderTable } from "./render/table";
+export { diffLive, queryLive } from "./live";
+export type { LiveDiffOptions } from "./live";
+export { diffFromPreview, parsePreview, PreviewError, RECORD_RESOURCE_TYPES } from "./preview";
+export type { PreviewDiffOptions } from "./preview";
