@@ -238,12 +238,7 @@ describe("MailServer", () => {
             zoneId: "custom-zone",
             createRecord: (req, opts) => {
               seen.push(`${req.name} ${req.record.type} ${String(req.zoneId)}`);
-              return new pulumi.CustomResource(
-                "test:dns:Record",
-                req.name,
-                { values: req.values },
-                opts,
-              );
+              return new FakeRecord(req.name, { values: req.values }, opts);
             },
           },
         },
