@@ -29,19 +29,19 @@ export const CLOUDFLARE_CAPABILITIES: DnsCapabilities = {
   managesResources: true,
 };
 
-let module: typeof cf | undefined;
+let loaded: typeof cf | undefined;
 /** Loads `@pulumi/cloudflare` on first use, with an install hint when it is missing. */
 export function loadCloudflare(): typeof cf {
-  if (module !== undefined) return module;
+  if (loaded !== undefined) return loaded;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    module = require("@pulumi/cloudflare") as typeof cf;
+    loaded = require("@pulumi/cloudflare") as typeof cf;
   } catch (e) {
     throw new Error(
       `a domain publishes its DNS on Cloudflare but @pulumi/cloudflare is not installed: run \`npm install @pulumi/cloudflare@^6\` (${(e as Error).message})`,
     );
   }
-  return module;
+  return loaded;
 }
 
 /** The Cloudflare record arguments for one value, apart from zone, name and TTL. */

@@ -25,18 +25,18 @@ export const ROUTE53_CAPABILITIES: DnsCapabilities = {
   managesResources: true,
 };
 
-let module: typeof awsTypes | undefined;
+let loaded: typeof awsTypes | undefined;
 /** Loads `@pulumi/aws` on first use, with an install hint when it is missing. */
 export function loadAws(): typeof awsTypes {
-  if (module !== undefined) return module;
+  if (loaded !== undefined) return loaded;
   try {
-    module = require("@pulumi/aws") as typeof awsTypes;
+    loaded = require("@pulumi/aws") as typeof awsTypes;
   } catch (e) {
     throw new Error(
       `this configuration uses AWS (Route53, a security group or an Elastic IP PTR) but @pulumi/aws is not installed: run \`npm install @pulumi/aws@^7\` (${(e as Error).message})`,
     );
   }
-  return module;
+  return loaded;
 }
 
 /**
