@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main, type CliIo } from "../../src/cli/main";
+import { resolverAddress } from "../../src/cli/commands/diff";
 import { planRecords } from "../../src/records";
 import { MailServerSpecSchema } from "../../src/spec/schema";
 import { bindAvailable, freePort, startBind, type BindServer } from "../servers/bind";
@@ -252,4 +253,16 @@ test("GIVEN a preview file WHEN diffed THEN zone ids map through the spec or --z
   const badZone = await run(["diff", "--from-preview", fixture, "--zone", "nope"]);
   assert.equal(badZone.code, 1);
   assert.equal(badZone.stderr, 'dmsctl diff: --zone must be ZONEID=APEX, got "nope"\n');
+});
+
+test("resolverAddress looks up host names and keeps addresses", async () => {
+  assert.equal(await resolverAddress("127.0.0.1:5353"), "127.0.0.1:5353");
+  assert.equal(await resolverAddress("[::1]:5353"), "[::1]:5353");
+  assert.equal(await resolverAddress("::1"), "::1");
+  assert.equal(
+    await resolverAddress("localhost:5353").then((a) =>
+      /^(127\.0\.0\.1:5353|\[::1\]:5353)$/.test(a),
+    ),
+    true,
+  );
 });

@@ -13,6 +13,8 @@
  * key files, and a domain without one is compared by presence only.
  */
 import { readFileSync } from "node:fs";
+import { promises as dnsPromises } from "node:dns";
+import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
@@ -245,8 +247,9 @@ export async function runDiff(
     }
     let client: DnsClient;
     try {
+      const server = opts.resolver === undefined ? undefined : await resolverAddress(opts.resolver);
       client = new DnsClient({
-        ...(opts.resolver === undefined ? {} : { server: opts.resolver }),
+        ...(server === undefined ? {} : { server }),
         timeoutMs: opts.timeout ?? 2000,
         concurrency: opts.concurrency ?? 32,
       });
@@ -285,6 +288,19 @@ export async function runDiff(
     return DIFF_EXIT.guard;
   }
   return writes + diff.counts.conflict > 0 ? DIFF_EXIT.changes : DIFF_EXIT.noChange;
+}
+
+/**
+ * `--resolver` as the DNS client wants it: an address and port. A host name (an authoritative
+ * server such as `ns1.example.net:53`) is looked up first, since c-ares takes addresses only.
+ */
+export async function resolverAddress(resolver: string): Promise<string> {
+  if (resolver.startsWith("[") || resolver.split(":").length > 2) return resolver;
+  const [host, port] = resolver.split(":");
+  if (isIP(host!) !== 0) return resolver;
+  const { address, family } = await dnsPromises.lookup(host!);
+  const addr = family === 6 ? `[${address}]` : address;
+  return port === undefined ? address : `${addr}:${port}`;
 }
 
 function render(diff: Diff, format: DiffFormat, commentId: string | undefined): string {
