@@ -349,13 +349,7 @@ export const RULES = {
     summary: "`pct` below 100 with `policy: none` has no effect.",
     remediation: "Drop `pct`, or use it while moving to `quarantine` or `reject`.",
   },
-  "dmarc-report-external": {
-    level: "info",
-    summary:
-      "DMARC reports go to a domain outside this spec, which must publish an authorization record (RFC 7489 §7.1).",
-    remediation:
-      'Ask the receiving domain to publish `<your-domain>._report._dmarc.<their-domain> TXT "v=DMARC1"`.',
-  },
+
   "tlsrpt-uri": {
     level: "error",
     summary: "A TLS-RPT `rua` is not a `mailto:` or `https:` URI (RFC 8460 §3).",
@@ -462,17 +456,7 @@ export const RULES = {
       "`ipv4`/`ipv6` is a private or reserved address; other servers cannot reach it. Documentation ranges are allowed.",
     remediation: "Use the host's public address.",
   },
-  "host-address-missing": {
-    level: "info",
-    summary: "Neither `ipv4` nor `ipv6` is set, so no A/AAAA or PTR is planned for the hostname.",
-    remediation: "Set `ipv4` (and `ipv6`), or publish the host's addresses yourself.",
-  },
-  "hostname-zone-external": {
-    level: "info",
-    summary:
-      "The hostname is in none of the declared domains, so its A/AAAA records are not published here.",
-    remediation: "Publish the hostname's A/AAAA records where its zone lives.",
-  },
+
   "timezone-unknown": {
     level: "warn",
     summary: "`timezone` is not a time zone this Node.js knows.",
@@ -684,25 +668,6 @@ function checkHost(spec: MailServerSpec, ctx: Context, r: Reporter): void {
         `is ${why}, not reachable from the internet, got ${show(ip)}`,
       );
     }
-  }
-  if (hostKnown && spec.ipv4 === undefined && spec.ipv6 === undefined) {
-    r.report(
-      "host-address-missing",
-      [],
-      `neither ipv4 nor ipv6 is set, so no A/AAAA or PTR record is planned for ${show(spec.hostname)}`,
-    );
-  }
-  let covered = false;
-  for (let name = spec.hostname; name.includes("."); name = name.slice(name.indexOf(".") + 1)) {
-    if (isDeclaredDomain(ctx, name)) covered = true;
-  }
-  const domainsKnown = ctx.partial === undefined || ctx.partial.domains !== undefined;
-  if (hostKnown && !covered && domainsKnown) {
-    r.report(
-      "hostname-zone-external",
-      ["hostname"],
-      `${show(spec.hostname)} is in none of the declared domains: publish its A/AAAA records where its zone lives`,
-    );
   }
   if (!validTimeZone(spec.timezone)) {
     r.report(
@@ -1433,11 +1398,6 @@ function isHttpsUrl(uri: string): boolean {
   }
 }
 
-/** Is `name` the domain itself or within it? */
-function within(name: string, domain: string): boolean {
-  return name === domain || name.endsWith(`.${domain}`);
-}
-
 function checkReports(spec: MailServerSpec, ctx: Context, r: Reporter): void {
   spec.domains.forEach((d, i) => {
     const dm = d.dmarc;
@@ -1452,12 +1412,6 @@ function checkReports(spec: MailServerSpec, ctx: Context, r: Reporter): void {
             /^mailto:/i.test(uri)
               ? `must be a mailto: URI with one email address, got ${show(uri)}`
               : `must be a mailto: URI, got ${show(uri)}`,
-          );
-        } else if (!within(dest, d.name) && !isDeclaredDomain(ctx, dest)) {
-          r.report(
-            "dmarc-report-external",
-            path,
-            `sends reports to ${show(dest)}, which must publish "${d.name}._report._dmarc.${dest}" TXT "v=DMARC1" or it gets none`,
           );
         }
       });
