@@ -35,9 +35,8 @@ export interface TestCertificates {
 }
 
 /**
- * Makes a test CA and a server certificate for `hostname` (SAN DNS) with `openssl`, valid for
- * `days` (negative: already expired, via `-not_after` in the past). `selfSigned` makes the server
- * certificate its own issuer instead.
+ * Makes a test CA and a server certificate for `hostname` (SAN DNS) with `openssl`, valid for 30
+ * days, or `expired` (January 2020). `selfSigned` makes the server certificate its own issuer.
  */
 export function makeTestCertificates(
   hostname: string,
@@ -79,9 +78,6 @@ export function makeTestCertificates(
     caCert,
   ]);
   run(["genrsa", "-out", key, "2048"]);
-  const validity = options.expired
-    ? ["-not_before", "20200101000000Z", "-not_after", "20200201000000Z"]
-    : ["-days", "30"];
   if (options.selfSigned) {
     run([
       "req",
@@ -90,7 +86,8 @@ export function makeTestCertificates(
       "-key",
       key,
       "-sha256",
-      ...validity,
+      "-days",
+      "30",
       "-subj",
       `/CN=${hostname}`,
       "-addext",
@@ -101,22 +98,47 @@ export function makeTestCertificates(
   } else {
     const csr = join(dir, "server.csr");
     run(["req", "-new", "-key", key, "-subj", `/CN=${hostname}`, "-out", csr]);
+    // `openssl ca` rather than `x509 -req`: it takes explicit start and end dates (OpenSSL 3.0's
+    // x509 has no -not_before), which an expired certificate needs.
+    writeFileSync(join(dir, "index.txt"), "");
+    writeFileSync(join(dir, "serial"), "1000\n");
+    writeFileSync(
+      join(dir, "ca.cnf"),
+      [
+        "[ca]",
+        "default_ca = test_ca",
+        "[test_ca]",
+        `database = ${join(dir, "index.txt")}`,
+        `new_certs_dir = ${dir}`,
+        `serial = ${join(dir, "serial")}`,
+        "default_md = sha256",
+        "policy = any",
+        "unique_subject = no",
+        "[any]",
+        "commonName = supplied",
+        "",
+      ].join("\n"),
+    );
+    const dates = options.expired
+      ? ["-startdate", "20200101000000Z", "-enddate", "20200201000000Z"]
+      : ["-days", "30"];
     run([
-      "x509",
-      "-req",
+      "ca",
+      "-batch",
+      "-notext",
+      "-config",
+      join(dir, "ca.cnf"),
+      "-cert",
+      caCert,
+      "-keyfile",
+      caKey,
       "-in",
       csr,
-      "-CA",
-      caCert,
-      "-CAkey",
-      caKey,
-      "-CAcreateserial",
-      "-sha256",
-      ...validity,
-      "-extfile",
-      ext,
       "-out",
       cert,
+      "-extfile",
+      ext,
+      ...dates,
     ]);
   }
   return {
