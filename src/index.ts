@@ -23,6 +23,13 @@ export * from "./components/args";
 export { MailServer, MAIL_SERVER_TYPE } from "./components/mail-server";
 export { MailDomain, MAIL_DOMAIN_TYPE, type MailDomainArgs } from "./components/mail-domain";
 export { clientSettings, type ClientSettings, type ClientEndpoint } from "./components/client-settings";
+export * from "./verify";
+export {
+  Port25Check,
+  PORT25_CHECK_TYPE,
+  type Port25CheckArgs,
+  type Port25CheckMode,
+} from "./components/port25-check";
 export * from "./providers/dns";
 export { renderNftables, RSPAMD_UI_PORT, type NftablesOptions } from "./providers/host/nftables";
 export { ingressRules, type IngressRulePlan } from "./providers/host/security-group";

@@ -7,7 +7,8 @@
  * Pure parts (classification, verdict, remediation text) are separate from the network part
  * ({@link probePort25}), so the in-container probe (`./port25-probe-script.ts`) reuses them.
  */
-import type { CloudProvider } from "../spec/schema";
+import { CloudProvider } from "../spec/schema";
+import { PORT25_POLICIES } from "../plan/warnings";
 import { cmp } from "../spec/findings";
 import { SmtpConnection, SmtpError, printable, replyText, seconds } from "./smtp";
 
@@ -258,44 +259,36 @@ function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
 }
 
-/**
- * Provider-specific paths to outbound port 25 (verified 2025-06-01; providers change these, so
- * each text names where to look).
- */
-export const PROVIDER_PORT25_REMEDIATION: Readonly<Record<CloudProvider, string>> = {
-  aws:
-    "AWS EC2 restricts outbound port 25 by default. Ask AWS to remove it with the " +
-    '"Request to remove email sending limitations" form (https://aws.amazon.com/forms/ec2-email-limit-rdns-request), ' +
-    "which also sets reverse DNS for an Elastic IP.",
+/** Where each provider documents its port 25 policy (verified 2025-06-01). */
+const PROVIDER_DOCS: Partial<Record<CloudProvider, string>> = {
+  aws: "https://aws.amazon.com/forms/ec2-email-limit-rdns-request",
   azure:
-    "Azure blocks outbound port 25 for most subscription types (pay-as-you-go, free, MSDN, CSP); " +
-    "only Enterprise Agreement subscriptions may send directly. Use an authenticated relay on 587 " +
-    "(https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity).",
-  gcp:
-    "Google Cloud blocks outbound port 25 on Compute Engine permanently; no exception is granted. " +
-    "Send through a relay on 587 or 465 (https://cloud.google.com/compute/docs/tutorials/sending-mail).",
-  vultr:
-    "Vultr blocks port 25 on new accounts. Open a support ticket asking to unblock SMTP; Vultr " +
-    "decides from the account's age and history.",
-  digitalocean:
-    "DigitalOcean blocks outbound SMTP on new accounts' Droplets. Open a support ticket; requests " +
-    "from young accounts are often declined (https://docs.digitalocean.com/support/why-is-smtp-blocked/).",
-  hetzner:
-    "Hetzner Cloud blocks outbound 25 and 465 for new accounts. After the first paid invoice, " +
-    "request an unblock with a limit request in the Cloud Console.",
-  linode:
-    "Akamai (Linode) restricts outbound 25, 465 and 587 on new accounts. Open a support ticket " +
-    "describing your use, after setting reverse DNS for the IP.",
-  oracle:
-    "Oracle Cloud blocks outbound port 25 by default. Request an exception with a service request " +
-    "(paid accounts), or relay through OCI Email Delivery.",
-  ovh: "OVHcloud may block port 25 on some ranges or after abuse reports; check the IP's status in the control panel and contact support.",
-  scaleway:
-    "Scaleway blocks outbound SMTP on new Instances. Unblock it in the console (Instance > " +
-    'Security groups, "Enable SMTP") after identity verification.',
-  other:
-    "Ask the hosting provider whether outbound TCP port 25 is blocked and how to lift the block.",
+    "https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity",
+  gcp: "https://cloud.google.com/compute/docs/tutorials/sending-mail",
+  digitalocean: "https://docs.digitalocean.com/support/why-is-smtp-blocked/",
 };
+
+/**
+ * Provider-specific paths to outbound port 25, from the same policy table the plan warns with
+ * (`PORT25_POLICIES` in `../plan/warnings.ts`), plus where the provider documents it.
+ */
+export const PROVIDER_PORT25_REMEDIATION: Readonly<Record<CloudProvider, string>> =
+  Object.fromEntries(
+    CloudProvider.options.map((cloud) => {
+      if (cloud === "other") {
+        return [
+          cloud,
+          "Ask the hosting provider whether outbound TCP port 25 is blocked and how to lift the block.",
+        ];
+      }
+      const policy = PORT25_POLICIES[cloud];
+      const docs = PROVIDER_DOCS[cloud];
+      return [
+        cloud,
+        `${policy.block}. ${policy.remediation}${docs !== undefined ? ` (${docs})` : ""}`,
+      ];
+    }),
+  ) as Record<CloudProvider, string>;
 
 /** The relay alternative, valid everywhere. */
 export const RELAY_REMEDIATION =

@@ -134,7 +134,7 @@ describe("Port25Check", () => {
     assert.equal(value!.verdict, "blocked");
     assert.equal(value!.complete, true);
     assert.match(value!.remediation, /^Outbound connections to port 25 are silently dropped/);
-    assert.match(value!.remediation, /Google Cloud blocks outbound port 25/);
+    assert.match(value!.remediation, /Compute Engine blocks outbound TCP 25 permanently/);
     assert.equal((await settled(check.verdict)).value, "blocked");
   });
 

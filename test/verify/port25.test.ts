@@ -67,10 +67,14 @@ describe("verdict and remediation (pure)", () => {
     assert.match(s.remediation, /set `relay: \{ host, port, username, passwordEnv \}` in the spec/);
   });
   test("each provider has its own text", () => {
-    assert.match(port25Remediation("timeout", "gcp"), /permanently; no exception is granted/);
+    assert.match(
+      port25Remediation("timeout", "gcp"),
+      /Compute Engine blocks outbound TCP 25 permanently, for every project\. Send through a relay on port 587 or 465; Google does not lift the block\. \(https:\/\/cloud\.google\.com\//,
+    );
     assert.match(port25Remediation("timeout", "azure"), /Enterprise Agreement/);
-    assert.match(port25Remediation("refused", "vultr"), /support ticket/);
+    assert.match(port25Remediation("refused", "vultr"), /Open a support ticket/);
     assert.match(port25Remediation("refused", "digitalocean"), /why-is-smtp-blocked/);
+    assert.match(port25Remediation("refused", "other"), /Ask the hosting provider/);
     assert.match(port25Remediation("timeout"), /set `cloud` in the spec/);
     assert.equal(port25Remediation("open", "aws"), "");
   });
@@ -197,7 +201,7 @@ describe("against misbehaving peers on loopback", () => {
     });
     assert.equal(result.verdict, "blocked");
     assert.equal(result.summary, "blocked: none of 2 targets answered (1 refused, 1 tarpit)");
-    assert.match(result.remediation, /Google Cloud/);
+    assert.match(result.remediation, /Compute Engine blocks outbound TCP 25/);
   });
 });
 
