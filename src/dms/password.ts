@@ -134,9 +134,10 @@ export interface HashOptions {
 }
 
 /**
- * Below this many hashes the pool does not pay. Measured on 2 cores (bench/hash.bench.ts,
- * 2026-11-22): starting a worker and instantiating the module costs about 25 ms, one hash about
- * 1.9 ms, so 2 workers break even near 25 hashes; 32 leaves margin for slower worker start-up.
+ * Below this many hashes the pool does not pay. Measured on 2 idle cores (2026-11-22): starting
+ * the workers costs about 30 ms and one hash about 1.8 ms; 16 hashes took 28 ms in-thread and
+ * 40 ms pooled, 32 took 56 ms and 53 ms, 64 took 110 ms and 86 ms. `bench/hash.bench.ts` prints
+ * this crossover.
  */
 export const POOL_THRESHOLD = 32;
 
