@@ -73,7 +73,9 @@ async function handWritten(template: Registration[]): Promise<number> {
   const parent = new pulumi.ComponentResource("bench:index:Hand", prefix, {});
   for (const r of template) {
     const name = `${prefix}-${r.name}`;
-    const inputs = r.inputs as Record<string, never>;
+    // Replayed inputs: the recorded values, typed loosely on purpose.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const inputs = r.inputs as any;
     const opts = { parent };
     switch (r.type) {
       case "cloudflare:index/dnsRecord:DnsRecord":
