@@ -114,4 +114,11 @@ export type MailServerArgs = MailServerSpecArgs & {
    * host when Pulumi deletes them. @default false
    */
   readonly protectData?: boolean;
+  /**
+   * Probe outbound TCP 25 from the mail host during `pulumi up` (a one-shot `Port25Check`
+   * container, re-run whenever the mail container is replaced): `warn` logs a warning when it is
+   * blocked, `fail` fails the update. Clouds such as AWS, Azure and GCP block it by default.
+   * @default { mode: "off" }
+   */
+  readonly port25Check?: { readonly mode: "warn" | "fail" | "off" };
 };

@@ -53,6 +53,7 @@ import { renderNftables } from "../providers/host/nftables";
 import { createCloudflarePtr, createEipPtr } from "../providers/host/ptr";
 import { createIngressRules } from "../providers/host/security-group";
 import type { MailServerArgs } from "./args";
+import { Port25Check } from "./port25-check";
 import { clientSettings, type ClientSettings } from "./client-settings";
 import {
   auditRecords,
@@ -120,6 +121,8 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly volumes: Readonly<Record<string, docker.Volume>>;
   /** Generated DKIM keys by domain (adopted keys are not listed). */
   public readonly dkimKeys: Readonly<Record<string, tls.PrivateKey>>;
+  /** The outbound port 25 check, when `port25Check.mode` is not `off`. */
+  public readonly port25Check?: Port25Check;
   /** The DNS, PTR and firewall resources. */
   public readonly networkResources: readonly pulumi.Resource[];
 
@@ -274,6 +277,21 @@ export class MailServer extends pulumi.ComponentResource {
         replaceOnChanges: ["envs", "labels", "image"],
       },
     );
+
+    // Outbound port 25, probed from the mail host itself (engineer "verify"'s component).
+    const port25Mode = args.port25Check?.mode ?? "off";
+    if (port25Mode !== "off") {
+      this.port25Check = new Port25Check(
+        `${name}-port25`,
+        {
+          image: this.image.imageId,
+          mode: port25Mode,
+          trigger: this.container.id,
+          ...(spec.cloud !== undefined ? { cloud: spec.cloud } : {}),
+        },
+        parent,
+      );
+    }
 
     // 6. Ports and PTR.
     const network: pulumi.Resource[] = [...dnsResources];

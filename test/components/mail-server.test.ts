@@ -257,6 +257,18 @@ describe("MailServer", () => {
     ]);
   });
 
+  it("port25Check runs the verify component's probe on the mail host, re-run per container", async () => {
+    const regs = await run({ ...BASE, cloud: "aws", port25Check: { mode: "warn" } });
+    assert.ok(regs.some((r) => r.type === "dms:index:Port25Check" && r.name === "mail-port25"));
+    const probe = find(regs, "mail-port25-probe").inputs;
+    assert.equal(probe.image, "sha256:image-of-ghcr.io/docker-mailserver/docker-mailserver:15.1.0");
+    assert.deepEqual(probe.labels, [
+      { label: "dms.port25-check.trigger", value: "mail-container-id" },
+    ]);
+    const without = await run(BASE);
+    assert.ok(!without.some((r) => r.type === "dms:index:Port25Check"));
+  });
+
   it("outputs client settings, ports, nftables text and no secrets", async () => {
     resetRegistrations();
     const m = new MailServer("out", BASE);
