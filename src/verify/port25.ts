@@ -79,7 +79,8 @@ export interface Port25Target {
 
 /**
  * Well-known MX hosts of large providers: they always listen on 25 and answer with a banner, so a
- * failure to reach all of them says more about this host than about them (verified 2025-06-01).
+ * failure to reach all of them says more about this host than about them. Names as publicly
+ * documented; not re-checked from CI, which has no Internet access.
  */
 export const DEFAULT_PORT25_TARGETS: readonly Port25Target[] = [
   { host: "gmail-smtp-in.l.google.com" },
@@ -259,7 +260,7 @@ function plural(n: number, word: string): string {
   return n === 1 ? word : `${word}s`;
 }
 
-/** Where each provider documents its port 25 policy (verified 2025-06-01). */
+/** Where each provider documents its port 25 policy (public pages; not re-checked from CI, which has no Internet). */
 const PROVIDER_DOCS: Partial<Record<CloudProvider, string>> = {
   aws: "https://aws.amazon.com/forms/ec2-email-limit-rdns-request",
   azure:
