@@ -7,7 +7,12 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { isNode, isScalar, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
+import type * as Yaml from "yaml";
+import type { Document } from "yaml";
+
+/** The `yaml` package, loaded on first parse: Pulumi programs that pass TS args never need it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof Yaml => require("yaml") as typeof Yaml;
 import { finding } from "./rules";
 import type { Finding } from "./findings";
 
@@ -61,8 +66,8 @@ export function parseSpecText(text: string, fileName: string): ParsedSpecText {
 }
 
 function parse(text: string, fileName: string): ParsedSpecText {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+  const lineCounter = new (yaml().LineCounter)();
+  const docs = yaml().parseAllDocuments(text, {
     lineCounter,
     merge: true,
     // Checked below with a Set per mapping: the library's own check compares every pair of keys,
@@ -116,7 +121,7 @@ function parse(text: string, fileName: string): ParsedSpecText {
     const parts = parsePath(path);
     for (let n = parts.length; n >= 0; n--) {
       const node: unknown = n === 0 ? doc.contents : doc.getIn(parts.slice(0, n), true);
-      if (isNode(node) && node.range !== undefined && node.range !== null) {
+      if (yaml().isNode(node) && node.range !== undefined && node.range !== null) {
         const pos = lineCounter.linePos(node.range[0]);
         return { line: pos.line, column: pos.col };
       }
@@ -129,13 +134,14 @@ function parse(text: string, fileName: string): ParsedSpecText {
 /** Offsets of keys repeated within one mapping (merge keys `<<` aside), in document order. */
 function duplicateKeys(doc: Document.Parsed): number[] {
   const offsets: number[] = [];
-  visit(doc, {
+  yaml().visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        const key = yaml().isScalar(pair.key) ? pair.key.value : pair.key;
         if (key === "<<") continue;
-        if (seen.has(key) && isNode(pair.key) && pair.key.range) offsets.push(pair.key.range[0]);
+        if (seen.has(key) && yaml().isNode(pair.key) && pair.key.range)
+          offsets.push(pair.key.range[0]);
         seen.add(key);
       }
     },

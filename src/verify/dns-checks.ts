@@ -16,15 +16,25 @@ import { cmp } from "../spec/findings";
 import { canonicalIpv6, reverseName } from "../records/names";
 import { dkimName, dmarcReportAuthName, mailtoDomain } from "../records/policies";
 import { fail, pass, skip, type Check } from "./checks";
+// mailauth is loaded on first use, not at import: it (with joi, libmime, ...) costs ~50 ms, and
+// importing the package must stay cheap for Pulumi programs that never verify (bench/import).
 // Sub-modules only: mailauth's top-level module loads undici (BIMI), which needs Node >= 22.
-import { spf } from "mailauth/lib/spf";
-import { dkimSign } from "mailauth/lib/dkim/sign";
-import { dkimVerify } from "mailauth/lib/dkim/verify";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dmarcRecord = require("mailauth/lib/dmarc/get-dmarc-record") as {
-  getOrgDomain(domain: string, lookup: unknown): Promise<string>;
-  createRecordLookup(resolver: unknown, opts: unknown): unknown;
-};
+import type * as MailauthSpf from "mailauth/lib/spf";
+import type * as MailauthDkimSign from "mailauth/lib/dkim/sign";
+import type * as MailauthDkimVerify from "mailauth/lib/dkim/verify";
+/* eslint-disable @typescript-eslint/no-require-imports */
+const spf: typeof MailauthSpf.spf = (...args) =>
+  (require("mailauth/lib/spf") as typeof MailauthSpf).spf(...args);
+const dkimSign: typeof MailauthDkimSign.dkimSign = (...args) =>
+  (require("mailauth/lib/dkim/sign") as typeof MailauthDkimSign).dkimSign(...args);
+const dkimVerify: typeof MailauthDkimVerify.dkimVerify = (...args) =>
+  (require("mailauth/lib/dkim/verify") as typeof MailauthDkimVerify).dkimVerify(...args);
+const dmarcRecord = () =>
+  require("mailauth/lib/dmarc/get-dmarc-record") as {
+    getOrgDomain(domain: string, lookup: unknown): Promise<string>;
+    createRecordLookup(resolver: unknown, opts: unknown): unknown;
+  };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What the DNS checks need. */
 export interface DnsCheckContext {
@@ -631,7 +641,7 @@ export async function checkDmarc(ctx: DnsCheckContext, domain: DomainSpec): Prom
 async function sameOrganization(ctx: DnsCheckContext, a: string, b: string): Promise<boolean> {
   if (a === b) return true;
   try {
-    const mod = dmarcRecord;
+    const mod = dmarcRecord();
     const lookup = mod.createRecordLookup(mailauthResolver(ctx.dns), { strict: false });
     const [oa, ob] = await Promise.all([mod.getOrgDomain(a, lookup), mod.getOrgDomain(b, lookup)]);
     return oa === ob;

@@ -5,7 +5,7 @@
  * host-IP port bindings, capabilities, health check and limits.
  * @see https://docs.docker.com/reference/compose-file/services/
  */
-import { stringify } from "yaml";
+import type * as Yaml from "yaml";
 import type { Plan, VolumePlan } from "../types";
 
 /** The config volume's container path (dms-reference.md §1). */
@@ -62,5 +62,5 @@ export function renderCompose(plan: Plan): string {
     "# recreate hash below changed (startup-only files or env, dms-reference.md §9.2).",
     `# recreate hash: ${c.recreateHash}`,
   ];
-  return `${header.join("\n")}\n${stringify({ services: { mailserver: service } }, { lineWidth: 0 })}`;
+  return `${header.join("\n")}\n${(require("yaml") as typeof Yaml).stringify({ services: { mailserver: service } }, { lineWidth: 0 })}`;
 }
