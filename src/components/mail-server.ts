@@ -155,7 +155,11 @@ export class MailServer extends pulumi.ComponentResource {
       pulumi
         .all([pulumi.all(filled.map((h) => h.value)), extra(toRecord(material))])
         .apply(([values, m]) =>
-          planMailServer(validateFilled(what, fillHoles(input, filled, values)), toMaterial(m)),
+          planMailServer(
+            // Nothing to fill: the structural spec is the real one, already validated.
+            filled.length === 0 ? spec : validateFilled(what, fillHoles(input, filled, values)),
+            toMaterial(m),
+          ),
         );
     const publicPlan = ipHoles.length === 0 ? undefined : planWith(ipHoles, (m) => m);
     const publicIndex = publicPlan?.apply((p) =>
