@@ -14,32 +14,13 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { stringify } from "yaml";
-import { main, type CliIo } from "../../src/cli/main";
+import { runDmsctl } from "../helpers/cli";
 import { dkimPublicKeyBase64 } from "../../src/records/policies";
 import type { MailServerSpecInput } from "../../src/spec/schema";
-import { assertGolden } from "../plan/golden";
+import { assertGolden } from "../helpers/golden";
 import { EXAMPLE_SPEC_PATH, exampleInput, shuffled } from "../records/fixtures";
 
 const REPO = join(__dirname, "..", "..");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function dmsctl(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env,
-    isTty: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), "dmsctl-plan-"));
@@ -70,7 +51,7 @@ function tree(dir: string): Record<string, [string, string]> {
 
 test("the example plans cleanly in every format, matching the golden output", async () => {
   for (const format of ["table", "json", "zone", "markdown"]) {
-    const run = await dmsctl(["plan", EXAMPLE_SPEC_PATH, "--format", format]);
+    const run = await runDmsctl(["plan", EXAMPLE_SPEC_PATH, "--format", format]);
     assert.equal(run.code, 0, run.stderr);
     assertGolden(`plan/cli.example.${format}`, run.stdout);
     if (format === "zone") {
@@ -86,10 +67,10 @@ test("the example plans cleanly in every format, matching the golden output", as
       assert.equal(run.stderr, "");
     }
   }
-  const table = await dmsctl(["plan", EXAMPLE_SPEC_PATH]);
+  const table = await runDmsctl(["plan", EXAMPLE_SPEC_PATH]);
   assert.equal(
     table.stdout,
-    (await dmsctl(["plan", EXAMPLE_SPEC_PATH, "--format", "table"])).stdout,
+    (await runDmsctl(["plan", EXAMPLE_SPEC_PATH, "--format", "table"])).stdout,
   );
 });
 
@@ -101,7 +82,7 @@ test("an invalid spec: exit 1, every problem on stderr, no stack trace; JSON lis
       domains: [{ name: "example.com", dmarc: { policy: "sometimes" as "none" } }],
       accounts: [{ address: "Alice@example.com", passwordHash: "{SHA512-CRYPT}$6$x$y" }],
     });
-    const run = await dmsctl(["plan", spec]);
+    const run = await runDmsctl(["plan", spec]);
     assert.equal(run.code, 1);
     assert.equal(run.stdout, "");
     const lines = run.stderr.trimEnd().split("\n");
@@ -113,7 +94,7 @@ test("an invalid spec: exit 1, every problem on stderr, no stack trace; JSON lis
       );
     }
     assert.doesNotMatch(run.stderr, /\n\s+at /);
-    const json = await dmsctl(["plan", spec, "--format", "json"]);
+    const json = await runDmsctl(["plan", spec, "--format", "json"]);
     assert.equal(json.code, 1);
     const doc = JSON.parse(json.stdout);
     assert.equal(doc.version, 1);
@@ -133,17 +114,17 @@ test("usage errors exit 2", async () => {
     ["plan", "/nonexistent/spec.yaml"],
   ];
   for (const argv of cases) {
-    const run = await dmsctl(argv);
+    const run = await runDmsctl(argv);
     assert.equal(run.code, 2, argv.join(" "));
     assert.equal(run.stdout, "");
     assert.doesNotMatch(run.stderr, /\n\s+at /);
   }
-  const missing = await dmsctl(["plan", "/nonexistent/spec.yaml"]);
+  const missing = await runDmsctl(["plan", "/nonexistent/spec.yaml"]);
   assert.equal(
     missing.stderr,
     'dmsctl plan: cannot read spec file "/nonexistent/spec.yaml" (ENOENT)\n',
   );
-  const format = await dmsctl(["plan", EXAMPLE_SPEC_PATH, "--format", "yaml"]);
+  const format = await runDmsctl(["plan", EXAMPLE_SPEC_PATH, "--format", "yaml"]);
   assert.match(
     format.stderr,
     /argument 'yaml' is invalid\. Allowed choices are table, json, zone, markdown/,
@@ -180,7 +161,7 @@ test("a missing passwordEnv variable is an error naming the path and the variabl
   const dir = tmp();
   try {
     const spec = writeSpec(dir, secretSpec());
-    const run = await dmsctl(["plan", spec], { RELAY_PASSWORD: "x" });
+    const run = await runDmsctl(["plan", spec], { RELAY_PASSWORD: "x" });
     assert.equal(run.code, 1);
     assert.equal(
       run.stderr.split("\n")[0],
@@ -196,7 +177,7 @@ test("--out writes a startable tree with modes, atomically, and re-running is by
   try {
     const spec = writeSpec(dir, secretSpec());
     const out = join(dir, "out");
-    const first = await dmsctl(["plan", spec, "--out", out, "--format", "json"], SECRETS_ENV);
+    const first = await runDmsctl(["plan", spec, "--out", out, "--format", "json"], SECRETS_ENV);
     assert.equal(first.code, 0, first.stderr);
     assert.match(
       first.stderr,
@@ -229,7 +210,7 @@ test("--out writes a startable tree with modes, atomically, and re-running is by
       /^carol@example\.org\|\{SHA512-CRYPT\}\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/m,
     );
 
-    const second = await dmsctl(["plan", spec, "--out", out, "--format", "json"], SECRETS_ENV);
+    const second = await runDmsctl(["plan", spec, "--out", out, "--format", "json"], SECRETS_ENV);
     assert.equal(second.code, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /generated DKIM/);
     assert.equal(second.stdout, first.stdout);
@@ -247,7 +228,7 @@ test("--out writes a startable tree with modes, atomically, and re-running is by
       },
       "shuffled.yaml",
     );
-    const third = await dmsctl(["plan", spec2, "--out", out, "--format", "json"], SECRETS_ENV);
+    const third = await runDmsctl(["plan", spec2, "--out", out, "--format", "json"], SECRETS_ENV);
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.stdout, first.stdout);
     assert.deepEqual(tree(out), files);
@@ -263,7 +244,7 @@ test("a failed --out write leaves the directory as it was, with no temporary fil
     const out = join(dir, "out");
     mkdirSync(out);
     writeFileSync(join(out, "config"), "a file where the config folder should be\n");
-    const run = await dmsctl(["plan", spec, "--out", out]);
+    const run = await runDmsctl(["plan", spec, "--out", out]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^dmsctl plan: cannot write config in \S+\/out: EEXIST\n$/);
     assert.deepEqual(readdirSync(out), ["config"]);
@@ -304,7 +285,7 @@ test("no secret reaches stdout or stderr in any format", async () => {
     ];
     for (const format of ["table", "json", "zone", "markdown"]) {
       for (const extra of [[], ["--out", join(dir, "out")]]) {
-        const run = await dmsctl(["plan", spec, "--format", format, ...extra], SECRETS_ENV);
+        const run = await runDmsctl(["plan", spec, "--format", format, ...extra], SECRETS_ENV);
         assert.equal(run.code, 0, run.stderr);
         for (const needle of needles) {
           assert.ok(!run.stdout.includes(needle), `${format}: stdout holds a secret`);

@@ -16,7 +16,7 @@ import {
   resolvePackageToSource,
   type Registration,
 } from "./harness";
-import { assertGolden, summarize } from "./golden";
+import { assertJsonGolden, summarize } from "./golden";
 
 installMocks();
 resolvePackageToSource();
@@ -91,7 +91,7 @@ after(() => resetRegistrations());
 describe("examples under mocks", () => {
   for (const dir of ["local-zonefile", "cloudflare", "aws", "existing-program"]) {
     it(`${dir}: registers exactly the golden children`, () => {
-      assertGolden(`example-${dir}`, results.get(dir)!.regs.map(summarize));
+      assertJsonGolden(`example-${dir}`, results.get(dir)!.regs.map(summarize));
     });
   }
 

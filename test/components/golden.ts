@@ -2,24 +2,12 @@
  * Golden files for component tests: `test/golden/components/<name>.json`. Run with
  * `UPDATE_GOLDEN=1` to rewrite them after an intended change, then review the diff.
  */
-import assert from "node:assert/strict";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { assertGolden } from "../helpers/golden";
 import { isSecretWrapper, type Registration } from "./harness";
 
-const DIR = join(__dirname, "..", "golden", "components");
-
-/** Compares `value` (as pretty JSON) with the golden file, or rewrites it under UPDATE_GOLDEN=1. */
-export function assertGolden(name: string, value: unknown): void {
-  const file = join(DIR, `${name}.json`);
-  const text = JSON.stringify(value, null, 2) + "\n";
-  if (process.env.UPDATE_GOLDEN === "1") {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-    return;
-  }
-  assert.ok(existsSync(file), `missing golden file ${file}: run with UPDATE_GOLDEN=1`);
-  assert.equal(text, readFileSync(file, "utf8"));
+/** Compares `value` as pretty JSON with `test/golden/components/<name>.json`. */
+export function assertJsonGolden(name: string, value: unknown): void {
+  assertGolden(`components/${name}.json`, JSON.stringify(value, null, 2) + "\n");
 }
 
 /**

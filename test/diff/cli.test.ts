@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main, type CliIo } from "../../src/cli/main";
+import { runDmsctl } from "../helpers/cli";
 import { resolverAddress } from "../../src/cli/commands/diff";
 import { planRecords } from "../../src/records";
 import { MailServerSpecSchema } from "../../src/spec/schema";
 import { bindAvailable, freePort, startBind, type BindServer } from "../servers/bind";
-import { assertGolden } from "../plan/golden";
+import { assertGolden } from "../helpers/golden";
 import { BEFORE_ZONES } from "./scenario";
 
 /** The after spec as a user writes it: passwords from env vars the diff never needs. */
@@ -84,21 +84,8 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: {},
-    isTty: false,
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
-
 test("GIVEN changes WHEN diffed as markdown THEN exit 2 and the PR comment", async () => {
-  const r = await run([
+  const r = await runDmsctl([
     "diff",
     join(dir, "after.json"),
     "--resolver",
@@ -112,7 +99,7 @@ test("GIVEN changes WHEN diffed as markdown THEN exit 2 and the PR comment", asy
 });
 
 test("GIVEN more changes than --max-changes WHEN diffed THEN exit 3 and say why", async () => {
-  const r = await run([
+  const r = await runDmsctl([
     "diff",
     join(dir, "after.json"),
     "--resolver",
@@ -132,7 +119,7 @@ test("GIVEN more changes than --max-changes WHEN diffed THEN exit 3 and say why"
 });
 
 test("GIVEN deletions and --max-deletes 0 WHEN diffed with --previous THEN exit 3", async () => {
-  const r = await run([
+  const r = await runDmsctl([
     "diff",
     join(dir, "after.json"),
     "--previous",
@@ -155,7 +142,7 @@ test("GIVEN deletions and --max-deletes 0 WHEN diffed with --previous THEN exit 
 });
 
 test("GIVEN guards not reached WHEN diffed THEN exit 2", async () => {
-  const r = await run([
+  const r = await runDmsctl([
     "diff",
     join(dir, "after.json"),
     "--resolver",
@@ -169,14 +156,14 @@ test("GIVEN guards not reached WHEN diffed THEN exit 2", async () => {
 });
 
 test("GIVEN live DNS already as planned WHEN diffed THEN exit 0", async () => {
-  const r = await run(["diff", join(dir, "quiet.json"), "--resolver", bind.hostPort]);
+  const r = await runDmsctl(["diff", join(dir, "quiet.json"), "--resolver", bind.hostPort]);
   assert.equal(r.stderr, "");
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^no changes; 6 unchanged, 0 unmanaged \(left alone\)\n/);
 });
 
 test("GIVEN an invalid spec WHEN diffed THEN exit 1 with every problem and no stack trace", async () => {
-  const r = await run(["diff", join(dir, "bad.yaml"), "--resolver", bind.hostPort]);
+  const r = await runDmsctl(["diff", join(dir, "bad.yaml"), "--resolver", bind.hostPort]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^error \S+ hostname: must be a lowercase fully qualified domain name/m);
@@ -185,16 +172,19 @@ test("GIVEN an invalid spec WHEN diffed THEN exit 1 with every problem and no st
 });
 
 test("GIVEN usage errors WHEN diffed THEN exit 1, never 2 (which means changes)", async () => {
-  assert.equal((await run(["diff", "--no-such-option"])).code, 1);
-  assert.equal((await run(["diff", join(dir, "after.json"), "--max-changes", "many"])).code, 1);
-  assert.equal((await run(["diff", join(dir, "after.json"), "--format", "html"])).code, 1);
-  const noSpec = await run(["diff"]);
+  assert.equal((await runDmsctl(["diff", "--no-such-option"])).code, 1);
+  assert.equal(
+    (await runDmsctl(["diff", join(dir, "after.json"), "--max-changes", "many"])).code,
+    1,
+  );
+  assert.equal((await runDmsctl(["diff", join(dir, "after.json"), "--format", "html"])).code, 1);
+  const noSpec = await runDmsctl(["diff"]);
   assert.equal(noSpec.code, 1);
   assert.equal(
     noSpec.stderr,
     "dmsctl diff: give a SPEC to compare with live DNS, or --from-preview FILE\n",
   );
-  const badId = await run(["diff", join(dir, "after.json"), "--comment-id", "x -->"]);
+  const badId = await runDmsctl(["diff", join(dir, "after.json"), "--comment-id", "x -->"]);
   assert.equal(badId.code, 1);
   assert.equal(
     badId.stderr,
@@ -204,7 +194,7 @@ test("GIVEN usage errors WHEN diffed THEN exit 1, never 2 (which means changes)"
 
 test("GIVEN a resolver that does not answer WHEN diffed THEN exit 1: the diff is incomplete", async () => {
   const port = await freePort();
-  const r = await run([
+  const r = await runDmsctl([
     "diff",
     join(dir, "quiet.json"),
     "--resolver",
@@ -218,7 +208,7 @@ test("GIVEN a resolver that does not answer WHEN diffed THEN exit 1: the diff is
 
 test("GIVEN a preview file WHEN diffed THEN zone ids map through the spec or --zone", async () => {
   const fixture = join(__dirname, "..", "fixtures", "preview", "cloudflare.json");
-  const r = await run([
+  const r = await runDmsctl([
     "diff",
     "--from-preview",
     fixture,
@@ -238,19 +228,19 @@ test("GIVEN a preview file WHEN diffed THEN zone ids map through the spec or --z
     unmanaged: 0,
     unchanged: 0,
   });
-  const none = await run([
+  const none = await runDmsctl([
     "diff",
     "--from-preview",
     join(__dirname, "..", "fixtures", "preview", "no-dns-change.json"),
   ]);
   assert.equal(none.code, 0);
-  const missing = await run(["diff", "--from-preview", join(dir, "nope.json")]);
+  const missing = await runDmsctl(["diff", "--from-preview", join(dir, "nope.json")]);
   assert.equal(missing.code, 1);
   assert.match(
     missing.stderr,
     /^dmsctl diff: cannot read preview file ".*nope\.json" \(ENOENT\)\n$/,
   );
-  const badZone = await run(["diff", "--from-preview", fixture, "--zone", "nope"]);
+  const badZone = await runDmsctl(["diff", "--from-preview", fixture, "--zone", "nope"]);
   assert.equal(badZone.code, 1);
   assert.equal(badZone.stderr, 'dmsctl diff: --zone must be ZONEID=APEX, got "nope"\n');
 });

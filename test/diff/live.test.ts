@@ -8,7 +8,7 @@ import { renderMarkdown } from "../../src/diff/render/markdown";
 import { renderTable } from "../../src/diff/render/table";
 import type { Diff } from "../../src/diff/types";
 import { bindAvailable, startBind, type BindServer } from "../servers/bind";
-import { assertGolden } from "../plan/golden";
+import { assertGolden } from "../helpers/golden";
 import {
   AFTER_MATERIAL,
   AFTER_SPEC,

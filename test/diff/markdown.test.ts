@@ -9,7 +9,7 @@ import {
 } from "../../src/diff/render/markdown";
 import type { Change } from "../../src/diff/types";
 import { KEY_A, KEY_B } from "./keys";
-import { assertGolden } from "../plan/golden";
+import { assertGolden } from "../helpers/golden";
 
 /** Many zones, each with a DKIM rotation, a DMARC change, an SPF change and unchanged records. */
 function bigDiff(zones: number) {

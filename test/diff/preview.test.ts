@@ -6,7 +6,7 @@ import { diffFromPreview, joinTxt, parseUrn, PreviewError } from "../../src/diff
 import { renderJson } from "../../src/diff/render/json";
 import { renderMarkdown } from "../../src/diff/render/markdown";
 import type { Diff } from "../../src/diff/types";
-import { assertGolden } from "../plan/golden";
+import { assertGolden } from "../helpers/golden";
 
 const DIR = join(__dirname, "..", "fixtures", "preview");
 const ZONES = new Map([

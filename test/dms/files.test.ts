@@ -16,7 +16,7 @@ import {
 import type { DmsFile } from "../../src/plan/types";
 import type { MailServerSpecInput } from "../../src/spec/schema";
 import { BARE, RICH, RICH_OPENDKIM, material, parse } from "./fixtures";
-import { assertGoldenDir } from "./golden";
+import { assertGoldenDir } from "../helpers/golden";
 import { doveadmVerify, requireTool } from "./tools";
 
 /** Everything the dms module plans for a spec, as golden files. */
@@ -51,7 +51,7 @@ describe("planDmsFiles goldens", () => {
     ["bare-domain", BARE],
   ] as const) {
     it(`renders every file, env, container and ports of ${name}`, () => {
-      assertGoldenDir(name, planAll(input));
+      assertGoldenDir(`dms/${name}`, planAll(input));
     });
   }
 });

@@ -13,7 +13,7 @@ import {
 import type { PlanMaterial } from "../../src/plan/material";
 import type { MailServerSpec } from "../../src/spec/schema";
 import { CloudProvider } from "../../src/spec/schema";
-import { assertGolden } from "./golden";
+import { assertGolden } from "../helpers/golden";
 import { exampleInput, shuffled, specOf } from "../records/fixtures";
 
 function exampleMaterial(spec: MailServerSpec): PlanMaterial {

@@ -29,7 +29,7 @@ import {
 import { renderNftables } from "../../src/providers/host/nftables";
 import { cidrSlug, ingressRules } from "../../src/providers/host/security-group";
 import { clientSettings } from "../../src/components/client-settings";
-import { assertGolden } from "../components/golden";
+import { assertJsonGolden } from "../components/golden";
 
 const port = (over: Partial<PortRule> & Pick<PortRule, "service" | "port">): PortRule => ({
   protocol: "tcp",
@@ -90,7 +90,7 @@ describe("ingressRules", () => {
 
 describe("renderNftables", () => {
   const text = renderNftables(PORTS, { hostname: "mail.example.com" });
-  it("matches the golden ruleset", () => assertGolden("nftables", text.split("\n")));
+  it("matches the golden ruleset", () => assertJsonGolden("nftables", text.split("\n")));
   it("rejects a table name that is not an identifier", () => {
     assert.throws(
       () => renderNftables(PORTS, { table: "x; flush ruleset" }),

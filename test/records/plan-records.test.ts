@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { planRecords } from "../../src/records";
 import type { MailServerSpecInput } from "../../src/spec/schema";
-import { assertGolden } from "../plan/golden";
+import { assertGolden } from "../helpers/golden";
 import { exampleInput, NO_MATERIAL, shuffled, specOf } from "./fixtures";
 
 /** Records as `zone name type ttl values` lines, the shape tests compare. */

@@ -16,8 +16,8 @@ import { DnsClient } from "../../src/net/dns";
 import { verifyMailServer } from "../../src/verify/verify";
 import type { VerifyReport } from "../../src/verify/checks";
 import { renderVerifyJson, renderVerifyMarkdown, renderVerifyTable } from "../../src/verify/render";
-import { main, type CliIo } from "../../src/cli/main";
-import { assertGolden } from "../plan/golden";
+import { runDmsctl } from "../helpers/cli";
+import { assertGolden } from "../helpers/golden";
 import { requireTool } from "./peers";
 import {
   HOSTNAME,
@@ -172,7 +172,7 @@ describe("verify against BIND serving the planned zones", { skip: skipBind }, ()
       const run = async (zones: Record<string, string>) => {
         const bind = await startBind({ zones });
         try {
-          return await cli([
+          return await runDmsctl([
             "verify",
             join(dir, "mailserver.yaml"),
             "--resolver",
@@ -204,22 +204,9 @@ describe("verify against BIND serving the planned zones", { skip: skipBind }, ()
   });
 });
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: {},
-    isTty: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
 describe("dmsctl verify usage errors", () => {
   test("bad options exit 2 with every problem named", async () => {
-    const r = await cli([
+    const r = await runDmsctl([
       "verify",
       "/nonexistent/spec.yaml",
       "--timeout",
@@ -245,7 +232,7 @@ describe("dmsctl verify usage errors", () => {
     const dir = mkdtempSync(join(tmpdir(), "dms-verify-bad-"));
     try {
       writeFileSync(join(dir, "bad.yaml"), "hostname: mail\ndomains: []\n");
-      const r = await cli(["verify", join(dir, "bad.yaml")]);
+      const r = await runDmsctl(["verify", join(dir, "bad.yaml")]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /error \S+ hostname: must be a lowercase fully qualified domain name/);
       assert.match(r.stderr, /is not a valid spec\n$/);

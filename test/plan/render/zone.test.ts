@@ -18,7 +18,7 @@ import type { PlanMaterial } from "../../../src/plan/material";
 import type { MailServerSpecInput } from "../../../src/spec/schema";
 import { DnsClient } from "../../../src/net/dns";
 import { bindAvailable, startBind, type BindServer } from "../../servers/bind";
-import { assertGolden } from "../golden";
+import { assertGolden } from "../../helpers/golden";
 import { exampleInput, NO_MATERIAL, specOf } from "../../records/fixtures";
 
 /** A spec exercising every record type and a 4096-bit DKIM key (a TXT of three strings). */

@@ -1,13 +1,24 @@
 /**
- * Golden files for rendered DMS files: `test/golden/dms/<case>/...`. `UPDATE_GOLDEN=1` rewrites
- * them (and removes stale ones); otherwise every planned file must equal its golden and no golden
- * may be left over.
+ * Golden files for rendered text under `test/golden/`. `UPDATE_GOLDEN=1` rewrites them; review the
+ * git diff before committing.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 
-export const GOLDEN_ROOT = join(__dirname, "..", "golden", "dms");
+const ROOT = join(__dirname, "..", "golden");
+
+/** Asserts `actual` equals the golden file `test/golden/<relPath>` byte for byte. */
+export function assertGolden(relPath: string, actual: string): void {
+  const file = join(ROOT, relPath);
+  if (process.env.UPDATE_GOLDEN === "1") {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  assert.ok(existsSync(file), `golden file ${relPath} is missing: run with UPDATE_GOLDEN=1`);
+  assert.equal(actual, readFileSync(file, "utf8"), `output differs from golden file ${relPath}`);
+}
 
 function listFiles(dir: string): string[] {
   let out: string[] = [];
@@ -25,9 +36,12 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-/** Checks (or with UPDATE_GOLDEN=1 writes) a whole directory of goldens: path -> content. */
+/**
+ * Checks (or with UPDATE_GOLDEN=1 writes) a whole directory of goldens, `test/golden/<name>/`:
+ * every file must equal its golden and no golden may be left over (UPDATE_GOLDEN removes stale ones).
+ */
 export function assertGoldenDir(name: string, files: ReadonlyMap<string, string>): void {
-  const dir = join(GOLDEN_ROOT, name);
+  const dir = join(ROOT, name);
   if (process.env.UPDATE_GOLDEN === "1") {
     rmSync(dir, { recursive: true, force: true });
     for (const [path, content] of files) {
