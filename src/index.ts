@@ -22,7 +22,11 @@ export * from "./dms";
 export * from "./components/args";
 export { MailServer, MAIL_SERVER_TYPE } from "./components/mail-server";
 export { MailDomain, MAIL_DOMAIN_TYPE, type MailDomainArgs } from "./components/mail-domain";
-export { clientSettings, type ClientSettings, type ClientEndpoint } from "./components/client-settings";
+export {
+  clientSettings,
+  type ClientSettings,
+  type ClientEndpoint,
+} from "./components/client-settings";
 export * from "./verify";
 export {
   Port25Check,
