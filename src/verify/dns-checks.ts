@@ -18,7 +18,7 @@ import { dkimName, dmarcReportAuthName, mailtoDomain } from "../records/policies
 import { fail, pass, skip, type Check } from "./checks";
 // mailauth is loaded on first use, not at import: it (with joi, libmime, ...) costs ~50 ms, and
 // importing the package must stay cheap for Pulumi programs that never verify (bench/import).
-// Sub-modules only: mailauth's top-level module loads undici (BIMI), which needs Node >= 22.
+// Sub-modules only: the top-level module also loads BIMI and its HTTP client (undici), unused here.
 import type * as MailauthSpf from "mailauth/lib/spf";
 import type * as MailauthDkimSign from "mailauth/lib/dkim/sign";
 import type * as MailauthDkimVerify from "mailauth/lib/dkim/verify";
