@@ -73,7 +73,7 @@ async function component(
  * Registers the recorded children directly, as a program without the component would: the same
  * types, names and inputs, and the same data dependencies a hand-written program has (a DKIM record
  * reads its domain's key, the containers read the image id, the mail container waits for the config
- * writer). Without those edges the baseline would register everything at once, which no real
+ * writer, which uploads every DKIM private key). Without those edges the baseline would register everything at once, which no real
  * program can do, and the ratio would measure dependency latency rather than the component.
  */
 async function handWritten(template: Registration[]): Promise<number> {
@@ -120,7 +120,15 @@ async function handWritten(template: Registration[]): Promise<number> {
       }
       case "docker:index/container:Container":
         if (r.name.endsWith("-config-writer")) {
-          writer = new docker.Container(name, { ...inputs, image: image!.imageId }, { parent });
+          // The writer uploads the DKIM private keys, so it waits for every key, as the component's does.
+          const uploads = pulumi
+            .all([...keys.values()].map((k) => k.privateKeyPem))
+            .apply(() => inputs.uploads);
+          writer = new docker.Container(
+            name,
+            { ...inputs, image: image!.imageId, uploads },
+            { parent },
+          );
         } else {
           new docker.Container(
             name,

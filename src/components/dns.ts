@@ -98,7 +98,10 @@ export function bindRecords(
             });
       const key64 = r.purpose === "dkim" ? dkimPublic.get(r.domain) : undefined;
       if (key64 === undefined) return base;
-      return pulumi.all([base, key64]).apply(([b, k]) => b.split(DKIM_PLACEHOLDER).join(k));
+      const withKey = (b: string, k: string) => b.split(DKIM_PLACEHOLDER).join(k);
+      return typeof base === "string"
+        ? pulumi.output(key64).apply((k) => withKey(base, k))
+        : pulumi.all([base, key64]).apply(([b, k]) => withKey(b, k));
     });
     const zoneId = targetOf(targets, r.zone).zoneId;
     return { record: r, values, ...(zoneId !== undefined ? { zoneId } : {}) };

@@ -420,16 +420,20 @@ export class MailServer extends pulumi.ComponentResource {
   private dkimMaterial(name: string, args: MailServerArgs, spec: MailServerSpec) {
     const generated: Record<string, tls.PrivateKey> = {};
     const publicKeys = new Map<string, pulumi.Input<string>>();
-    const privates: [string, pulumi.Output<DkimKeyMaterial>][] = [];
+    // Private keys travel only inside `withPrivate`, which is secret as a whole; one combined
+    // Output for all domains keeps a 1,000-domain server from building thousands of them.
+    const domains: string[] = [];
+    const pems: pulumi.Input<string>[] = [];
+    const pubs: pulumi.Output<string>[] = [];
     const adopted = new Map(args.domains.map((d) => [d.name, d.dkim?.privateKey] as const));
     for (const d of [...spec.domains].sort((a, b) => cmp(a.name, b.name))) {
       if (!d.dkim.enabled) continue;
       const own = adopted.get(d.name);
-      let pem: pulumi.Output<string>;
+      let pem: pulumi.Input<string>;
       let pub: pulumi.Output<string>;
       if (own !== undefined) {
-        pem = pulumi.secret(pulumi.output(own));
-        pub = pulumi.unsecret(pem.apply(spkiBase64FromPrivate));
+        pem = own;
+        pub = pulumi.unsecret(pulumi.output(own).apply(spkiBase64FromPrivate));
       } else {
         const key = new tls.PrivateKey(
           `${name}-dkim-${slug(d.name)}-${d.dkim.selector}`,
@@ -437,21 +441,25 @@ export class MailServer extends pulumi.ComponentResource {
           { parent: this },
         );
         generated[d.name] = key;
-        pem = pulumi.secret(key.privateKeyPem);
+        pem = key.privateKeyPem;
         pub = key.publicKeyPem.apply(spkiBase64FromPem);
       }
       publicKeys.set(d.name, pub);
-      privates.push([
-        d.name,
-        pulumi
-          .all([pem, pub])
-          .apply(([privateKeyPem, publicKeyBase64]) => ({ privateKeyPem, publicKeyBase64 })),
-      ]);
+      domains.push(d.name);
+      pems.push(pem);
+      pubs.push(pub);
     }
-    const withPrivate = pulumi.secret(
+    const withPrivate: pulumi.Output<Record<string, DkimKeyMaterial>> = pulumi.secret(
       pulumi
-        .all(privates.map(([, m]) => m))
-        .apply((ms) => Object.fromEntries(privates.map(([d], i) => [d, ms[i]!] as const))),
+        .all([pulumi.all(pems), pulumi.all(pubs)])
+        .apply(([privateKeys, publicKeys64]) =>
+          Object.fromEntries(
+            domains.map((d, i) => [
+              d,
+              { privateKeyPem: privateKeys[i]!, publicKeyBase64: publicKeys64[i]! },
+            ]),
+          ),
+        ),
     );
     return { generated, publicKeys, withPrivate };
   }

@@ -148,8 +148,13 @@ function pulumiApply(
   data?: pulumi.Input<Record<string, string | number>>;
 } {
   if (typeof value === "string") return f(value);
-  const out = pulumi.output(value).apply(f);
   const fields = FIELDS[type];
+  // One field (A, AAAA, CNAME, PTR, TXT, CAA's data): one Output, not a shared one plus a projection.
+  if (fields.length === 1) {
+    const field = fields[0]!;
+    return { [field]: pulumi.output(value).apply((v) => f(v)[field]!) };
+  }
+  const out = pulumi.output(value).apply(f);
   return {
     ...(fields.includes("content") ? { content: out.apply((o) => o.content!) } : {}),
     ...(fields.includes("priority") ? { priority: out.apply((o) => o.priority!) } : {}),
