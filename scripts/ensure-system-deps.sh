@@ -11,6 +11,7 @@ declare -A need=(
   [postfix]=postfix
   [nft]=nftables
   [ip]=iproute2
+  [docker-compose]=docker-compose
   [openssl]=openssl
 )
 missing=()

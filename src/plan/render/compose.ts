@@ -21,15 +21,16 @@ export function composeVolumeSource(v: VolumePlan): string {
 /** Renders `compose.yaml` for the plan's container and published ports. */
 export function renderCompose(plan: Plan): string {
   const c = plan.container;
+  // Short syntax (`IP:HOST:CONTAINER/proto`, IPv6 in brackets): both Compose v2 and the v1
+  // `docker-compose` still shipped by distributions read it; v1 rejects the long form's `host_ip`
+  // (checked with docker-compose 1.29 in test/cli/compose.test.ts).
   const ports = plan.ports
     .filter((p) => p.expose !== "off")
     .flatMap((p) =>
-      p.bind.map((hostIp) => ({
-        target: p.port,
-        published: String(p.port),
-        host_ip: hostIp,
-        protocol: p.protocol,
-      })),
+      p.bind.map((hostIp) => {
+        const ip = hostIp.includes(":") ? `[${hostIp}]` : hostIp;
+        return `${ip}:${p.port}:${p.port}/${p.protocol}`;
+      }),
     );
   const volumes = [
     ...c.volumes.map((v) => `${composeVolumeSource(v)}:${v.containerPath}`),
@@ -62,5 +63,8 @@ export function renderCompose(plan: Plan): string {
     "# recreate hash below changed (startup-only files or env, dms-reference.md §9.2).",
     `# recreate hash: ${c.recreateHash}`,
   ];
-  return `${header.join("\n")}\n${(require("yaml") as typeof Yaml).stringify({ services: { mailserver: service } }, { lineWidth: 0 })}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml = require("yaml") as typeof Yaml; // loaded on first use: only `--out` needs it
+  const body = yaml.stringify({ services: { mailserver: service } }, { lineWidth: 0 });
+  return `${header.join("\n")}\n${body}`;
 }
