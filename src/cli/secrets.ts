@@ -95,6 +95,45 @@ export async function resolveSecrets(
     }
   }
 
+  const dkim = resolveDkimKeys(spec, {
+    specDir: options.specDir,
+    ...(options.configDir !== undefined ? { configDir: options.configDir } : {}),
+    generateMissing: options.configDir !== undefined,
+  });
+  findings.push(...dkim.findings);
+  const { dkimKeys, generatedDkim } = dkim;
+
+  return {
+    material: {
+      passwordHashes: hashes,
+      dkimKeys,
+      ...(relayPassword !== undefined ? { relayPassword } : {}),
+    },
+    findings,
+    generatedDkim,
+  };
+}
+
+/** Where DKIM keys come from, for {@link resolveDkimKeys}. */
+export interface DkimKeyOptions {
+  /** Directory of the spec file: `dkim.privateKeyFile` is relative to it. */
+  readonly specDir: string;
+  /** A DMS config directory whose keys (either engine's layout) are adopted. */
+  readonly configDir?: string;
+  /** Generate a key for a domain that has none (only for `plan --out`, which writes it). */
+  readonly generateMissing: boolean;
+}
+
+/**
+ * The DKIM keys of the spec's enabled domains: a key file next to the spec, an inline key, a key in
+ * `configDir`, or a new one. A domain with none of these is left out (the plan then shows the
+ * placeholder). Problems are findings by field path.
+ */
+export function resolveDkimKeys(
+  spec: MailServerSpec,
+  options: DkimKeyOptions,
+): { dkimKeys: Map<string, DkimKeyMaterial>; generatedDkim: string[]; findings: Finding[] } {
+  const findings: Finding[] = [];
   const dkimKeys = new Map<string, DkimKeyMaterial>();
   const generatedDkim: string[] = [];
   const domains = spec.domains.map((d, i) => ({ d, i })).sort((a, b) => cmp(a.d.name, b.d.name));
@@ -128,7 +167,7 @@ export async function resolveSecrets(
       if (adopted !== undefined) {
         pem = readFileSync(adopted, "utf8");
         where = `key file ${JSON.stringify(adopted)}`;
-      } else {
+      } else if (options.generateMissing) {
         pem = generateDkimKey(d.dkim.keySize);
         generatedDkim.push(d.name);
       }
@@ -146,15 +185,25 @@ export async function resolveSecrets(
     }
   }
 
-  return {
-    material: {
-      passwordHashes: hashes,
-      dkimKeys,
-      ...(relayPassword !== undefined ? { relayPassword } : {}),
-    },
-    findings,
-    generatedDkim,
-  };
+  return { dkimKeys, generatedDkim, findings };
+}
+
+/** The stand-in hash of {@link resolveDnsMaterial}: DNS never depends on passwords. */
+export const DNS_ONLY_PASSWORD_HASH = "{SHA512-CRYPT}not-needed-for-dns";
+
+/**
+ * Plan material for commands that only look at DNS (`verify`, `diff`): the DKIM keys (from key
+ * files, inline keys or a DMS config directory; never generated), stand-in password hashes and no
+ * relay password, so CI can run them without any account secret. The stand-ins reach only DMS
+ * files, which these commands never read or print.
+ */
+export function resolveDnsMaterial(
+  spec: MailServerSpec,
+  options: { readonly specDir: string; readonly configDir?: string },
+): { material: PlanMaterial; findings: Finding[] } {
+  const dkim = resolveDkimKeys(spec, { ...options, generateMissing: false });
+  const passwordHashes = new Map(spec.accounts.map((a) => [a.address, DNS_ONLY_PASSWORD_HASH]));
+  return { material: { passwordHashes, dkimKeys: dkim.dkimKeys }, findings: dkim.findings };
 }
 
 /**

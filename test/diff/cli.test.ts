@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runDmsctl } from "../helpers/cli";
-import { resolverAddress } from "../../src/cli/commands/diff";
+import { resolverAddress } from "../../src/cli/resolver";
 import { planRecords } from "../../src/records";
 import { MailServerSpecSchema } from "../../src/spec/schema";
 import { bindAvailable, freePort, startBind, type BindServer } from "../servers/bind";

@@ -235,7 +235,7 @@ describe("dmsctl verify usage errors", () => {
       const r = await runDmsctl(["verify", join(dir, "bad.yaml")]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /error \S+ hostname: must be a lowercase fully qualified domain name/);
-      assert.match(r.stderr, /is not a valid spec\n$/);
+      assert.match(r.stderr, /dmsctl verify: .* is invalid: \d+ errors?\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

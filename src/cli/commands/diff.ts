@@ -13,19 +13,15 @@
  * key files, and a domain without one is compared by presence only.
  */
 import { readFileSync } from "node:fs";
-import { promises as dnsPromises } from "node:dns";
-import { isIP } from "node:net";
-import { dirname, resolve } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
-import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
-import { parseSpecText } from "../../spec/load";
-import { validateSpec } from "../../spec/validate";
 import type { MailServerSpec } from "../../spec/schema";
 import { planRecords, zoneOf } from "../../records";
 import type { DnsRecord } from "../../plan/types";
 import { DnsClient } from "../../net/dns";
-import { resolveSecrets } from "../secrets";
+import { resolveDnsMaterial } from "../secrets";
+import { resolverAddress } from "../resolver";
+import { printInvalid, readSpecFile } from "../spec-file";
 import { diffLive } from "../../diff/live";
 import { diffFromPreview, PreviewError } from "../../diff/preview";
 import { renderJson } from "../../diff/render/json";
@@ -125,52 +121,26 @@ export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolde
     });
 }
 
-/** Loads, validates and plans the records of a spec file; findings on failure. */
-async function loadRecords(
+/** Loads, validates and plans the records of a spec file; prints the problems on failure. */
+function loadRecords(
   specPath: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ spec: MailServerSpec; records: DnsRecord[] } | { findings: Finding[] }> {
-  let text: string;
-  try {
-    text = readFileSync(specPath, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    return {
-      findings: [
-        {
-          id: "spec-unreadable",
-          level: "error",
-          path: "",
-          message: `cannot read spec file ${JSON.stringify(specPath)} (${code})`,
-        },
-      ],
-    };
+  io: CliIo,
+): { spec: MailServerSpec; records: DnsRecord[] } | undefined {
+  const file = readSpecFile(specPath);
+  if (file.kind === "unreadable") {
+    io.stderr(`dmsctl diff: ${file.message}\n`);
+    return undefined;
   }
-  const parsed = parseSpecText(text, specPath);
-  if (parsed.findings.some((f) => f.level === "error")) return { findings: parsed.findings };
-  const validated = validateSpec(parsed.value);
-  if (!validated.ok) return { findings: validated.findings };
-  // DNS does not depend on passwords or the relay: leave them out so CI needs no such secrets,
-  // and resolve only the DKIM keys (from the spec's key files).
-  const dnsOnly: MailServerSpec = {
-    ...validated.spec,
-    accounts: validated.spec.accounts.map((a) => ({
-      address: a.address,
-      aliases: a.aliases,
-      passwordHash: "{PLAIN}unused",
-    })),
-    relay: undefined,
-  };
-  const secrets = await resolveSecrets(dnsOnly, { specDir: dirname(resolve(specPath)), env });
-  const errors = secrets.findings.filter((f) => f.level === "error");
-  if (errors.length > 0) return { findings: errors };
-  return { spec: validated.spec, records: planRecords(validated.spec, secrets.material).records };
-}
-
-function report(io: CliIo, file: string, findings: readonly Finding[]): void {
-  for (const f of sortFindings(findings)) io.stderr(`${formatFinding(f)}\n`);
-  const errors = findings.filter((f) => f.level === "error").length;
-  io.stderr(`dmsctl diff: ${file} is invalid: ${errors} error${errors === 1 ? "" : "s"}\n`);
+  if (file.kind === "invalid") {
+    printInvalid(io.stderr, "diff", specPath, file.findings, file.where);
+    return undefined;
+  }
+  const { material, findings } = resolveDnsMaterial(file.spec, { specDir: file.specDir });
+  if (findings.some((f) => f.level === "error")) {
+    printInvalid(io.stderr, "diff", specPath, findings, file.where);
+    return undefined;
+  }
+  return { spec: file.spec, records: planRecords(file.spec, material).records };
 }
 
 /** Runs `dmsctl diff`; resolves to the exit code. */
@@ -198,11 +168,8 @@ export async function runDiff(
       zones.set(m[1]!, m[2]!.replace(/\.$/, ""));
     }
     if (specPath !== undefined) {
-      const loaded = await loadRecords(specPath, io.env);
-      if ("findings" in loaded) {
-        report(io, specPath, loaded.findings);
-        return DIFF_EXIT.error;
-      }
+      const loaded = loadRecords(specPath, io);
+      if (loaded === undefined) return DIFF_EXIT.error;
       for (const d of loaded.spec.domains) {
         if ("zoneId" in d.dns && !zones.has(d.dns.zoneId)) zones.set(d.dns.zoneId, zoneOf(d));
       }
@@ -231,18 +198,12 @@ export async function runDiff(
       io.stderr("dmsctl diff: give a SPEC to compare with live DNS, or --from-preview FILE\n");
       return DIFF_EXIT.error;
     }
-    const loaded = await loadRecords(specPath, io.env);
-    if ("findings" in loaded) {
-      report(io, specPath, loaded.findings);
-      return DIFF_EXIT.error;
-    }
+    const loaded = loadRecords(specPath, io);
+    if (loaded === undefined) return DIFF_EXIT.error;
     let previous: DnsRecord[] = [];
     if (opts.previous !== undefined) {
-      const prev = await loadRecords(opts.previous, io.env);
-      if ("findings" in prev) {
-        report(io, opts.previous, prev.findings);
-        return DIFF_EXIT.error;
-      }
+      const prev = loadRecords(opts.previous, io);
+      if (prev === undefined) return DIFF_EXIT.error;
       previous = prev.records;
     }
     let client: DnsClient;
@@ -288,19 +249,6 @@ export async function runDiff(
     return DIFF_EXIT.guard;
   }
   return writes + diff.counts.conflict > 0 ? DIFF_EXIT.changes : DIFF_EXIT.noChange;
-}
-
-/**
- * `--resolver` as the DNS client wants it: an address and port. A host name (an authoritative
- * server such as `ns1.example.net:53`) is looked up first, since c-ares takes addresses only.
- */
-export async function resolverAddress(resolver: string): Promise<string> {
-  if (resolver.startsWith("[") || resolver.split(":").length > 2) return resolver;
-  const [host, port] = resolver.split(":");
-  if (isIP(host!) !== 0) return resolver;
-  const { address, family } = await dnsPromises.lookup(host!);
-  const addr = family === 6 ? `[${address}]` : address;
-  return port === undefined ? address : `${addr}:${port}`;
 }
 
 function render(diff: Diff, format: DiffFormat, commentId: string | undefined): string {

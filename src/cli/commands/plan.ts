@@ -7,13 +7,10 @@
  * Secrets never reach stdout or stderr: secret file contents are redacted in every format and
  * only written, mode 0600, under `--out`.
  */
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
 import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
-import { parseSpecText } from "../../spec/load";
-import { validateSpec } from "../../spec/validate";
 import { planMailServer } from "../../plan/plan";
 import type { Plan } from "../../plan/types";
 import {
@@ -25,6 +22,7 @@ import {
 } from "../../plan/render";
 import { renderEnvFile } from "../../dms";
 import { resolveSecrets } from "../secrets";
+import { printInvalid, readSpecFile } from "../spec-file";
 import { writeFilesAtomically, type OutFile } from "../io";
 
 /** Output formats of `dmsctl plan`. */
@@ -60,37 +58,24 @@ export function registerPlanCommand(program: Command, io: CliIo, exit: ExitHolde
 /** Runs `dmsctl plan`; resolves to the exit code. */
 export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): Promise<number> {
   const format = opts.format ?? "table";
-  let text: string;
-  try {
-    text = readFileSync(specPath, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    io.stderr(`dmsctl plan: cannot read spec file ${JSON.stringify(specPath)} (${code})\n`);
+  const file = readSpecFile(specPath);
+  if (file.kind === "unreadable") {
+    io.stderr(`dmsctl plan: ${file.message}\n`);
     return 2;
   }
-
-  const parsed = parseSpecText(text, specPath);
-  const early = parsed.findings.filter((f) => f.level === "error");
-  const where = (f: Finding): string => {
-    const pos = f.path === "" ? undefined : parsed.locate(f.path);
-    return pos === undefined ? "" : ` (${specPath}:${pos.line}:${pos.column})`;
-  };
-  if (early.length > 0) return fail(specPath, format, parsed.findings, io, where);
-  const validated = validateSpec(parsed.value);
-  if (!validated.ok) {
-    return fail(specPath, format, [...parsed.findings, ...validated.findings], io, where);
-  }
+  const where = file.where;
+  if (file.kind === "invalid") return fail(specPath, format, file.findings, io, where);
 
   const configDir = opts.out === undefined ? undefined : join(resolve(opts.out), "config");
-  const secrets = await resolveSecrets(validated.spec, {
-    specDir: dirname(resolve(specPath)),
+  const secrets = await resolveSecrets(file.spec, {
+    specDir: file.specDir,
     env: io.env,
     ...(configDir !== undefined ? { configDir } : {}),
   });
-  const found = [...parsed.findings, ...validated.findings, ...secrets.findings];
+  const found = [...file.findings, ...secrets.findings];
   if (found.some((f) => f.level === "error")) return fail(specPath, format, found, io, where);
 
-  const planned = planMailServer(validated.spec, secrets.material);
+  const planned = planMailServer(file.spec, secrets.material);
   const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
 
   if (opts.out !== undefined) {
@@ -151,10 +136,7 @@ function fail(
 ): number {
   const sorted = sortFindings(findings);
   const errors = sorted.filter((f) => f.level === "error");
-  for (const f of sorted) io.stderr(`${formatFinding(f)}${where(f)}\n`);
-  io.stderr(
-    `dmsctl plan: ${specPath} is invalid: ${errors.length} error${errors.length === 1 ? "" : "s"}\n`,
-  );
+  printInvalid(io.stderr, "plan", specPath, sorted, where);
   if (format === "json") {
     io.stdout(renderJson({ errors, warnings: sorted.filter((f) => f.level !== "error") }));
   }

@@ -5,19 +5,14 @@
  * terminal. Needs no passwords: only DKIM private keys, to prove the published key matches.
  */
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
 import { EXIT_USAGE } from "../main";
-import { formatFinding, sortFindings } from "../../spec/findings";
-import { parseSpecText } from "../../spec/load";
-import { validateSpec } from "../../spec/validate";
-import type { MailServerSpec } from "../../spec/schema";
 import { planMailServer } from "../../plan/plan";
-import type { PlanMaterial } from "../../plan/material";
 import { DnsClient } from "../../net/dns";
-import { findKeyInConfig, resolveSecrets } from "../secrets";
-import { dkimPublicKeyBase64 } from "../../records/policies";
+import { resolveDnsMaterial } from "../secrets";
+import { resolverAddress } from "../resolver";
+import { printInvalid, readSpecFile } from "../spec-file";
 import { verifyMailServer, type VerifyOptions } from "../../verify/verify";
 import { parseTarget, type Port25Target } from "../../verify/port25";
 import { renderVerifyJson, renderVerifyMarkdown, renderVerifyTable } from "../../verify/render";
@@ -148,41 +143,49 @@ export async function runVerify(
       );
     }
   }
-  let text: string | undefined;
-  try {
-    text = readFileSync(specPath, "utf8");
-  } catch (err) {
-    problems.push(
-      `cannot read spec file ${JSON.stringify(specPath)} (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-    );
-  }
-  if (problems.length > 0 || text === undefined) {
+  const file = readSpecFile(specPath);
+  // An unreadable spec is a usage problem, reported with the option problems, all at once.
+  if (file.kind === "unreadable") problems.push(file.message);
+  if (problems.length > 0 || file.kind === "unreadable") {
     for (const p of problems) io.stderr(`dmsctl verify: ${p}\n`);
     return EXIT_USAGE;
   }
-
-  const parsed = parseSpecText(text, specPath);
-  const validated = parsed.findings.some((f) => f.level === "error")
-    ? undefined
-    : validateSpec(parsed.value);
-  if (validated === undefined || !validated.ok) {
-    const findings = sortFindings([...parsed.findings, ...(validated?.findings ?? [])]);
-    for (const f of findings) io.stderr(`${formatFinding(f)}\n`);
-    io.stderr(`dmsctl verify: ${specPath} is not a valid spec\n`);
+  if (file.kind === "invalid") {
+    printInvalid(io.stderr, "verify", specPath, file.findings, file.where);
     return 1;
   }
-  const spec = validated.spec;
-  const keys = await dkimKeys(spec, dirname(resolve(specPath)), opts.dkimConfig, io);
-  if (keys === undefined) return 1;
-  const plan = planMailServer(spec, keys.material);
+  const spec = file.spec;
+  // Verify needs no passwords: DKIM keys only, from key files or --dkim-config (a DMS config dir).
+  const { material, findings } = resolveDnsMaterial(spec, {
+    specDir: file.specDir,
+    ...(opts.dkimConfig !== undefined ? { configDir: opts.dkimConfig } : {}),
+  });
+  if (findings.some((f) => f.level === "error")) {
+    printInvalid(io.stderr, "verify", specPath, findings, file.where);
+    return 1;
+  }
+  const privateKeys = new Map<string, string>();
+  for (const [domain, k] of material.dkimKeys) {
+    if (k.privateKeyPem !== undefined) privateKeys.set(domain, k.privateKeyPem);
+  }
+  const plan = planMailServer(spec, material);
+  let server: string | undefined;
+  try {
+    server = opts.resolver === undefined ? undefined : await resolverAddress(opts.resolver);
+  } catch (err) {
+    io.stderr(
+      `dmsctl verify: --resolver ${JSON.stringify(opts.resolver)}: ${(err as Error).message}\n`,
+    );
+    return EXIT_USAGE;
+  }
 
   const timeoutMs = Math.round(timeoutS * 1000);
   const options: VerifyOptions = {
     dns: new DnsClient({
-      ...(opts.resolver !== undefined ? { server: opts.resolver } : {}),
+      ...(server !== undefined ? { server } : {}),
       timeoutMs: Math.min(timeoutMs, 5000),
     }),
-    dkimPrivateKeys: keys.privateKeys,
+    dkimPrivateKeys: privateKeys,
     network: opts.connect
       ? {
           ...(opts.smtpHost !== undefined ? { connectHost: opts.smtpHost } : {}),
@@ -213,43 +216,4 @@ export async function runVerify(
         : renderVerifyTable(report),
   );
   return report.ok ? 0 : 1;
-}
-
-/**
- * The DKIM keys of the spec (key files, inline keys, or a DMS config directory), and plan material
- * with stand-in password hashes: verify needs no passwords, and the hashes only reach DMS files,
- * which verify never reads or prints.
- */
-async function dkimKeys(
-  spec: MailServerSpec,
-  specDir: string,
-  configDir: string | undefined,
-  io: CliIo,
-): Promise<{ material: PlanMaterial; privateKeys: Map<string, string> } | undefined> {
-  const resolved = await resolveSecrets(
-    { ...spec, accounts: [], relay: undefined },
-    { specDir, env: {} },
-  );
-  const errors = resolved.findings.filter((f) => f.level === "error");
-  if (errors.length > 0) {
-    for (const f of sortFindings(errors)) io.stderr(`${formatFinding(f)}\n`);
-    return undefined;
-  }
-  const dkim = new Map(resolved.material.dkimKeys);
-  if (configDir !== undefined) {
-    for (const d of spec.domains) {
-      if (!d.dkim.enabled || dkim.has(d.name)) continue;
-      const file = findKeyInConfig(configDir, d.name, d.dkim.selector);
-      if (file === undefined) continue;
-      const pem = readFileSync(file, "utf8");
-      dkim.set(d.name, { privateKeyPem: pem, publicKeyBase64: dkimPublicKeyBase64(pem) });
-    }
-  }
-  const privateKeys = new Map<string, string>();
-  for (const [domain, k] of dkim)
-    if (k.privateKeyPem !== undefined) privateKeys.set(domain, k.privateKeyPem);
-  const passwordHashes = new Map(
-    spec.accounts.map((a) => [a.address, "{SHA512-CRYPT}unused-by-verify"] as const),
-  );
-  return { material: { passwordHashes, dkimKeys: dkim }, privateKeys };
 }
