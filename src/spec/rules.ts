@@ -219,6 +219,12 @@ export const RULES = {
     summary: "An account has a quota but quotas are off (`features.quotas: false` or `smtpOnly`).",
     remediation: "Turn `features.quotas` on, or drop the quota.",
   },
+  "quota-lookup-pattern": {
+    level: "warn",
+    summary:
+      'An account address holds `*` or starts with `^`: DMS finds quotas with `grep "ADDRESS:"`, where those are pattern characters, so the account can get another account\'s quota or none (dms-reference.md §1.3).',
+    remediation: "Avoid `*` and a leading `^` in local parts while quotas are on.",
+  },
   "postmaster-undeliverable": {
     level: "warn",
     summary:
@@ -982,6 +988,15 @@ function checkAccounts(spec: MailServerSpec, r: Reporter): void {
       );
     }
     if (a.passwordHash !== undefined) checkHash(a.passwordHash, ["accounts", i, "passwordHash"], r);
+    // DMS reads dovecot-quotas.cf with an unanchored basic-regex grep (dms-reference.md §1.3); the
+    // dms layer orders lines so that "." cannot shadow, but "*" and a leading "^" change the pattern.
+    if (quotasOn && (a.address.includes("*") || a.address.startsWith("^"))) {
+      r.report(
+        "quota-lookup-pattern",
+        ["accounts", i, "address"],
+        `${show(a.address)} holds a grep pattern character (* or a leading ^): DMS may give it another account's quota or none`,
+      );
+    }
     if (a.quota !== undefined && !quotasOn) {
       r.report(
         "quota-ignored",

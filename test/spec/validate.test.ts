@@ -413,6 +413,15 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     ['warn quota-ignored accounts[0].quota: is "1G" but quotas are off (features.quotas: false)'],
   ],
   [
+    "an address the quota lookup reads as a pattern",
+    withSpec({
+      accounts: [account("alice@example.com"), account("a*b@example.com", { quota: "1G" })],
+    }),
+    [
+      'warn quota-lookup-pattern accounts[1].address: "a*b@example.com" holds a grep pattern character (* or a leading ^): DMS may give it another account\'s quota or none',
+    ],
+  ],
+  [
     "postmaster that is nobody",
     withSpec({ postmaster: "postmaster@example.com" }),
     [
