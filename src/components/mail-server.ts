@@ -33,8 +33,9 @@ import * as tls from "@pulumi/tls";
 import { createPublicKey } from "node:crypto";
 import { deriveSalt, hashPasswords } from "../dms/password";
 import { planMailServer } from "../plan/plan";
+import { planDmsFiles } from "../dms";
 import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
-import type { DnsRecord, DmsFile, Plan, PortRule, PtrExpectation } from "../plan/types";
+import type { DnsRecord, DmsFile, PortRule, PtrExpectation } from "../plan/types";
 import { dkimEngine } from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type { MailServerSpec } from "../spec/schema";
@@ -148,20 +149,24 @@ export class MailServer extends pulumi.ComponentResource {
     const ipHoles = holes.filter((h) => h.kind === "ipv4" || h.kind === "ipv6");
     const relayHole = holes.filter((h) => h.kind === "relayPassword");
     // Material travels through Outputs as plain records (Outputs rebuild Maps as plain objects).
-    const planWith = (
+    // `compute` is the plan function a consumer needs: the writer needs only the DMS files, so it
+    // does not re-plan records, container and ports on every deployment.
+    const planWith = <T>(
       filled: readonly Hole[],
       extra: (m: MaterialRecord) => pulumi.Input<MaterialRecord>,
-    ): pulumi.Output<Plan> =>
+      compute: (spec: MailServerSpec, material: PlanMaterial) => T,
+    ): pulumi.Output<T> =>
       pulumi
         .all([pulumi.all(filled.map((h) => h.value)), extra(toRecord(material))])
         .apply(([values, m]) =>
-          planMailServer(
+          compute(
             // Nothing to fill: the structural spec is the real one, already validated.
             filled.length === 0 ? spec : validateFilled(what, fillHoles(input, filled, values)),
             toMaterial(m),
           ),
         );
-    const publicPlan = ipHoles.length === 0 ? undefined : planWith(ipHoles, (m) => m);
+    const publicPlan =
+      ipHoles.length === 0 ? undefined : planWith(ipHoles, (m) => m, planMailServer);
     const publicIndex = publicPlan?.apply((p) =>
       Object.fromEntries(p.records.map((r) => [recordKey(r), r] as const)),
     );
@@ -195,17 +200,20 @@ export class MailServer extends pulumi.ComponentResource {
     if (configVolume === undefined)
       throw new pulumi.ResourceError(`${what}: the plan has no config volume`, this);
 
-    const fullPlan = pulumi.secret(
-      planWith(holes, (m) =>
-        pulumi.all([hashes, dkim.withPrivate, args.relay?.password]).apply(([h, d, relay]) => ({
-          passwordHashes: h,
-          dkimKeys: d,
-          ...(relay !== undefined
-            ? { relayPassword: relay }
-            : m.relayPassword !== undefined
-              ? { relayPassword: m.relayPassword }
-              : {}),
-        })),
+    const files = pulumi.secret(
+      planWith(
+        holes,
+        (m) =>
+          pulumi.all([hashes, dkim.withPrivate, args.relay?.password]).apply(([h, d, relay]) => ({
+            passwordHashes: h,
+            dkimKeys: d,
+            ...(relay !== undefined
+              ? { relayPassword: relay }
+              : m.relayPassword !== undefined
+                ? { relayPassword: m.relayPassword }
+                : {}),
+          })),
+        planDmsFiles,
       ),
     );
     this.configWriter = new docker.Container(
@@ -215,7 +223,7 @@ export class MailServer extends pulumi.ComponentResource {
         entrypoints: ["/bin/sh", "-c"],
         command: [WRITER_SCRIPT],
         volumes: [{ volumeName: configVolume.name, containerPath: CONFIG_DIR }],
-        uploads: fullPlan.apply((p) => writerUploads(p.files)),
+        uploads: files.apply(writerUploads),
         // Runs once: attach waits for it to exit, and it is never restarted.
         attach: true,
         logs: false,
@@ -234,8 +242,10 @@ export class MailServer extends pulumi.ComponentResource {
       ipHoles.length === 0 && relayHole.length === 0 && !opendkim
         ? pulumi.output(plan.container.recreateHash)
         : pulumi.unsecret(
-            planWith([...ipHoles, ...relayHole], (m) =>
-              opendkim ? dkim.withPrivate.apply((d) => ({ ...m, dkimKeys: d })) : m,
+            planWith(
+              [...ipHoles, ...relayHole],
+              (m) => (opendkim ? dkim.withPrivate.apply((d) => ({ ...m, dkimKeys: d })) : m),
+              planMailServer,
             ).apply((p) => p.container.recreateHash),
           );
     const env = publicPlan === undefined ? plan.container.env : undefined;
