@@ -9,40 +9,12 @@ import { planRecords } from "../../src/records";
 import { MailServerSpecSchema } from "../../src/spec/schema";
 import { bindAvailable, freePort, startBind, type BindServer } from "../servers/bind";
 import { assertGolden } from "../helpers/golden";
-import { BEFORE_ZONES } from "./scenario";
+import { AFTER_INPUT, BEFORE_ZONES, PREVIOUS_INPUT } from "./scenario";
 
-/** The after spec as a user writes it: passwords from env vars the diff never needs. */
-const AFTER = {
-  hostname: "mail.example.com",
-  ipv4: "192.0.2.10",
-  ipv6: "2001:db8::10",
-  domains: [
-    {
-      name: "example.com",
-      dkim: { selector: "mail" },
-      dmarc: { policy: "reject", rua: ["mailto:dmarc@example.com"] },
-      tlsRpt: { rua: ["mailto:tls@example.com"] },
-      caa: { issuers: ["letsencrypt.org"] },
-    },
-    { name: "example.net", dkim: { selector: "s2025" }, dmarc: { policy: "quarantine" } },
-  ],
-  accounts: [{ address: "alice@example.com", passwordEnv: "ALICE_PASSWORD_NOT_SET" }],
-};
-const PREVIOUS = {
-  hostname: "mail.example.com",
-  ipv4: "104.16.0.10",
-  domains: [
-    {
-      name: "example.com",
-      dkim: { selector: "old" },
-      dmarc: { policy: "quarantine", rua: ["mailto:dmarc@example.com"] },
-      mtaSts: { mode: "enforce", id: "20240101" },
-      caa: { issuers: ["letsencrypt.org"] },
-    },
-    { name: "example.net", dkim: { selector: "s2025" } },
-  ],
-  accounts: [{ address: "alice@example.com", passwordEnv: "ALICE_PASSWORD_NOT_SET" }],
-};
+/** Passwords from env vars the diff never needs: it must run without them. */
+const ACCOUNTS = [{ address: "alice@example.com", passwordEnv: "ALICE_PASSWORD_NOT_SET" }];
+const AFTER = { ...AFTER_INPUT, accounts: ACCOUNTS };
+const PREVIOUS = { ...PREVIOUS_INPUT, accounts: ACCOUNTS };
 /** A spec whose records the "quiet.test" zone already holds exactly. */
 const QUIET = {
   hostname: "mx.quiet.test",

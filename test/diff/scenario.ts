@@ -2,12 +2,16 @@
  * The "before" zones and the "after" spec shared by the live-diff tests and golden files: every
  * kind of change, unmanaged records and conflicts, in two zones served by a real BIND.
  */
-import { MailServerSpecSchema, type MailServerSpec } from "../../src/spec/schema";
+import {
+  MailServerSpecSchema,
+  type MailServerSpec,
+  type MailServerSpecInput,
+} from "../../src/spec/schema";
 import type { PlanMaterial } from "../../src/plan/material";
 import { KEY_A, KEY_B } from "./keys";
 
-/** The spec after the change under review. */
-export const AFTER_SPEC: MailServerSpec = MailServerSpecSchema.parse({
+/** The after spec's DNS-relevant fields, as a user writes them (accounts are added per test). */
+export const AFTER_INPUT = {
   hostname: "mail.example.com",
   ipv4: "192.0.2.10",
   ipv6: "2001:db8::10",
@@ -21,11 +25,10 @@ export const AFTER_SPEC: MailServerSpec = MailServerSpecSchema.parse({
     },
     { name: "example.net", dkim: { selector: "s2025" }, dmarc: { policy: "quarantine" } },
   ],
-  accounts: [{ address: "alice@example.com", passwordHash: "{SHA512-CRYPT}$6$salt$hash" }],
-});
+} satisfies MailServerSpecInput;
 
-/** The spec the "before" zones were published from (`--previous`). */
-export const PREVIOUS_SPEC: MailServerSpec = MailServerSpecSchema.parse({
+/** The spec the "before" zones were published from (`--previous`), without accounts. */
+export const PREVIOUS_INPUT = {
   hostname: "mail.example.com",
   ipv4: "104.16.0.10",
   domains: [
@@ -38,7 +41,20 @@ export const PREVIOUS_SPEC: MailServerSpec = MailServerSpecSchema.parse({
     },
     { name: "example.net", dkim: { selector: "s2025" } },
   ],
-  accounts: [{ address: "alice@example.com", passwordHash: "{SHA512-CRYPT}$6$salt$hash" }],
+} satisfies MailServerSpecInput;
+
+const ACCOUNTS = [{ address: "alice@example.com", passwordHash: "{SHA512-CRYPT}$6$salt$hash" }];
+
+/** The spec after the change under review. */
+export const AFTER_SPEC: MailServerSpec = MailServerSpecSchema.parse({
+  ...AFTER_INPUT,
+  accounts: ACCOUNTS,
+});
+
+/** The spec the "before" zones were published from (`--previous`). */
+export const PREVIOUS_SPEC: MailServerSpec = MailServerSpecSchema.parse({
+  ...PREVIOUS_INPUT,
+  accounts: ACCOUNTS,
 });
 
 /** example.com has a real key in the after spec; example.net's is generated at deploy. */
