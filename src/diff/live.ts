@@ -1,9 +1,11 @@
 /**
- * The live side of `dmsctl diff`: asks a DNS server every question the comparison needs (through
- * the shared bounded {@link DnsClient}) and hands the answers to the pure {@link computeDiff}.
+ * The live side of `dmsctl diff`: asks DNS every question the comparison needs (through the shared
+ * bounded {@link DnsClient}: one server for everything, or each zone's authoritative server) and
+ * hands the answers to the pure {@link computeDiff}.
  * Needs no cloud credentials: only DNS.
  */
-import type { DnsClient } from "../net/dns";
+import { zoneOfName } from "../net/authoritative";
+import type { DnsAnswer, DnsClient } from "../net/dns";
 import type { DnsRecord } from "../plan/types";
 import { computeDiff, liveQuestions, type Question } from "./compute";
 import type { Diff, LiveRecordSet } from "./types";
@@ -16,12 +18,32 @@ export interface LiveDiffOptions {
   readonly resolverLabel: string;
 }
 
-/** Asks `client` each question; answers in the same order, as live record sets. */
+/** One server for every question, or a client per zone apex (each zone's authoritative server). */
+export type LiveSource = DnsClient | ReadonlyMap<string, DnsClient>;
+
+/** Asks each question of its server; answers in the same order, as live record sets. */
 export async function queryLive(
-  client: DnsClient,
+  source: LiveSource,
   questions: readonly Question[],
 ): Promise<LiveRecordSet[]> {
-  const answers = await client.queryAll(questions);
+  const answers: DnsAnswer[] = new Array(questions.length);
+  const groups = new Map<DnsClient, number[]>();
+  questions.forEach((q, i) => {
+    const client =
+      source instanceof Map
+        ? source.get(zoneOfName(q.name, source.keys()) ?? "")
+        : (source as DnsClient);
+    if (client === undefined) throw new Error(`no DNS server for ${q.name}`);
+    const list = groups.get(client) ?? [];
+    list.push(i);
+    groups.set(client, list);
+  });
+  await Promise.all(
+    [...groups].map(async ([client, indexes]) => {
+      const got = await client.queryAll(indexes.map((i) => questions[i]!));
+      indexes.forEach((qi, k) => (answers[qi] = got[k]!));
+    }),
+  );
   return answers.map((a) => ({
     name: a.name,
     type: a.type,
@@ -31,14 +53,14 @@ export async function queryLive(
   }));
 }
 
-/** Compares planned records with what `client`'s server answers now. */
+/** Compares planned records with what the servers of `source` answer now. */
 export async function diffLive(
   desired: readonly DnsRecord[],
-  client: DnsClient,
+  source: LiveSource,
   options: LiveDiffOptions,
 ): Promise<Diff> {
   const previous = options.previous ?? [];
-  const live = await queryLive(client, liveQuestions(desired, previous));
+  const live = await queryLive(source, liveQuestions(desired, previous));
   return computeDiff(desired, live, {
     previous,
     source: { kind: "live", resolver: options.resolverLabel },

@@ -55,20 +55,37 @@ export class DnsClient {
 
   /** Queries `name` for `type`. Never rejects: failures are a status. */
   async query(name: string, type: RecordType): Promise<DnsAnswer> {
+    return { name, type, ...(await this.ask(() => this.lookup(name, type))) };
+  }
+
+  /**
+   * The name servers (NS) of `zone`, absolute and sorted: how `dmsctl diff` finds the servers that
+   * are authoritative for a zone. Never rejects.
+   */
+  async nameservers(
+    zone: string,
+  ): Promise<{
+    readonly status: DnsStatus;
+    readonly values: readonly string[];
+    readonly detail?: string;
+  }> {
+    return this.ask(async () => (await this.resolver.resolveNs(zone)).map(absolute));
+  }
+
+  /** Runs one lookup within the concurrency bound; failures become a status. */
+  private async ask(
+    lookup: () => Promise<string[]>,
+  ): Promise<{ status: DnsStatus; values: string[]; detail?: string }> {
     await this.acquire();
     try {
-      const values = await this.lookup(name, type);
-      return { name, type, status: "ok", values: [...new Set(values)].sort() };
+      const values = await lookup();
+      return { status: "ok", values: [...new Set(values)].sort() };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "";
+      const status = statusOf((err as NodeJS.ErrnoException).code ?? "");
       return {
-        name,
-        type,
-        status: statusOf(code),
+        status,
         values: [],
-        ...(statusOf(code) === "nxdomain" || statusOf(code) === "nodata"
-          ? {}
-          : { detail: (err as Error).message }),
+        ...(status === "nxdomain" || status === "nodata" ? {} : { detail: (err as Error).message }),
       };
     } finally {
       this.release();

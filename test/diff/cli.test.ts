@@ -228,3 +228,69 @@ test("resolverAddress looks up host names and keeps addresses", async () => {
     true,
   );
 });
+
+test("GIVEN no --resolver WHEN diffed THEN each zone's authoritative server is found by NS and asked", async () => {
+  // A bootstrap resolver that knows the zones' NS and glue but publishes a decoy MX: the diff must
+  // follow NS to the authoritative server (the shared `bind`) and never report the decoy.
+  const decoy = (zone: string) => `$ORIGIN ${zone}.
+$TTL 300
+@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 300
+@ IN NS ns1.${zone}.
+ns1 IN A 127.0.0.1
+@ IN MX 10 decoy.invalid.
+`;
+  const bootstrap = await startBind({
+    zones: { "example.com": decoy("example.com"), "example.net": decoy("example.net") },
+  });
+  try {
+    const viaNs = await runDmsctl([
+      "diff",
+      join(dir, "after.json"),
+      "--bootstrap",
+      bootstrap.hostPort,
+      "--ns-port",
+      String(bind.port),
+      "--format",
+      "json",
+    ]);
+    const direct = await runDmsctl([
+      "diff",
+      join(dir, "after.json"),
+      "--resolver",
+      bind.hostPort,
+      "--format",
+      "json",
+    ]);
+    assert.equal(viaNs.stderr, "");
+    assert.equal(viaNs.code, 2);
+    assert.doesNotMatch(viaNs.stdout, /decoy/);
+    const withoutSource = (text: string) => {
+      const { source: _source, ...rest } = JSON.parse(text) as Record<string, unknown>;
+      return rest;
+    };
+    assert.deepEqual(withoutSource(viaNs.stdout), withoutSource(direct.stdout));
+    assert.deepEqual((JSON.parse(viaNs.stdout) as { source: unknown }).source, {
+      kind: "live",
+      resolver: `example.com at ns1.example.com (127.0.0.1:${bind.port}), example.net at ns1.example.net (127.0.0.1:${bind.port})`,
+    });
+  } finally {
+    await bootstrap.stop();
+  }
+});
+
+test("GIVEN a zone without NS records WHEN diffed without --resolver THEN exit 1 naming the zone", async () => {
+  const empty = await startBind({
+    zones: {
+      "other.test":
+        "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\n",
+    },
+  });
+  try {
+    const r = await runDmsctl(["diff", join(dir, "after.json"), "--bootstrap", empty.hostPort]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^dmsctl diff: example\.com: no NS records \(refused/m);
+    assert.match(r.stderr, /give --resolver HOST:PORT to ask one server instead\n$/);
+  } finally {
+    await empty.stop();
+  }
+});

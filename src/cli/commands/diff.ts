@@ -22,7 +22,8 @@ import { DnsClient } from "../../net/dns";
 import { resolveDnsMaterial } from "../secrets";
 import { resolverAddress } from "../resolver";
 import { printInvalid, readSpecFile } from "../spec-file";
-import { diffLive } from "../../diff/live";
+import { diffLive, type LiveSource } from "../../diff/live";
+import { findAuthoritative } from "../../net/authoritative";
 import { diffFromPreview, PreviewError } from "../../diff/preview";
 import { renderJson } from "../../diff/render/json";
 import { markerFor, renderMarkdown } from "../../diff/render/markdown";
@@ -40,8 +41,15 @@ export const DIFF_EXIT = { noChange: 0, error: 1, changes: 2, guard: 3 } as cons
 export interface DiffOptions {
   /** @default "table" */
   readonly format?: DiffFormat;
-  /** `host:port` of the DNS server to ask. @default the system resolver */
+  /**
+   * `host:port` of one DNS server to ask every question. @default each zone's authoritative
+   * server, found through {@link bootstrap}
+   */
   readonly resolver?: string;
+  /** `host:port` of the resolver that finds the authoritative servers. @default the system's */
+  readonly bootstrap?: string;
+  /** Port the authoritative servers listen on. @default 53 */
+  readonly nsPort?: number;
   /** A `pulumi preview --json` file (`-` for stdin) instead of live DNS. */
   readonly fromPreview?: string;
   /** An earlier spec: records it planned that the new spec drops are deleted. */
@@ -82,8 +90,13 @@ export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolde
     )
     .option(
       "--resolver <host:port>",
-      "DNS server to ask (an authoritative server avoids cached answers); default: the system resolver",
+      "one DNS server to ask for every zone; default: each zone's authoritative servers, found by NS lookup",
     )
+    .option(
+      "--bootstrap <host:port>",
+      "resolver that finds the authoritative servers (NS and their addresses); default: the system's",
+    )
+    .option("--ns-port <port>", "port the authoritative servers listen on", count("--ns-port"), 53)
     .option(
       "--from-preview <file>",
       "read the DNS record steps of `pulumi preview --json` output (- for stdin)",
@@ -206,24 +219,45 @@ export async function runDiff(
       if (prev === undefined) return DIFF_EXIT.error;
       previous = prev.records;
     }
-    let client: DnsClient;
+    const dnsOptions = { timeoutMs: opts.timeout ?? 2000, concurrency: opts.concurrency ?? 32 };
+    let source: LiveSource;
+    let label: string;
     try {
-      const server = opts.resolver === undefined ? undefined : await resolverAddress(opts.resolver);
-      client = new DnsClient({
-        ...(server === undefined ? {} : { server }),
-        timeoutMs: opts.timeout ?? 2000,
-        concurrency: opts.concurrency ?? 32,
-      });
+      if (opts.resolver !== undefined) {
+        source = new DnsClient({ ...dnsOptions, server: await resolverAddress(opts.resolver) });
+        label = opts.resolver;
+      } else {
+        // What the zones' own servers publish now, not a resolver's cache of it.
+        const bootstrap = new DnsClient({
+          ...dnsOptions,
+          ...(opts.bootstrap !== undefined
+            ? { server: await resolverAddress(opts.bootstrap) }
+            : {}),
+        });
+        const zones = [...new Set(loaded.records.map((r) => r.zone))];
+        const found = await findAuthoritative(zones, bootstrap, opts.nsPort ?? 53);
+        if (found.problems.length > 0) {
+          for (const p of found.problems) io.stderr(`dmsctl diff: ${p}\n`);
+          io.stderr("dmsctl diff: give --resolver HOST:PORT to ask one server instead\n");
+          return DIFF_EXIT.error;
+        }
+        source = new Map(
+          [...found.servers].map(([zone, s]) => [
+            zone,
+            new DnsClient({ ...dnsOptions, server: s.server }),
+          ]),
+        );
+        label = [...found.servers.values()]
+          .map((s) => `${s.zone} at ${s.nameserver.replace(/\.$/, "")} (${s.server})`)
+          .join(", ");
+      }
     } catch (err) {
-      io.stderr(
-        `dmsctl diff: --resolver ${JSON.stringify(opts.resolver)}: ${(err as Error).message}\n`,
-      );
+      const flag = opts.resolver !== undefined ? "--resolver" : "--bootstrap";
+      const value = opts.resolver ?? opts.bootstrap;
+      io.stderr(`dmsctl diff: ${flag} ${JSON.stringify(value)}: ${(err as Error).message}\n`);
       return DIFF_EXIT.error;
     }
-    diff = await diffLive(loaded.records, client, {
-      previous,
-      resolverLabel: opts.resolver ?? "the system resolver",
-    });
+    diff = await diffLive(loaded.records, source, { previous, resolverLabel: label });
   }
 
   io.stdout(render(diff, format, opts.commentId));
