@@ -34,6 +34,17 @@ export interface TestCertificates {
   readonly hostname: string;
 }
 
+/** Certificate directories outlive the servers using them, so they go when the test file ends. */
+const certDirs = new Set<string>();
+function removeAtExit(dir: string): void {
+  if (certDirs.size === 0) {
+    process.once("exit", () => {
+      for (const d of certDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  certDirs.add(dir);
+}
+
 /**
  * Makes a test CA and a server certificate for `hostname` (SAN DNS) with `openssl`, valid for 30
  * days, or `expired` (January 2020). `selfSigned` makes the server certificate its own issuer.
@@ -43,6 +54,7 @@ export function makeTestCertificates(
   options: { readonly selfSigned?: boolean; readonly expired?: boolean } = {},
 ): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), "dms-certs-"));
+  removeAtExit(dir);
   const run = (args: string[]): void => {
     const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${r.stderr}`);
