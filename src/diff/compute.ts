@@ -245,26 +245,40 @@ export function describeCurrent(
   return created.replace(/ published(?=[: (])/, "").replace(/: key published \(/, ": key (");
 }
 
-function conflict(
+/** A conflict entry: something at a name that breaks mail whatever this change does. */
+export function conflict(
   zone: string,
   name: string,
   type: RecordType,
   id: Change["conflict"] & string,
   summary: string,
-  before: readonly string[] = [],
+  sets: {
+    readonly before?: readonly string[];
+    readonly after?: readonly string[];
+    readonly urns?: readonly string[];
+  } = {},
 ): Change {
   return {
     kind: "conflict",
     zone,
     name,
     type,
-    before,
-    after: [],
+    before: sets.before ?? [],
+    after: sets.after ?? [],
     summary,
     details: [],
     risks: [],
     conflict: id,
+    ...(sets.urns === undefined ? {} : { urns: sets.urns }),
   };
+}
+
+/**
+ * The distinct SPF records among TXT values, sorted: more than one at a name makes every SPF
+ * check a permerror (RFC 7208 §3.2), so both the live and the preview paths flag it.
+ */
+export function spfRecords(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v) => txtFamily(v) === "spf"))].sort(cmp);
 }
 
 /**
@@ -386,7 +400,7 @@ function liveConflicts(
 ): Change[] {
   const out: Change[] = [];
   if (q.type === "TXT") {
-    const spf = values.filter((v) => txtFamily(v) === "spf");
+    const spf = spfRecords(values);
     if (spf.length > 1) {
       out.push(
         conflict(
@@ -395,7 +409,7 @@ function liveConflicts(
           q.type,
           "spf-multiple",
           `${spf.length} SPF records at ${q.name}: receivers treat this as a permerror and SPF fails (RFC 7208 §3.2)`,
-          spf,
+          { before: spf },
         ),
       );
     }
@@ -412,7 +426,7 @@ function liveConflicts(
           q.type,
           "mx-elsewhere",
           `MX points to another host: ${elsewhere.join(", ")} receives mail for ${q.name} until this change is applied`,
-          values,
+          { before: values },
         ),
       );
     }
@@ -427,7 +441,7 @@ function liveConflicts(
           q.type,
           "cloudflare-proxied",
           `mail host ${q.name} resolves to Cloudflare proxy addresses (${proxied.join(", ")}): SMTP and IMAP cannot pass the proxy; turn proxying off`,
-          proxied,
+          { before: proxied },
         ),
       );
     }

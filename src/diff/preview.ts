@@ -20,7 +20,7 @@
 import { DKIM_PLACEHOLDER } from "../plan/material";
 import type { RecordPurpose, RecordType } from "../plan/types";
 import { cmp } from "../spec/findings";
-import { assembleDiff, compareSlot, type Slot } from "./compute";
+import { assembleDiff, compareSlot, conflict, spfRecords, type Slot } from "./compute";
 import { txtFamily } from "./describe";
 import type { Change, Diff } from "./types";
 
@@ -453,39 +453,32 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
     };
     changes.push(compareSlot(slot));
     const urns = [...acc.urns].sort(cmp);
-    if (
-      acc.type === "TXT" &&
-      new Set(acc.after).size > 1 &&
-      acc.after.every((v) => txtFamily(v) === "spf")
-    ) {
-      changes.push({
-        kind: "conflict",
-        zone: acc.zone,
-        name: acc.name,
-        type: acc.type,
-        before: [],
-        after: [...new Set(acc.after)].sort(cmp),
-        summary: `${new Set(acc.after).size} SPF records at ${acc.name} after this change: receivers treat this as a permerror and SPF fails (RFC 7208 §3.2)`,
-        details: [],
-        risks: [],
-        conflict: "spf-multiple",
-        urns,
-      });
+    const spf = acc.type === "TXT" ? spfRecords(acc.after) : [];
+    // Only when every value after the change is SPF: a name that also holds other TXT values is
+    // checked by the live path against what is really published.
+    if (spf.length > 1 && acc.after.every((v) => txtFamily(v) === "spf")) {
+      changes.push(
+        conflict(
+          acc.zone,
+          acc.name,
+          acc.type,
+          "spf-multiple",
+          `${spf.length} SPF records at ${acc.name} after this change: receivers treat this as a permerror and SPF fails (RFC 7208 §3.2)`,
+          { after: spf, urns },
+        ),
+      );
     }
     if (acc.proxiedAfter && (mailHosts.has(acc.name) || purpose === "host-address")) {
-      changes.push({
-        kind: "conflict",
-        zone: acc.zone,
-        name: acc.name,
-        type: acc.type,
-        before: [],
-        after: [...acc.after].sort(cmp),
-        summary: `mail host ${acc.name} is proxied by Cloudflare (proxied: true): SMTP and IMAP cannot pass the proxy; set proxied to false`,
-        details: [],
-        risks: [],
-        conflict: "cloudflare-proxied",
-        urns,
-      });
+      changes.push(
+        conflict(
+          acc.zone,
+          acc.name,
+          acc.type,
+          "cloudflare-proxied",
+          `mail host ${acc.name} is proxied by Cloudflare (proxied: true): SMTP and IMAP cannot pass the proxy; set proxied to false`,
+          { after: [...acc.after].sort(cmp), urns },
+        ),
+      );
     }
   }
   return assembleDiff({ kind: "preview", file: options.file }, changes, [...notes]);
