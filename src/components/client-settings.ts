@@ -41,7 +41,8 @@ const SECURITY: Readonly<Record<ServiceName, "tls" | "starttls" | undefined>> = 
 
 /**
  * Settings for each address, sorted by address. Only services a client can reach are listed:
- * `public` ones, and `private` ones (reachable from their bind addresses, e.g. over a VPN).
+ * `public` ones at the hostname, and `private` ones at their non-loopback bind addresses (a VPN
+ * address, say); a private service bound to loopback only is for the host itself and not listed.
  */
 export function clientSettings(
   hostname: string,
@@ -52,8 +53,21 @@ export function clientSettings(
     services.flatMap((s) => {
       const rule = ports.find((p) => p.service === s);
       const security = SECURITY[s];
-      if (rule === undefined || rule.expose === "off" || security === undefined) return [];
-      return [{ host: hostname, port: rule.port, security }];
+      if (rule === undefined || security === undefined) return [];
+      switch (rule.expose) {
+        case "off":
+          return [];
+        case "public":
+          return [{ host: hostname, port: rule.port, security }];
+        case "private":
+          return rule.bind
+            .filter((ip) => !isLoopback(ip))
+            .map((host) => ({ host, port: rule.port, security }));
+        default: {
+          const _: never = rule.expose;
+          throw new Error(`unknown exposure ${String(_)}`);
+        }
+      }
     });
   const common = {
     imap: reachable(["imaps", "imap"]),
@@ -62,4 +76,9 @@ export function clientSettings(
     managesieve: reachable(["managesieve"]),
   };
   return [...new Set(addresses)].sort(cmp).map((username) => ({ username, ...common }));
+}
+
+/** 127.0.0.0/8 and ::1: reachable from the host itself only. */
+function isLoopback(ip: string): boolean {
+  return ip.startsWith("127.") || ip === "::1";
 }

@@ -180,13 +180,24 @@ describe("config writer script", () => {
 });
 
 describe("clientSettings", () => {
+  it("lists private services at their non-loopback bind addresses only", () => {
+    const ports = [
+      ...PORTS.filter((p) => p.service !== "imap"),
+      port({ service: "imap", port: 143, expose: "private", bind: ["127.0.0.1", "192.0.2.99"] }),
+    ];
+    assert.deepEqual(clientSettings("mail.example.com", ports, ["a@x.org"])[0]!.imap, [
+      { host: "mail.example.com", port: 993, security: "tls" },
+      { host: "192.0.2.99", port: 143, security: "starttls" },
+    ]);
+  });
+
   it("lists reachable client services, implicit TLS first", () => {
     assert.deepEqual(clientSettings("mail.example.com", PORTS, ["b@x.org", "a@x.org", "a@x.org"]), [
       {
         username: "a@x.org",
         imap: [
+          // 143 is private on 127.0.0.1: for the host itself, not for clients.
           { host: "mail.example.com", port: 993, security: "tls" },
-          { host: "mail.example.com", port: 143, security: "starttls" },
         ],
         pop3: [],
         smtp: [{ host: "mail.example.com", port: 465, security: "tls" }],
@@ -195,8 +206,8 @@ describe("clientSettings", () => {
       {
         username: "b@x.org",
         imap: [
+          // 143 is private on 127.0.0.1: for the host itself, not for clients.
           { host: "mail.example.com", port: 993, security: "tls" },
-          { host: "mail.example.com", port: 143, security: "starttls" },
         ],
         pop3: [],
         smtp: [{ host: "mail.example.com", port: 465, security: "tls" }],
