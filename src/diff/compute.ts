@@ -17,6 +17,7 @@
  */
 import { DKIM_PLACEHOLDER } from "../plan/material";
 import type { DnsRecord, RecordPurpose, RecordType } from "../plan/types";
+import { isInZone, longestZone } from "../records/names";
 import { cmp } from "../spec/findings";
 import { isCloudflareProxyAddress } from "./cloudflare";
 import { describeChange, dkimKeyInfo, shorten, txtFamily, type TxtFamily } from "./describe";
@@ -73,10 +74,6 @@ function key(name: string, type: string): string {
   return `${name} ${type}`;
 }
 
-function inZone(name: string, zone: string): boolean {
-  return name === zone || name.endsWith(`.${zone}`);
-}
-
 /** The mail hosts of a record list: MX targets without the trailing dot. */
 function mailHosts(records: readonly DnsRecord[]): Set<string> {
   const hosts = new Set<string>();
@@ -99,7 +96,7 @@ export function liveQuestions(
   const zones = [...new Set(desired.map((r) => r.zone))];
   const seen = new Map<string, Question>();
   const add = (name: string, type: RecordType) => {
-    if (!zones.some((z) => inZone(name, z))) return;
+    if (!zones.some((z) => isInZone(name, z))) return;
     seen.set(key(name, type), { name, type });
   };
   for (const r of [...desired, ...previous]) add(r.name, r.type);
@@ -301,7 +298,7 @@ export function computeDiff(
   const zoneOf = (name: string): string => {
     let z = zoneCache.get(name);
     if (z === undefined) {
-      z = zones.filter((c) => inZone(name, c)).sort((a, b) => b.length - a.length)[0] ?? name;
+      z = longestZone(name, zones) ?? name;
       zoneCache.set(name, z);
     }
     return z;

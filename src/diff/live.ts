@@ -4,9 +4,9 @@
  * hands the answers to the pure {@link computeDiff}.
  * Needs no cloud credentials: only DNS.
  */
-import { zoneOfName } from "../net/authoritative";
 import type { DnsAnswer, DnsClient } from "../net/dns";
 import type { DnsRecord } from "../plan/types";
+import { longestZone } from "../records/names";
 import { computeDiff, liveQuestions, type Question } from "./compute";
 import type { Diff, LiveRecordSet } from "./types";
 
@@ -31,7 +31,7 @@ export async function queryLive(
   questions.forEach((q, i) => {
     const client =
       source instanceof Map
-        ? source.get(zoneOfName(q.name, source.keys()) ?? "")
+        ? source.get(longestZone(q.name, source.keys()) ?? "")
         : (source as DnsClient);
     if (client === undefined) throw new Error(`no DNS server for ${q.name}`);
     const list = groups.get(client) ?? [];

@@ -19,6 +19,7 @@
  */
 import { DKIM_PLACEHOLDER } from "../plan/material";
 import type { RecordPurpose, RecordType } from "../plan/types";
+import { isInZone, longestZone } from "../records/names";
 import { cmp } from "../spec/findings";
 import { assembleDiff, compareSlot, conflict, spfRecords, type Slot } from "./compute";
 import { txtFamily } from "./describe";
@@ -360,11 +361,7 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
   const apexes = [...new Set(zones.values())];
   const notes = new Set<string>();
   const place = (s: RecordState): { zone: string; name: string } => {
-    const apex =
-      zones.get(s.zoneId) ??
-      apexes
-        .filter((a) => s.name === a || s.name.endsWith(`.${a}`))
-        .sort((a, b) => b.length - a.length)[0];
+    const apex = zones.get(s.zoneId) ?? longestZone(s.name.replace(/\.$/, ""), apexes);
     if (apex === undefined) {
       if (s.zoneId !== "")
         notes.add(
@@ -373,7 +370,7 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
       return { zone: s.zoneId === "" ? "(unknown zone)" : s.zoneId, name: s.name };
     }
     if (s.name === "@" || s.name === "") return { zone: apex, name: apex };
-    if (s.name === apex || s.name.endsWith(`.${apex}`))
+    if (isInZone(s.name.replace(/\.$/, ""), apex))
       return { zone: apex, name: s.name.replace(/\.$/, "") };
     return { zone: apex, name: `${s.name.replace(/\.$/, "")}.${apex}` };
   };

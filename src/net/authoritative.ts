@@ -64,17 +64,3 @@ async function findOne(
   }
   return `${zone}: none of its name servers (${ns.values.join(", ")}) has an address`;
 }
-
-/**
- * The zone a name belongs to: the longest of `zones` that is the name or a parent of it, so
- * `mail._domainkey.example.com` goes to `example.com` and not to `com`.
- */
-export function zoneOfName(name: string, zones: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  for (const z of zones) {
-    if ((name === z || name.endsWith(`.${z}`)) && (best === undefined || z.length > best.length)) {
-      best = z;
-    }
-  }
-  return best;
-}

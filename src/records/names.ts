@@ -16,6 +16,18 @@ export function isInZone(name: string, zone: string): boolean {
 }
 
 /**
+ * The zone a name belongs to among `zones`: the longest one that is the name or a parent of it, so
+ * `mail._domainkey.example.com` goes to `example.com` and not to `com`. `undefined` when none is.
+ */
+export function longestZone(name: string, zones: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const z of zones) {
+    if (isInZone(name, z) && (best === undefined || z.length > best.length)) best = z;
+  }
+  return best;
+}
+
+/**
  * The owner name as written in a zone file with `$ORIGIN <zone>.`: `@` for the apex, the labels
  * below the apex otherwise, and the absolute name (with its dot) for a name outside the zone.
  */

@@ -5,6 +5,7 @@ import {
   canonicalIpv6,
   expandIpv6,
   isInZone,
+  longestZone,
   parentName,
   relativeName,
   reverseName,
@@ -51,6 +52,11 @@ test("names: absolute, relative, zone membership, parent", () => {
   }
   assert.equal(parentName("mail.example.com"), "example.com");
   assert.equal(parentName("localhost"), "localhost");
+  const zones = ["com", "example.com", "sub.example.com", "badexample.com"];
+  assert.equal(longestZone("mail._domainkey.example.com", zones), "example.com");
+  assert.equal(longestZone("x.sub.example.com", zones), "sub.example.com");
+  assert.equal(longestZone("sub.example.com", zones), "sub.example.com");
+  assert.equal(longestZone("example.net", zones), undefined);
 });
 
 test("names: IPv6 canonical form (RFC 5952) and expansion", () => {
