@@ -62,9 +62,7 @@ export class DnsClient {
    * The name servers (NS) of `zone`, absolute and sorted: how `dmsctl diff` finds the servers that
    * are authoritative for a zone. Never rejects.
    */
-  async nameservers(
-    zone: string,
-  ): Promise<{
+  async nameservers(zone: string): Promise<{
     readonly status: DnsStatus;
     readonly values: readonly string[];
     readonly detail?: string;
