@@ -28,7 +28,8 @@ import {
   validateFilled,
   validateOrThrow,
 } from "./resolve";
-import { spkiBase64FromPem, spkiBase64FromPrivate } from "./mail-server";
+import { spkiBase64FromPem } from "./mail-server";
+import { dkimPublicKeyBase64 } from "../records/policies";
 
 /** The Pulumi type token of {@link MailDomain}. */
 export const MAIL_DOMAIN_TYPE = "dms:index:MailDomain";
@@ -112,7 +113,7 @@ export class MailDomain extends pulumi.ComponentResource {
       } else if (adopted !== undefined) {
         publicKeys.set(
           domainName,
-          pulumi.unsecret(pulumi.secret(pulumi.output(adopted)).apply(spkiBase64FromPrivate)),
+          pulumi.unsecret(pulumi.secret(pulumi.output(adopted)).apply(dkimPublicKeyBase64)),
         );
       } else {
         const key = new tls.PrivateKey(

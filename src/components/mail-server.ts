@@ -30,7 +30,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { createPublicKey } from "node:crypto";
 import { deriveSalt, hashPasswords } from "../dms/password";
 import { planMailServer } from "../plan/plan";
 import { planDmsFiles } from "../dms";
@@ -40,6 +39,7 @@ import { dkimEngine } from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type { MailServerSpec } from "../spec/schema";
 import { slug } from "../providers/dns/common";
+import { dkimPublicKeyBase64 } from "../records/policies";
 import {
   CONFIG_DIR,
   MANIFEST,
@@ -443,7 +443,7 @@ export class MailServer extends pulumi.ComponentResource {
       let pub: pulumi.Output<string>;
       if (own !== undefined) {
         pem = own;
-        pub = pulumi.unsecret(pulumi.output(own).apply(spkiBase64FromPrivate));
+        pub = pulumi.unsecret(pulumi.output(own).apply(dkimPublicKeyBase64));
       } else {
         const key = new tls.PrivateKey(
           `${name}-dkim-${slug(d.name)}-${d.dkim.selector}`,
@@ -516,11 +516,6 @@ export function spkiBase64FromPem(pem: string): string {
     .filter((l) => l.length > 0 && !l.startsWith("-----"))
     .join("")
     .trim();
-}
-
-/** The DKIM `p=` value of a PEM private key (PKCS#1 or PKCS#8). */
-export function spkiBase64FromPrivate(pem: string): string {
-  return createPublicKey(pem).export({ type: "spki", format: "der" }).toString("base64");
 }
 
 /**
