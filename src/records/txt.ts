@@ -8,6 +8,11 @@
 /** The most bytes one DNS character-string can hold (RFC 1035 §3.3: a one-byte length). */
 export const TXT_STRING_MAX = 255;
 
+/** Printable ASCII only: one UTF-8 byte per character. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Printable ASCII without `"` and `\`: quoted as it is. */
+const NOTHING_TO_ESCAPE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /**
  * Splits a TXT value into strings of at most `max` UTF-8 bytes, never inside a character. An empty
  * value becomes one empty string (a TXT record always holds at least one string).
@@ -15,6 +20,12 @@ export const TXT_STRING_MAX = 255;
  */
 export function splitTxt(value: string, max: number = TXT_STRING_MAX): string[] {
   if (!Number.isInteger(max) || max < 4) throw new Error(`max must be an integer >= 4, got ${max}`);
+  // Fast path for what the plan produces (SPF, DKIM, DMARC): printable ASCII, a byte per character.
+  if (PRINTABLE_ASCII.test(value)) {
+    const chunks: string[] = [];
+    for (let i = 0; i < value.length; i += max) chunks.push(value.slice(i, i + max));
+    return chunks.length === 0 ? [""] : chunks;
+  }
   const chunks: string[] = [];
   let current = "";
   let bytes = 0;
@@ -37,6 +48,7 @@ export function splitTxt(value: string, max: number = TXT_STRING_MAX): string[] 
  * bytes outside printable ASCII as `\DDD` (RFC 1035 §5.1).
  */
 export function quoteTxtString(s: string): string {
+  if (NOTHING_TO_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (const byte of Buffer.from(s, "utf8")) {
     if (byte === 0x22 || byte === 0x5c) out += `\\${String.fromCharCode(byte)}`;

@@ -123,6 +123,25 @@ test("txt: zone presentation quoting (RFC 1035 §5.1)", () => {
   assert.equal(txtRdata("abcdefghij", 4), '"abcd" "efgh" "ij"');
 });
 
+test("txt: the printable-ASCII fast paths agree with the byte-by-byte rules", () => {
+  // Every printable character alone (fast path unless it is `"` or `\`) and after a non-ASCII one
+  // (always the byte-by-byte path): the same text either way.
+  for (let code = 0x20; code <= 0x7e; code++) {
+    const c = String.fromCharCode(code);
+    const escaped = c === '"' || c === "\\" ? `\\${c}` : c;
+    assert.equal(quoteTxtString(c), `"${escaped}"`);
+    assert.equal(quoteTxtString(`é${c}`), `"\\195\\169${escaped}"`);
+  }
+  // Splitting: an ASCII value splits where the same value with one 2-byte character at its end
+  // does, up to that character.
+  const ascii = Array.from({ length: 700 }, (_, i) => String.fromCharCode(0x20 + (i % 95))).join("");
+  const fast = splitTxt(ascii);
+  const slow = splitTxt(`${ascii}é`);
+  assert.deepEqual(fast, [ascii.slice(0, 255), ascii.slice(255, 510), ascii.slice(510)]);
+  assert.deepEqual(slow.slice(0, 2), fast.slice(0, 2));
+  assert.equal(slow.join(""), `${ascii}é`);
+});
+
 test("values: MX, SRV, CAA, A, AAAA render to canonical presentation text", () => {
   assert.equal(renderMx({ priority: 10, host: "mail.example.com" }), "10 mail.example.com.");
   assert.equal(
