@@ -134,7 +134,9 @@ test("txt: the printable-ASCII fast paths agree with the byte-by-byte rules", ()
   }
   // Splitting: an ASCII value splits where the same value with one 2-byte character at its end
   // does, up to that character.
-  const ascii = Array.from({ length: 700 }, (_, i) => String.fromCharCode(0x20 + (i % 95))).join("");
+  const ascii = Array.from({ length: 700 }, (_, i) => String.fromCharCode(0x20 + (i % 95))).join(
+    "",
+  );
   const fast = splitTxt(ascii);
   const slow = splitTxt(`${ascii}é`);
   assert.deepEqual(fast, [ascii.slice(0, 255), ascii.slice(255, 510), ascii.slice(510)]);
