@@ -17,6 +17,7 @@ import {
   recordKey,
   resolvedRecords,
   zoneFileTexts,
+  type DkimPublicSource,
   zoneTargets,
 } from "./dns";
 import { slug } from "../providers/dns/common";
@@ -104,36 +105,43 @@ export class MailDomain extends pulumi.ComponentResource {
           });
 
     const dkim = spec.domains[0]!.dkim;
-    const publicKeys = new Map<string, pulumi.Input<string>>();
+    const sources = new Map<string, DkimPublicSource>();
     let privatePem: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (dkim.enabled) {
       const adopted = args.domain.dkim?.privateKey;
       if (args.dkimPublicKey !== undefined) {
-        publicKeys.set(domainName, args.dkimPublicKey);
+        sources.set(domainName, { from: args.dkimPublicKey, toBase64: (v) => v });
       } else if (adopted !== undefined) {
-        publicKeys.set(
-          domainName,
-          pulumi.unsecret(pulumi.secret(pulumi.output(adopted)).apply(dkimPublicKeyBase64)),
-        );
+        sources.set(domainName, {
+          from: pulumi.unsecret(pulumi.secret(pulumi.output(adopted)).apply(dkimPublicKeyBase64)),
+          toBase64: (v) => v,
+        });
       } else {
         const key = new tls.PrivateKey(
           `${name}-dkim-${slug(domainName)}-${dkim.selector}`,
           { algorithm: "RSA", rsaBits: dkim.keySize },
           { parent: this },
         );
-        publicKeys.set(domainName, key.publicKeyPem.apply(spkiBase64FromPem));
+        sources.set(domainName, { from: key.publicKeyPem, toBase64: spkiBase64FromPem });
         privatePem = pulumi.secret(key.privateKeyPem);
       }
     }
     this.dkimPrivateKeyPem = privatePem;
 
     const targets = zoneTargets([args.domain]);
-    const bindings = bindRecords(records, resolved, publicKeys, targets);
+    const bindings = bindRecords(records, resolved, sources, targets);
     const audit = auditRecords(bindings, targets);
     if (audit.some((f) => f.level === "error"))
       throw new pulumi.ResourceError(describeErrors(what, audit), this);
     this.dnsResources = publishRecords(name, bindings, targets, this);
-    this.records = resolvedRecords(bindings);
+    const source = sources.get(domainName);
+    this.records = resolvedRecords(
+      records,
+      resolved,
+      source === undefined
+        ? undefined
+        : pulumi.output(source.from).apply((from) => ({ [domainName]: source.toBase64(from) })),
+    );
     const zones = structural.zones.filter((z) => records.some((r) => r.zone === z.zone));
     this.zoneFiles = zoneFileTexts(zones, this.records);
     const relevant = (f: Finding) =>

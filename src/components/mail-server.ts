@@ -40,6 +40,7 @@ import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type { MailServerSpec } from "../spec/schema";
 import { slug } from "../providers/dns/common";
 import { dkimPublicKeyBase64 } from "../records/policies";
+import { mapInput } from "../providers/inputs";
 import {
   CONFIG_DIR,
   MANIFEST,
@@ -62,12 +63,14 @@ import {
   publishRecords,
   recordKey,
   resolvedRecords,
+  type DkimPublicSource,
   zoneFileTexts,
   zoneTargets,
 } from "./dns";
 import {
   PLACEHOLDERS,
   fillHoles,
+  isPlain,
   structuralInput,
   validateFilled,
   validateOrThrow,
@@ -150,35 +153,43 @@ export class MailServer extends pulumi.ComponentResource {
     const relayHole = holes.filter((h) => h.kind === "relayPassword");
     // Material travels through Outputs as plain records (Outputs rebuild Maps as plain objects).
     // `compute` is the plan function a consumer needs: the writer needs only the DMS files, so it
-    // does not re-plan records, container and ports on every deployment.
+    // does not re-plan records, container and ports on every deployment. Each call builds as few
+    // Outputs as it can (see ../providers/inputs.ts): no hole, no `pulumi.all` over holes.
     const planWith = <T>(
       filled: readonly Hole[],
-      extra: (m: MaterialRecord) => pulumi.Input<MaterialRecord>,
+      materialInput: pulumi.Input<MaterialRecord>,
       compute: (spec: MailServerSpec, material: PlanMaterial) => T,
-    ): pulumi.Output<T> =>
-      pulumi
-        .all([pulumi.all(filled.map((h) => h.value)), extra(toRecord(material))])
+    ): pulumi.Output<T> => {
+      if (filled.length === 0) {
+        // Nothing to fill: the structural spec is the real one, already validated.
+        const out = mapInput(materialInput, (m) => compute(spec, toMaterial(m)));
+        // (`pulumi.output` on an Output would wrap it twice more.)
+        return (pulumi.Output.isInstance(out) ? out : pulumi.output(out)) as pulumi.Output<T>;
+      }
+      return pulumi
+        .all([pulumi.all(filled.map((h) => h.value)), materialInput])
         .apply(([values, m]) =>
-          compute(
-            // Nothing to fill: the structural spec is the real one, already validated.
-            filled.length === 0 ? spec : validateFilled(what, fillHoles(input, filled, values)),
-            toMaterial(m),
-          ),
+          compute(validateFilled(what, fillHoles(input, filled, values)), toMaterial(m)),
         );
+    };
     const publicPlan =
-      ipHoles.length === 0 ? undefined : planWith(ipHoles, (m) => m, planMailServer);
+      ipHoles.length === 0 ? undefined : planWith(ipHoles, toRecord(material), planMailServer);
     const publicIndex = publicPlan?.apply((p) =>
       Object.fromEntries(p.records.map((r) => [recordKey(r), r] as const)),
     );
 
     // 4. DNS.
-    const bindings = bindRecords(plan.records, publicIndex, dkim.publicKeys, targets);
+    const bindings = bindRecords(plan.records, publicIndex, dkim.sources, targets);
     const audit = auditRecords(bindings, targets);
     if (audit.some((f) => f.level === "error")) {
       throw new pulumi.ResourceError(describeErrors(what, audit), this);
     }
     const dnsResources = publishRecords(name, bindings, targets, this);
-    this.records = resolvedRecords(bindings);
+    this.records = resolvedRecords(
+      plan.records,
+      publicIndex,
+      dkim.sources.size === 0 ? undefined : dkim.publicValues,
+    );
     this.zoneFiles = zoneFileTexts(plan.zones, this.records);
 
     // 5. Image, volumes, config writer, container.
@@ -200,21 +211,19 @@ export class MailServer extends pulumi.ComponentResource {
     if (configVolume === undefined)
       throw new pulumi.ResourceError(`${what}: the plan has no config volume`, this);
 
-    const files = pulumi.secret(
-      planWith(
-        holes,
-        (m) =>
-          pulumi.all([hashes, dkim.withPrivate, args.relay?.password]).apply(([h, d, relay]) => ({
-            passwordHashes: h,
-            dkimKeys: d,
-            ...(relay !== undefined
-              ? { relayPassword: relay }
-              : m.relayPassword !== undefined
-                ? { relayPassword: m.relayPassword }
-                : {}),
-          })),
-        planDmsFiles,
-      ),
+    // Secret because `hashes` is: an Output derived from a secret one is secret.
+    const relayPlaceholder = material.relayPassword;
+    const uploads = planWith(
+      holes,
+      pulumi.all([hashes, dkim.withPrivate, args.relay?.password]).apply(([h, d, relay]) => {
+        const relayPassword = relay ?? relayPlaceholder;
+        return {
+          passwordHashes: h,
+          dkimKeys: d,
+          ...(relayPassword !== undefined ? { relayPassword } : {}),
+        };
+      }),
+      (s, m) => writerUploads(planDmsFiles(s, m)),
     );
     this.configWriter = new docker.Container(
       `${name}-config-writer`,
@@ -223,7 +232,7 @@ export class MailServer extends pulumi.ComponentResource {
         entrypoints: ["/bin/sh", "-c"],
         command: [WRITER_SCRIPT],
         volumes: [{ volumeName: configVolume.name, containerPath: CONFIG_DIR }],
-        uploads: files.apply(writerUploads),
+        uploads,
         // Runs once: attach waits for it to exit, and it is never restarted.
         attach: true,
         logs: false,
@@ -244,7 +253,9 @@ export class MailServer extends pulumi.ComponentResource {
         : pulumi.unsecret(
             planWith(
               [...ipHoles, ...relayHole],
-              (m) => (opendkim ? dkim.withPrivate.apply((d) => ({ ...m, dkimKeys: d })) : m),
+              opendkim
+                ? dkim.withPrivate.apply((d) => ({ ...toRecord(material), dkimKeys: d }))
+                : toRecord(material),
               planMailServer,
             ).apply((p) => p.container.recreateHash),
           );
@@ -313,7 +324,9 @@ export class MailServer extends pulumi.ComponentResource {
       network.push(...createIngressRules(name, args.awsSecurityGroupId, plan.ports, parent));
     }
     const ptrPlan =
-      publicPlan === undefined ? pulumi.output(plan.ptr) : publicPlan.apply((p) => p.ptr);
+      publicPlan === undefined
+        ? pulumi.output(plan.ptr.map((p) => ({ ...p })))
+        : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
     const ptr = args.ptr ?? { kind: "expected" as const };
     const hostRecords = dnsResources; // AWS checks the forward record before accepting a PTR
     switch (ptr.kind) {
@@ -351,7 +364,7 @@ export class MailServer extends pulumi.ComponentResource {
 
     // 7. Outputs: all free of secrets.
     this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
-    this.ptr = ptrPlan.apply((ps) => ps.map((p) => ({ ...p })));
+    this.ptr = ptrPlan;
     this.nftablesRuleset = pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname }));
     this.clientSettings = pulumi.output(
       clientSettings(
@@ -360,11 +373,14 @@ export class MailServer extends pulumi.ComponentResource {
         spec.accounts.map((a) => a.address),
       ),
     );
-    const planWarnings =
-      publicPlan === undefined ? pulumi.output(plan.warnings) : publicPlan.apply((p) => p.warnings);
-    this.warnings = planWarnings.apply((w) =>
-      sortFindings([...validation, ...w, ...audit].filter((f) => !HANDLED_FINDINGS.has(f.id))),
-    );
+    const warningsOf = (planWarnings: readonly Finding[]) =>
+      sortFindings(
+        [...validation, ...planWarnings, ...audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
+      );
+    this.warnings =
+      publicPlan === undefined
+        ? pulumi.output(warningsOf(plan.warnings))
+        : publicPlan.apply((p) => warningsOf(p.warnings));
 
     this.registerOutputs({
       records: this.records,
@@ -390,7 +406,6 @@ export class MailServer extends pulumi.ComponentResource {
   ): pulumi.Output<Record<string, string>> {
     const accounts = args.accounts ?? [];
     const toHash = accounts.filter((a) => a.password !== undefined && a.passwordHash === undefined);
-    const given = accounts.filter((a) => a.passwordHash !== undefined);
     const saltKey =
       toHash.length === 0
         ? undefined
@@ -399,51 +414,64 @@ export class MailServer extends pulumi.ComponentResource {
             { length: 32, special: false },
             { parent: this },
           );
-    const hashed = pulumi
-      .all([saltKey?.result, pulumi.all(toHash.map((a) => a.password!))])
-      .apply(async ([key, passwords]) => {
-        if (passwords.length === 0) return [] as string[];
-        return hashPasswords(
-          toHash.map((a, i) => ({
-            address: a.address,
-            password: passwords[i]!,
-            salt: deriveSalt(key!, a.address, passwords[i]!),
-          })),
-        );
-      });
+    const given = accounts.filter((a) => a.passwordHash !== undefined);
+    const givenHashes = given.map((a) => a.passwordHash!);
+    const byAddress = (h: readonly string[], g: readonly string[]) => {
+      // A plain object, not a Map: Outputs rebuild nested values as plain objects.
+      const out: Record<string, string> = {};
+      toHash.forEach((a, i) => (out[a.address] = h[i]!));
+      given.forEach((a, i) => (out[a.address] = g[i]!));
+      return out;
+    };
+    // Only hashes already given as plain strings: one secret Output, nothing to wait for.
+    if (saltKey === undefined && givenHashes.every(isPlain)) {
+      return pulumi.secret(byAddress([], givenHashes));
+    }
+    const hashed =
+      saltKey === undefined
+        ? []
+        : pulumi
+            .all([saltKey.result, pulumi.all(toHash.map((a) => a.password!))])
+            .apply(([key, passwords]) =>
+              hashPasswords(
+                toHash.map((a, i) => ({
+                  address: a.address,
+                  password: passwords[i]!,
+                  salt: deriveSalt(key, a.address, passwords[i]!),
+                })),
+              ),
+            );
     return pulumi.secret(
-      pulumi.all([hashed, pulumi.all(given.map((a) => a.passwordHash!))]).apply(([h, g]) => {
-        // A plain object, not a Map: Outputs rebuild nested values as plain objects.
-        const out: Record<string, string> = {};
-        toHash.forEach((a, i) => (out[a.address] = h[i]!));
-        given.forEach((a, i) => (out[a.address] = g[i]!));
-        return out;
-      }),
+      pulumi.all([hashed, pulumi.all(givenHashes)]).apply(([h, g]) => byAddress(h, g)),
     );
   }
 
   /**
    * DKIM keys per domain: generated (`tls.PrivateKey`, RSA of the domain's `keySize`, kept in
-   * state, never regenerated by a later `up`) unless the spec adopts one. The public key is not a
-   * secret, so it is unwrapped for the DNS record.
+   * state, never regenerated by a later `up`) unless the spec adopts one.
+   *
+   * Returns the source of each domain's public value (a DKIM record waits on its own key only),
+   * `withPrivate` (all keys, secret, for the config files) and `publicValues` (the `p=` values of
+   * all domains, not secret, for the `records` output). Both combined Outputs are built once for all
+   * domains: an Output per domain and consumer was the bulk of this component's registration cost.
    */
   private dkimMaterial(name: string, args: MailServerArgs, spec: MailServerSpec) {
     const generated: Record<string, tls.PrivateKey> = {};
-    const publicKeys = new Map<string, pulumi.Input<string>>();
-    // Private keys travel only inside `withPrivate`, which is secret as a whole; one combined
-    // Output for all domains keeps a 1,000-domain server from building thousands of them.
+    const sources = new Map<string, DkimPublicSource>();
     const domains: string[] = [];
     const pems: pulumi.Input<string>[] = [];
-    const pubs: pulumi.Output<string>[] = [];
     const adopted = new Map(args.domains.map((d) => [d.name, d.dkim?.privateKey] as const));
     for (const d of [...spec.domains].sort((a, b) => cmp(a.name, b.name))) {
       if (!d.dkim.enabled) continue;
       const own = adopted.get(d.name);
-      let pem: pulumi.Input<string>;
-      let pub: pulumi.Output<string>;
       if (own !== undefined) {
-        pem = own;
-        pub = pulumi.unsecret(pulumi.output(own).apply(dkimPublicKeyBase64));
+        // The public value is derived once; the private key itself never leaves the secret path.
+        const from =
+          typeof own === "string"
+            ? dkimPublicKeyBase64(own)
+            : pulumi.unsecret(pulumi.output(own).apply(dkimPublicKeyBase64));
+        sources.set(d.name, { from, toBase64: (v) => v });
+        pems.push(own);
       } else {
         const key = new tls.PrivateKey(
           `${name}-dkim-${slug(d.name)}-${d.dkim.selector}`,
@@ -451,27 +479,33 @@ export class MailServer extends pulumi.ComponentResource {
           { parent: this },
         );
         generated[d.name] = key;
-        pem = key.privateKeyPem;
-        pub = key.publicKeyPem.apply(spkiBase64FromPem);
+        sources.set(d.name, { from: key.publicKeyPem, toBase64: spkiBase64FromPem });
+        pems.push(key.privateKeyPem);
       }
-      publicKeys.set(d.name, pub);
       domains.push(d.name);
-      pems.push(pem);
-      pubs.push(pub);
     }
+    const froms = domains.map((d) => sources.get(d)!.from);
+    // Secret as a whole whatever the inputs were (an adopted key may be a plain string).
     const withPrivate: pulumi.Output<Record<string, DkimKeyMaterial>> = pulumi.secret(
-      pulumi
-        .all([pulumi.all(pems), pulumi.all(pubs)])
-        .apply(([privateKeys, publicKeys64]) =>
-          Object.fromEntries(
-            domains.map((d, i) => [
-              d,
-              { privateKeyPem: privateKeys[i]!, publicKeyBase64: publicKeys64[i]! },
-            ]),
-          ),
-        ),
+      pulumi.all([pulumi.all(pems), pulumi.all(froms)]).apply(([privateKeys, publics]) => {
+        const out: Record<string, DkimKeyMaterial> = {};
+        domains.forEach((d, i) => {
+          out[d] = {
+            privateKeyPem: privateKeys[i]!,
+            publicKeyBase64: sources.get(d)!.toBase64(publics[i]!),
+          };
+        });
+        return out;
+      }),
     );
-    return { generated, publicKeys, withPrivate };
+    const publicValues = pulumi.unsecret(
+      withPrivate.apply((keys) => {
+        const out: Record<string, string> = {};
+        for (const [d, k] of Object.entries(keys)) out[d] = k.publicKeyBase64;
+        return out;
+      }),
+    );
+    return { generated, sources, withPrivate, publicValues };
   }
 }
 

@@ -16,6 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as cf from "@pulumi/cloudflare";
+import { mapInput } from "../../inputs";
 import { txtRdata } from "../../../records/txt";
 import { auditCapabilities, rdataFields, recordValueChildName, withoutDot } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -105,9 +106,12 @@ export const cloudflareAdapter: DnsAdapter = {
     if (bindings.length === 0) return [];
     const cloudflare = loadCloudflare();
     const out: pulumi.Resource[] = [];
+    // Plain loops, not forEach: Pulumi records the whole call stack of every resource it
+    // registers, so each callback frame here costs a little on every record.
     for (const b of bindings) {
       if (b.zoneId === undefined) throw new Error(`${b.record.name}: no Cloudflare zone id`);
-      b.record.values.forEach((structural, i) => {
+      for (let i = 0; i < b.record.values.length; i++) {
+        const structural = b.record.values[i]!;
         const value = b.values[i]!;
         const fields = pulumiApply(value, (v) => cloudflareValue(b.record.type, v), b.record.type);
         out.push(
@@ -128,7 +132,7 @@ export const cloudflareAdapter: DnsAdapter = {
             ctx.opts,
           ),
         );
-      });
+      }
     }
     return out;
   },
@@ -152,9 +156,9 @@ function pulumiApply(
   // One field (A, AAAA, CNAME, PTR, TXT, CAA's data): one Output, not a shared one plus a projection.
   if (fields.length === 1) {
     const field = fields[0]!;
-    return { [field]: pulumi.output(value).apply((v) => f(v)[field]!) };
+    return { [field]: mapInput(value, (v) => f(v)[field]!) };
   }
-  const out = pulumi.output(value).apply(f);
+  const out = pulumi.output(mapInput(value, f));
   return {
     ...(fields.includes("content") ? { content: out.apply((o) => o.content!) } : {}),
     ...(fields.includes("priority") ? { priority: out.apply((o) => o.priority!) } : {}),

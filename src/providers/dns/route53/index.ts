@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsTypes from "@pulumi/aws";
+import { mapInput } from "../../inputs";
 import { splitTxt } from "../../../records/txt";
 import { auditCapabilities, recordSetChildName } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -77,11 +78,7 @@ export const route53Adapter: DnsAdapter = {
     return bindings.map((b) => {
       if (b.zoneId === undefined) throw new Error(`${b.record.name}: no Route53 hosted zone id`);
       const type = b.record.type;
-      const records = b.values.map((v) =>
-        typeof v === "string"
-          ? route53Value(type, v)
-          : pulumi.output(v).apply((x) => route53Value(type, x)),
-      );
+      const records = b.values.map((v) => mapInput(v, (x) => route53Value(type, x)));
       return new aws.route53.Record(
         recordSetChildName(ctx.name, b.record),
         {
