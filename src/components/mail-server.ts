@@ -382,10 +382,12 @@ export class MailServer extends pulumi.ComponentResource {
         ? pulumi.output(warningsOf(plan.warnings))
         : publicPlan.apply((p) => warningsOf(p.warnings));
 
+    // The component's own state holds the outputs whose size does not grow with the domains and
+    // accounts. `records`, `zoneFiles` and `clientSettings` stay Output properties (export them to
+    // make them stack outputs) and are not copied into state: the records are already there as the
+    // DNS resources, and serializing the copies was the largest single cost of registering a
+    // 1,000-domain server (docs/components.md, "Cost of the component").
     this.registerOutputs({
-      records: this.records,
-      zoneFiles: this.zoneFiles,
-      clientSettings: this.clientSettings,
       ports: this.ports,
       ptr: this.ptr,
       nftablesRuleset: this.nftablesRuleset,

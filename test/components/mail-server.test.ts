@@ -317,6 +317,56 @@ describe("MailServer", () => {
       /mail\._domainkey\s+3600\s+IN\s+TXT\s+"v=DKIM1; k=rsa; p=MIGf/,
     );
   });
+
+  it("keeps in its own state only the outputs that do not grow with the domains", async () => {
+    // registerOutputs is what Pulumi writes into the component's state entry.
+    const proto = pulumi.ComponentResource.prototype as unknown as {
+      registerOutputs(this: pulumi.ComponentResource, outputs?: pulumi.Inputs): void;
+    };
+    const original = proto.registerOutputs;
+    const registered = new Map<pulumi.ComponentResource, string[]>();
+    proto.registerOutputs = function (outputs) {
+      registered.set(this, Object.keys(outputs ?? {}).sort());
+      return original.call(this, outputs);
+    };
+    try {
+      const domains = ["a.example", "b.example", "c.example"].map((name) => ({
+        name,
+        dns: { provider: "cloudflare" as const, zoneId: `zone-${name}` },
+      }));
+      resetRegistrations();
+      const m = new MailServer("state", {
+        ...BASE,
+        hostname: "mail.a.example",
+        domains,
+        accounts: [{ address: "alice@a.example", password: "alice-password-123" }],
+      });
+      assert.deepEqual(registered.get(m), [
+        "nftablesRuleset",
+        "ports",
+        "ptr",
+        "recreateHash",
+        "warnings",
+      ]);
+      // The bulky ones are still whole Output properties: every published record is there.
+      const records = await valueOf(m.records);
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+      const published = registrations.filter(
+        (r) => r.type === "cloudflare:index/dnsRecord:DnsRecord",
+      );
+      assert.equal(
+        records.reduce((n, r) => n + r.values.length, 0),
+        published.length,
+      );
+      assert.deepEqual(Object.keys(await valueOf(m.zoneFiles)).sort(), [
+        "a.example",
+        "b.example",
+        "c.example",
+      ]);
+    } finally {
+      proto.registerOutputs = original;
+    }
+  });
 });
 
 describe("MailDomain", () => {
