@@ -10,7 +10,7 @@ import { customAdapter } from "../providers/dns/custom";
 import type { DnsAdapter, RecordBinding } from "../providers/dns/types";
 import { renderZoneFile } from "../plan/render/zone";
 import type { Finding } from "../spec/findings";
-import { mapInput } from "../providers/inputs";
+import { mapInput, mapToOutput } from "../providers/inputs";
 import type { DomainArgs } from "./args";
 
 /** Where one zone is published. */
@@ -197,6 +197,7 @@ export function resolvedRecords(
       return { ...r, values: r.values.map((_, i) => finalValue(r, i, real, key64)) };
     });
   if (resolved === undefined && keys === undefined) return pulumi.output(final());
+  if (resolved === undefined) return mapToOutput(keys!, (k) => final(undefined, k));
   return pulumi.all([resolved, keys]).apply(([real, k]) => final(real, k));
 }
 

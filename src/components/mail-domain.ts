@@ -31,6 +31,7 @@ import {
 } from "./resolve";
 import { spkiBase64FromPem } from "./mail-server";
 import { dkimPublicKeyBase64 } from "../records/policies";
+import { mapToOutput } from "../providers/inputs";
 
 /** The Pulumi type token of {@link MailDomain}. */
 export const MAIL_DOMAIN_TYPE = "dms:index:MailDomain";
@@ -140,7 +141,7 @@ export class MailDomain extends pulumi.ComponentResource {
       resolved,
       source === undefined
         ? undefined
-        : pulumi.output(source.from).apply((from) => ({ [domainName]: source.toBase64(from) })),
+        : mapToOutput(source.from, (from) => ({ [domainName]: source.toBase64(from) })),
     );
     const zones = structural.zones.filter((z) => records.some((r) => r.zone === z.zone));
     this.zoneFiles = zoneFileTexts(zones, this.records);

@@ -40,7 +40,7 @@ import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type { MailServerSpec } from "../spec/schema";
 import { slug } from "../providers/dns/common";
 import { dkimPublicKeyBase64 } from "../records/policies";
-import { mapInput } from "../providers/inputs";
+import { mapToOutput } from "../providers/inputs";
 import {
   CONFIG_DIR,
   MANIFEST,
@@ -99,12 +99,24 @@ const HANDLED_FINDINGS = new Set(["dkim-generated-at-deploy"]);
  * ```
  */
 export class MailServer extends pulumi.ComponentResource {
-  /** Every DNS record with its final value, sorted by zone, name, type. No secrets. */
-  public readonly records: pulumi.Output<DnsRecord[]>;
+  /**
+   * Every DNS record with its final value, sorted by zone, name, type. No secrets.
+   *
+   * This and {@link zoneFiles} and {@link clientSettings} are built on first read: no resource
+   * takes them as input and the component's state does not hold them, so a program that never
+   * reads them (a Cloudflare user has no use for zone text) does not pay for them.
+   */
+  public get records(): pulumi.Output<DnsRecord[]> {
+    return this.onRead.records();
+  }
   /** Zone file text per zone apex (all zones, whichever provider publishes them). */
-  public readonly zoneFiles: pulumi.Output<Record<string, string>>;
+  public get zoneFiles(): pulumi.Output<Record<string, string>> {
+    return this.onRead.zoneFiles();
+  }
   /** How mail clients connect, per account. */
-  public readonly clientSettings: pulumi.Output<ClientSettings[]>;
+  public get clientSettings(): pulumi.Output<ClientSettings[]> {
+    return this.onRead.clientSettings();
+  }
   /** Reachability of each service (the port table). */
   public readonly ports: pulumi.Output<PortRule[]>;
   /** The PTR each address should have (set by `ptr`, or by your hosting provider). */
@@ -129,6 +141,12 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly port25Check?: Port25Check;
   /** The DNS, PTR and firewall resources. */
   public readonly networkResources: readonly pulumi.Resource[];
+  /** Builders of the outputs computed on first read, each run at most once. */
+  private readonly onRead: {
+    readonly records: () => pulumi.Output<DnsRecord[]>;
+    readonly zoneFiles: () => pulumi.Output<Record<string, string>>;
+    readonly clientSettings: () => pulumi.Output<ClientSettings[]>;
+  };
 
   constructor(name: string, args: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // The args are deliberately not passed to super: they hold plain-text passwords.
@@ -162,9 +180,7 @@ export class MailServer extends pulumi.ComponentResource {
     ): pulumi.Output<T> => {
       if (filled.length === 0) {
         // Nothing to fill: the structural spec is the real one, already validated.
-        const out = mapInput(materialInput, (m) => compute(spec, toMaterial(m)));
-        // (`pulumi.output` on an Output would wrap it twice more.)
-        return (pulumi.Output.isInstance(out) ? out : pulumi.output(out)) as pulumi.Output<T>;
+        return mapToOutput(materialInput, (m) => compute(spec, toMaterial(m)));
       }
       return pulumi
         .all([pulumi.all(filled.map((h) => h.value)), materialInput])
@@ -185,12 +201,13 @@ export class MailServer extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(describeErrors(what, audit), this);
     }
     const dnsResources = publishRecords(name, bindings, targets, this);
-    this.records = resolvedRecords(
-      plan.records,
-      publicIndex,
-      dkim.sources.size === 0 ? undefined : dkim.publicValues,
+    const records = once(() =>
+      resolvedRecords(
+        plan.records,
+        publicIndex,
+        dkim.sources.size === 0 ? undefined : dkim.publicValues,
+      ),
     );
-    this.zoneFiles = zoneFileTexts(plan.zones, this.records);
 
     // 5. Image, volumes, config writer, container.
     this.image = new docker.RemoteImage(
@@ -366,13 +383,19 @@ export class MailServer extends pulumi.ComponentResource {
     this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
     this.ptr = ptrPlan;
     this.nftablesRuleset = pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname }));
-    this.clientSettings = pulumi.output(
-      clientSettings(
-        spec.hostname,
-        plan.ports,
-        spec.accounts.map((a) => a.address),
+    this.onRead = {
+      records,
+      zoneFiles: once(() => zoneFileTexts(plan.zones, records())),
+      clientSettings: once(() =>
+        pulumi.output(
+          clientSettings(
+            spec.hostname,
+            plan.ports,
+            spec.accounts.map((a) => a.address),
+          ),
+        ),
       ),
-    );
+    };
     const warningsOf = (planWarnings: readonly Finding[]) =>
       sortFindings(
         [...validation, ...planWarnings, ...audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
@@ -489,12 +512,13 @@ export class MailServer extends pulumi.ComponentResource {
     const froms = domains.map((d) => sources.get(d)!.from);
     // Secret as a whole whatever the inputs were (an adopted key may be a plain string).
     const withPrivate: pulumi.Output<Record<string, DkimKeyMaterial>> = pulumi.secret(
-      pulumi.all([pulumi.all(pems), pulumi.all(froms)]).apply(([privateKeys, publics]) => {
+      // One flat pulumi.all: nesting one per list would build six more Outputs.
+      pulumi.all([...pems, ...froms]).apply((values) => {
         const out: Record<string, DkimKeyMaterial> = {};
         domains.forEach((d, i) => {
           out[d] = {
-            privateKeyPem: privateKeys[i]!,
-            publicKeyBase64: sources.get(d)!.toBase64(publics[i]!),
+            privateKeyPem: values[i]!,
+            publicKeyBase64: sources.get(d)!.toBase64(values[domains.length + i]!),
           };
         });
         return out;
@@ -509,6 +533,19 @@ export class MailServer extends pulumi.ComponentResource {
     );
     return { generated, sources, withPrivate, publicValues };
   }
+}
+
+/** `f`, run on the first call only; later calls return the first result. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
 }
 
 /** {@link PlanMaterial} with plain records instead of Maps, to travel inside Outputs. */

@@ -17,3 +17,13 @@ export function mapInput<T, U>(value: pulumi.Input<T>, f: (v: T) => U): U | pulu
   if (value instanceof Promise) return pulumi.output(value).apply((v) => f(v as T));
   return f(value as T);
 }
+
+/**
+ * {@link mapInput}, always as an Output (for an Output-typed property): one `apply` for an Output,
+ * `pulumi.output` of the result for a plain value. (`pulumi.output` on an Output would wrap it
+ * twice more.)
+ */
+export function mapToOutput<T, U>(value: pulumi.Input<T>, f: (v: T) => U): pulumi.Output<U> {
+  const out = mapInput(value, f);
+  return (pulumi.Output.isInstance(out) ? out : pulumi.output(out)) as pulumi.Output<U>;
+}

@@ -16,7 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as cf from "@pulumi/cloudflare";
-import { mapInput } from "../../inputs";
+import { mapInput, mapToOutput } from "../../inputs";
 import { txtRdata } from "../../../records/txt";
 import { auditCapabilities, rdataFields, recordValueChildName, withoutDot } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -124,9 +124,10 @@ export const cloudflareAdapter: DnsAdapter = {
               ttl: b.record.ttl,
               // Never proxied: Cloudflare's proxy carries HTTP only, not SMTP/IMAP.
               proxied: false,
-              content: fields.content,
-              priority: fields.priority,
-              data: fields.data,
+              // Only the fields the type has: an undefined input is still serialized on every record.
+              ...(fields.content !== undefined ? { content: fields.content } : {}),
+              ...(fields.priority !== undefined ? { priority: fields.priority } : {}),
+              ...(fields.data !== undefined ? { data: fields.data } : {}),
               comment: `pulumi-docker-mailserver: ${b.record.purpose} for ${b.record.domain}`,
             },
             ctx.opts,
@@ -158,7 +159,7 @@ function pulumiApply(
     const field = fields[0]!;
     return { [field]: mapInput(value, (v) => f(v)[field]!) };
   }
-  const out = pulumi.output(mapInput(value, f));
+  const out = mapToOutput(value, f);
   return {
     ...(fields.includes("content") ? { content: out.apply((o) => o.content!) } : {}),
     ...(fields.includes("priority") ? { priority: out.apply((o) => o.priority!) } : {}),
