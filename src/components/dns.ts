@@ -11,6 +11,7 @@ import type { DnsAdapter, RecordBinding } from "../providers/dns/types";
 import { renderZoneFile } from "../plan/render/zone";
 import type { Finding } from "../spec/findings";
 import { mapInput, mapToOutput } from "../providers/inputs";
+import { dkimPublicKeyBase64, spkiBase64FromPem } from "../records/policies";
 import type { DomainArgs } from "./args";
 
 /** Where one zone is published. */
@@ -74,6 +75,30 @@ export function targetOf(targets: ReadonlyMap<string, ZoneTarget>, zone: string)
 export interface DkimPublicSource {
   readonly from: pulumi.Input<string>;
   readonly toBase64: (from: string) => string;
+}
+
+/** The source of a key generated in this deployment: its public PEM, not secret. */
+export function generatedKeySource(key: {
+  readonly publicKeyPem: pulumi.Output<string>;
+}): DkimPublicSource {
+  return { from: key.publicKeyPem, toBase64: spkiBase64FromPem };
+}
+
+/**
+ * The source of an adopted private key: the public value is derived once (synchronously for a
+ * plain string), so the private key itself never leaves its secret path.
+ */
+export function adoptedKeySource(privateKeyPem: pulumi.Input<string>): DkimPublicSource {
+  const from =
+    typeof privateKeyPem === "string"
+      ? dkimPublicKeyBase64(privateKeyPem)
+      : pulumi.unsecret(pulumi.output(privateKeyPem).apply(dkimPublicKeyBase64));
+  return { from, toBase64: (v) => v };
+}
+
+/** The source of a `p=` value given as it is. */
+export function givenKeySource(publicKeyBase64: pulumi.Input<string>): DkimPublicSource {
+  return { from: publicKeyBase64, toBase64: (v) => v };
 }
 
 /**

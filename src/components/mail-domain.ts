@@ -17,6 +17,9 @@ import {
   recordKey,
   resolvedRecords,
   zoneFileTexts,
+  adoptedKeySource,
+  generatedKeySource,
+  givenKeySource,
   type DkimPublicSource,
   zoneTargets,
 } from "./dns";
@@ -29,8 +32,6 @@ import {
   validateFilled,
   validateOrThrow,
 } from "./resolve";
-import { spkiBase64FromPem } from "./mail-server";
-import { dkimPublicKeyBase64 } from "../records/policies";
 import { mapToOutput } from "../providers/inputs";
 
 /** The Pulumi type token of {@link MailDomain}. */
@@ -111,19 +112,16 @@ export class MailDomain extends pulumi.ComponentResource {
     if (dkim.enabled) {
       const adopted = args.domain.dkim?.privateKey;
       if (args.dkimPublicKey !== undefined) {
-        sources.set(domainName, { from: args.dkimPublicKey, toBase64: (v) => v });
+        sources.set(domainName, givenKeySource(args.dkimPublicKey));
       } else if (adopted !== undefined) {
-        sources.set(domainName, {
-          from: pulumi.unsecret(pulumi.secret(pulumi.output(adopted)).apply(dkimPublicKeyBase64)),
-          toBase64: (v) => v,
-        });
+        sources.set(domainName, adoptedKeySource(adopted));
       } else {
         const key = new tls.PrivateKey(
           `${name}-dkim-${slug(domainName)}-${dkim.selector}`,
           { algorithm: "RSA", rsaBits: dkim.keySize },
           { parent: this },
         );
-        sources.set(domainName, { from: key.publicKeyPem, toBase64: spkiBase64FromPem });
+        sources.set(domainName, generatedKeySource(key));
         privatePem = pulumi.secret(key.privateKeyPem);
       }
     }

@@ -69,6 +69,15 @@ export function dkimText(publicKeyBase64: string): string {
   return `v=DKIM1; k=rsa; p=${publicKeyBase64}`;
 }
 
+/** The base64 body of a PEM SubjectPublicKeyInfo: the DKIM `p=` value (RFC 6376 §3.6.1). */
+export function spkiBase64FromPem(pem: string): string {
+  return pem
+    .split("\n")
+    .filter((l) => l.length > 0 && !l.startsWith("-----"))
+    .join("")
+    .trim();
+}
+
 /**
  * The `p=` value of a PEM private key (PKCS#1 or PKCS#8): the base64 DER SubjectPublicKeyInfo.
  * @throws Error when the PEM is not an RSA private key (the message never contains key material).

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import {
   installMocks,
@@ -216,12 +216,40 @@ describe("MailServer", () => {
     const parts = value!.split('""');
     assert.equal(parts.length, 2);
     assert.ok(parts.every((p) => Buffer.byteLength(p) <= 255));
-    assert.match(parts[0]!, /^v=DKIM1; k=rsa; p=MIIBIjAN/);
+    // The adopted key's own public half, not any key of the right size.
+    const p64 = createPublicKey(pem).export({ type: "spki", format: "der" }).toString("base64");
+    assert.equal(parts.join(""), `v=DKIM1; k=rsa; p=${p64}`);
     assert.equal(dkim.allowOverwrite, false);
     // The adopted key is used as is: no key generated, and it reaches DMS only inside a secret.
     assert.ok(!regs.some((r) => r.type === "tls:index/privateKey:PrivateKey"));
     for (const r of regs)
       for (const [, s] of plainStrings(r.inputs)) assert.ok(!s.includes("PRIVATE KEY"));
+  });
+
+  it("an adopted key given as a plain string: the record and the records output carry its p=", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const p64 = createPublicKey(pem).export({ type: "spki", format: "der" }).toString("base64");
+    resetRegistrations();
+    const m = new MailServer("plain-key", {
+      ...BASE,
+      domains: [
+        {
+          name: "example.com",
+          dns: { provider: "cloudflare", zoneId: "zone-1" },
+          dkim: { privateKey: pem },
+        },
+      ],
+    });
+    const records = await valueOf(m.records);
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    const dkim = find([...registrations], "plain-key-txt-mail-domainkey-example-com").inputs;
+    assert.equal(dkim.content, `"v=DKIM1; k=rsa; p=${p64}"`);
+    assert.deepEqual(records.find((r) => r.purpose === "dkim")?.values, [
+      `v=DKIM1; k=rsa; p=${p64}`,
+    ]);
+    for (const r of registrations)
+      for (const [, v] of plainStrings(r.inputs)) assert.ok(!v.includes("PRIVATE KEY"));
   });
 
   it("publishes through a custom function with stable names", async () => {
