@@ -167,18 +167,19 @@ function isPlaceholder(r: { purpose?: RecordPurpose; values: readonly string[] }
 }
 
 /** One record set to compare: the common input of the live and preview paths. */
-export interface Slot {
-  readonly zone: string;
-  readonly name: string;
-  readonly type: RecordType;
-  readonly purpose?: RecordPurpose;
-  readonly before: readonly string[];
-  readonly after: readonly string[];
-  readonly ttlBefore?: number;
-  readonly ttlAfter?: number;
-  readonly urns?: readonly string[];
-  readonly ownedByDms?: boolean;
-}
+export type Slot = Pick<
+  Change,
+  | "zone"
+  | "name"
+  | "type"
+  | "purpose"
+  | "before"
+  | "after"
+  | "ttlBefore"
+  | "ttlAfter"
+  | "urns"
+  | "ownedByDms"
+>;
 
 /** Turns a before/after pair into a change entry with its mail-terms description. */
 export function compareSlot(slot: Slot): Change {

@@ -7,7 +7,15 @@
  * says how many rows and zones were left out.
  */
 import { cmp } from "../../spec/findings";
-import { RISKS, isWrite, type Change, type ChangeKind, type Diff, type Risk } from "../types";
+import {
+  CHANGE_KINDS,
+  RISKS,
+  isWrite,
+  type Change,
+  type ChangeKind,
+  type Diff,
+  type Risk,
+} from "../types";
 
 /** GitHub's limit on an issue or pull-request comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -46,15 +54,6 @@ const KIND_MARKS: Readonly<Record<ChangeKind, string>> = {
   unmanaged: "unmanaged",
   unchanged: "unchanged",
 };
-
-const COLUMNS: readonly ChangeKind[] = [
-  "create",
-  "update",
-  "delete",
-  "conflict",
-  "unmanaged",
-  "unchanged",
-];
 
 /** The marker for an optional id. */
 export function markerFor(id?: string): string {
@@ -102,7 +101,7 @@ export function writeSummary(counts: Readonly<Record<ChangeKind, number>>): stri
 }
 
 function countsOf(changes: readonly Change[]): Record<ChangeKind, number> {
-  const c = Object.fromEntries(COLUMNS.map((k) => [k, 0])) as Record<ChangeKind, number>;
+  const c = Object.fromEntries(CHANGE_KINDS.map((k) => [k, 0])) as Record<ChangeKind, number>;
   for (const ch of changes) c[ch.kind]++;
   return c;
 }
@@ -153,13 +152,13 @@ function renderSummary(
   const zoneRows = diff.zones.length <= opts.maxZoneRows ? diff.zones : [];
   for (const z of zoneRows) {
     const c = countsOf(byZone.get(z) ?? []);
-    out.push(`| ${code(z)} | ${COLUMNS.map((k) => c[k]).join(" | ")} |`);
+    out.push(`| ${code(z)} | ${CHANGE_KINDS.map((k) => c[k]).join(" | ")} |`);
   }
   const totalLabel =
     zoneRows.length === diff.zones.length
       ? "**Total**"
       : `**Total** (${diff.zones.length} zones; per zone below)`;
-  out.push(`| ${totalLabel} | ${COLUMNS.map((k) => diff.counts[k]).join(" | ")} |`, "");
+  out.push(`| ${totalLabel} | ${CHANGE_KINDS.map((k) => diff.counts[k]).join(" | ")} |`, "");
 
   const risky = diff.changes.filter((c) => c.risks.length > 0 && isWrite(c.kind));
   out.push("#### Risky changes", "");
