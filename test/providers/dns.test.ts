@@ -1,6 +1,7 @@
 /**
  * DNS adapters, pure parts: wire formats per provider, child names, audits.
  */
+import { requireOptionalPeer } from "../../src/providers/optional-peer";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cloudflareValue, cloudflareAdapter } from "../../src/providers/dns/cloudflare";
@@ -135,6 +136,26 @@ describe("adapters", () => {
     assert.deepEqual(
       route53Adapter.audit([rec({ type: "CNAME", values: ["x.example.net."] })]).map((f) => f.id),
       ["dns-cname-apex"],
+    );
+  });
+});
+
+describe("optional peer dependencies", () => {
+  it("a missing peer names what needed it and how to install it", () => {
+    assert.throws(
+      () => requireOptionalPeer("no-such-package-for-this-test", "a zone uses it", "no-such@^1"),
+      (e: Error) =>
+        e.message.startsWith(
+          "a zone uses it but no-such-package-for-this-test is not installed: run `npm install no-such@^1` (Cannot find module",
+        ),
+    );
+  });
+
+  it("an installed peer is the module itself", () => {
+    assert.equal(
+      requireOptionalPeer<typeof import("@pulumi/cloudflare")>("@pulumi/cloudflare", "x", "y"),
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("@pulumi/cloudflare"),
     );
   });
 });

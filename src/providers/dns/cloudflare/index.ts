@@ -17,6 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as cf from "@pulumi/cloudflare";
 import { mapInput, mapToOutput } from "../../inputs";
+import { requireOptionalPeer } from "../../optional-peer";
 import { txtRdata } from "../../../records/txt";
 import { auditCapabilities, rdataFields, recordValueChildName, withoutDot } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -30,19 +31,13 @@ export const CLOUDFLARE_CAPABILITIES: DnsCapabilities = {
   managesResources: true,
 };
 
-let loaded: typeof cf | undefined;
 /** Loads `@pulumi/cloudflare` on first use, with an install hint when it is missing. */
 export function loadCloudflare(): typeof cf {
-  if (loaded !== undefined) return loaded;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require("@pulumi/cloudflare") as typeof cf;
-  } catch (e) {
-    throw new Error(
-      `a domain publishes its DNS on Cloudflare but @pulumi/cloudflare is not installed: run \`npm install @pulumi/cloudflare@^6\` (${(e as Error).message})`,
-    );
-  }
-  return loaded;
+  return requireOptionalPeer<typeof cf>(
+    "@pulumi/cloudflare",
+    "a domain publishes its DNS on Cloudflare",
+    "@pulumi/cloudflare@^6",
+  );
 }
 
 /** The Cloudflare record arguments for one value, apart from zone, name and TTL. */

@@ -13,6 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsTypes from "@pulumi/aws";
 import { mapInput } from "../../inputs";
+import { requireOptionalPeer } from "../../optional-peer";
 import { splitTxt } from "../../../records/txt";
 import { auditCapabilities, recordSetChildName } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -26,18 +27,13 @@ export const ROUTE53_CAPABILITIES: DnsCapabilities = {
   managesResources: true,
 };
 
-let loaded: typeof awsTypes | undefined;
 /** Loads `@pulumi/aws` on first use, with an install hint when it is missing. */
 export function loadAws(): typeof awsTypes {
-  if (loaded !== undefined) return loaded;
-  try {
-    loaded = require("@pulumi/aws") as typeof awsTypes;
-  } catch (e) {
-    throw new Error(
-      `this configuration uses AWS (Route53, a security group or an Elastic IP PTR) but @pulumi/aws is not installed: run \`npm install @pulumi/aws@^7\` (${(e as Error).message})`,
-    );
-  }
-  return loaded;
+  return requireOptionalPeer<typeof awsTypes>(
+    "@pulumi/aws",
+    "this configuration uses AWS (Route53, a security group or an Elastic IP PTR)",
+    "@pulumi/aws@^7",
+  );
 }
 
 /**
