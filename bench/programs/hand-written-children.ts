@@ -2,8 +2,8 @@
  * The hand-written side of `bench/components.bench.ts`: registers the children a `MailServer`
  * registered (same types, names and inputs, replayed from a recording) directly through the
  * provider classes, with the data dependencies a program written by hand must have: a DKIM record
- * reads its domain's key, the containers read the image id, the config writer uploads every DKIM
- * private key, and the mail container waits for the writer. Without those edges everything would
+ * reads its domain's key, the containers read the image id and mount the volumes by their names,
+ * the config writer uploads every DKIM private key, and the mail container waits for the writer. Without those edges everything would
  * register at once, which no real program can do, and the ratio would measure dependency latency
  * rather than the component.
  */
@@ -20,6 +20,7 @@ export function declareHandWritten({ prefix, template }: HandWrittenRun): void {
   const keys = new Map<string, tls.PrivateKey>();
   let image: docker.RemoteImage | undefined;
   let writer: docker.Container | undefined;
+  const volumes = new Map<string, docker.Volume>();
   const deferred: Registration[] = [];
 
   // Replayed inputs are the recorded values, typed loosely on purpose.
@@ -35,7 +36,7 @@ export function declareHandWritten({ prefix, template }: HandWrittenRun): void {
         image = new docker.RemoteImage(name, inputs, { parent });
         break;
       case "docker:index/volume:Volume":
-        new docker.Volume(name, inputs, { parent });
+        volumes.set(r.name, new docker.Volume(name, inputs, { parent }));
         break;
       default:
         deferred.push(r); // needs a key, the image or the writer
@@ -53,7 +54,16 @@ export function declareHandWritten({ prefix, template }: HandWrittenRun): void {
         new cloudflare.DnsRecord(name, { ...inputs, content }, { parent });
         break;
       }
-      case "docker:index/container:Container":
+      case "docker:index/container:Container": {
+        // Containers mount the volumes by name, as a program written by hand does
+        // (`volumeName: volume.name`); the recording holds the mock's `${child name}-volume`.
+        const mounts = (inputs.volumes as any[] | undefined)?.map((v) => {
+          if (v.volumeName === undefined) return v; // a bind mount
+          const volume = volumes.get(String(v.volumeName).replace(/-volume$/, ""));
+          if (volume === undefined) throw new Error(`no recorded volume for ${v.volumeName}`);
+          return { ...v, volumeName: volume.name };
+        });
+        const withMounts = mounts === undefined ? inputs : { ...inputs, volumes: mounts };
         if (r.name.endsWith("-config-writer")) {
           // The writer uploads the DKIM private keys, so it waits for every key, as the component's does.
           const uploads = pulumi
@@ -61,17 +71,18 @@ export function declareHandWritten({ prefix, template }: HandWrittenRun): void {
             .apply(() => inputs.uploads);
           writer = new docker.Container(
             name,
-            { ...inputs, image: image!.imageId, uploads },
+            { ...withMounts, image: image!.imageId, uploads },
             { parent },
           );
         } else {
           new docker.Container(
             name,
-            { ...inputs, image: image!.imageId },
+            { ...withMounts, image: image!.imageId },
             { parent, dependsOn: writer === undefined ? [] : [writer] },
           );
         }
         break;
+      }
       default:
         break; // the component itself
     }

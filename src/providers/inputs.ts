@@ -4,7 +4,8 @@
  * Why this exists: every Output costs about a dozen promises and a Proxy, and the obvious spellings
  * build more of them than needed (`pulumi.output(o)` on an Output `o` builds two, so
  * `pulumi.output(o).apply(f)` builds three where `o.apply(f)` builds one). A 1,000-domain server
- * binds thousands of values, so these spellings decide a tenth of its registration time.
+ * binds thousands of values: cutting the component's extra Outputs from 13.5 to 3.2 per domain
+ * took about 5 points off its registration ratio against hand-written code (docs/components.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 
