@@ -34,7 +34,7 @@ import { deriveSalt, hashPasswords } from "../dms/password";
 import { planMailServer } from "../plan/plan";
 import { planDmsFiles } from "../dms";
 import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
-import type { DnsRecord, DmsFile, PortRule, PtrExpectation } from "../plan/types";
+import type { DnsRecord, DmsFile, Plan, PortRule, PtrExpectation } from "../plan/types";
 import { dkimEngine } from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type { MailServerSpec } from "../spec/schema";
@@ -152,56 +152,126 @@ export class MailServer extends pulumi.ComponentResource {
   constructor(name: string, args: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // The args are deliberately not passed to super: they hold plain-text passwords.
     super(MAIL_SERVER_TYPE, name, {}, opts);
+    // This constructor only sequences short steps, each declaring its resources near its start.
+    // Why it matters: Pulumi captures a 10-frame stack trace for every promise it tracks (about
+    // 80 per resource, 300 for a container), and V8 finds each frame's source position by
+    // scanning its function's position table from the start, so a resource declared late in a
+    // long function pays for every statement before it, on every capture (docs/components.md,
+    // "Cost of the component").
     const what = `MailServer ${JSON.stringify(name)}`;
-    const parent = { parent: this };
 
     // 1. Structure: validate and plan once with placeholders (see ./resolve.ts).
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this);
     const material = placeholderMaterial(spec);
     const plan = planMailServer(spec, material);
-    const targets = zoneTargets(args.domains);
+    const replan = replanner(what, input, spec);
+    const ipHoles = holes.filter((h) => h.kind === "ipv4" || h.kind === "ipv6");
+    // The plan with the real IPs, when they are Outputs (records, env, PTR and warnings use them).
+    const publicPlan =
+      ipHoles.length === 0 ? undefined : replan(ipHoles, toRecord(material), planMailServer);
 
     // 2. Secrets: password hashes and DKIM keys.
     const hashes = this.passwordHashes(name, args);
     const dkim = this.dkimMaterial(name, args, spec);
     this.dkimKeys = dkim.generated;
 
-    // 3. Plans with real values, each depending only on the holes it needs.
-    const ipHoles = holes.filter((h) => h.kind === "ipv4" || h.kind === "ipv6");
-    const relayHole = holes.filter((h) => h.kind === "relayPassword");
-    // Material travels through Outputs as plain records (Outputs rebuild Maps as plain objects).
-    // `compute` is the plan function a consumer needs: the writer needs only the DMS files, so it
-    // does not re-plan records, container and ports on every deployment. Each call builds as few
-    // Outputs as it can (see ../providers/inputs.ts): no hole, no `pulumi.all` over holes.
-    const planWith = <T>(
-      filled: readonly Hole[],
-      materialInput: pulumi.Input<MaterialRecord>,
-      compute: (spec: MailServerSpec, material: PlanMaterial) => T,
-    ): pulumi.Output<T> => {
-      if (filled.length === 0) {
-        // Nothing to fill: the structural spec is the real one, already validated.
-        return mapToOutput(materialInput, (m) => compute(spec, toMaterial(m)));
-      }
-      return pulumi
-        .all([pulumi.all(filled.map((h) => h.value)), materialInput])
-        .apply(([values, m]) =>
-          compute(validateFilled(what, fillHoles(input, filled, values)), toMaterial(m)),
-        );
+    // 3. DNS.
+    const dns = this.publishDns(what, name, args, plan, publicPlan, dkim);
+
+    // 4. Image, volumes, config writer, container.
+    const { image, volumes } = this.storage(what, name, args, plan);
+    this.image = image;
+    this.volumes = volumes;
+    // Secret because `hashes` is: an Output derived from a secret one is secret.
+    const materialWithSecrets = pulumi
+      .all([hashes, dkim.withPrivate, args.relay?.password])
+      .apply(([h, d, relay]) => {
+        const relayPassword = relay ?? material.relayPassword;
+        return {
+          passwordHashes: h,
+          dkimKeys: d,
+          ...(relayPassword !== undefined ? { relayPassword } : {}),
+        };
+      });
+    const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
+    this.configWriter = this.configWriterContainer(name, image, volumes, uploads);
+    this.recreateHash = recreateHashOf(spec, plan, material, holes, dkim.withPrivate, replan);
+    this.container = this.mailContainer(name, args, plan, publicPlan, volumes, this.recreateHash);
+    this.port25Check = this.port25(name, args, spec);
+
+    // 5. Ports and PTR.
+    const ptrPlan =
+      publicPlan === undefined
+        ? pulumi.output(plan.ptr.map((p) => ({ ...p })))
+        : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
+    this.networkResources = [
+      ...dns.resources,
+      ...this.portsAndPtr(what, name, args, spec, plan, ptrPlan, dns.resources),
+    ];
+
+    // 6. Outputs: all free of secrets.
+    this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
+    this.ptr = ptrPlan;
+    this.nftablesRuleset = pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname }));
+    this.onRead = {
+      records: dns.records,
+      zoneFiles: once(() => zoneFileTexts(plan.zones, dns.records())),
+      clientSettings: once(() =>
+        pulumi.output(
+          clientSettings(
+            spec.hostname,
+            plan.ports,
+            spec.accounts.map((a) => a.address),
+          ),
+        ),
+      ),
     };
-    const publicPlan =
-      ipHoles.length === 0 ? undefined : planWith(ipHoles, toRecord(material), planMailServer);
+    const warningsOf = (planWarnings: readonly Finding[]) =>
+      sortFindings(
+        [...validation, ...planWarnings, ...dns.audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
+      );
+    this.warnings =
+      publicPlan === undefined
+        ? pulumi.output(warningsOf(plan.warnings))
+        : publicPlan.apply((p) => warningsOf(p.warnings));
+
+    // The component's own state holds the outputs whose size does not grow with the domains and
+    // accounts. `records`, `zoneFiles` and `clientSettings` stay Output properties (export them to
+    // make them stack outputs) and are not copied into state: the records are already there as the
+    // DNS resources, and serializing the copies was the largest single cost of registering a
+    // 1,000-domain server (docs/components.md, "Cost of the component").
+    this.registerOutputs({
+      ports: this.ports,
+      ptr: this.ptr,
+      nftablesRuleset: this.nftablesRuleset,
+      warnings: this.warnings,
+      recreateHash: this.recreateHash,
+    });
+  }
+
+  /**
+   * The DNS records of every domain, published through each zone's adapter, after the adapters'
+   * audit; and the builder of the `records` output.
+   */
+  private publishDns(
+    what: string,
+    name: string,
+    args: MailServerArgs,
+    plan: Plan,
+    publicPlan: pulumi.Output<Plan> | undefined,
+    dkim: DkimMaterial,
+  ) {
+    const targets = zoneTargets(args.domains);
     const publicIndex = publicPlan?.apply((p) =>
       Object.fromEntries(p.records.map((r) => [recordKey(r), r] as const)),
     );
-
-    // 4. DNS.
     const bindings = bindRecords(plan.records, publicIndex, dkim.sources, targets);
     const audit = auditRecords(bindings, targets);
     if (audit.some((f) => f.level === "error")) {
       throw new pulumi.ResourceError(describeErrors(what, audit), this);
     }
-    const dnsResources = publishRecords(name, bindings, targets, this);
+    const resources = publishRecords(name, bindings, targets, this);
     const records = once(() =>
       resolvedRecords(
         plan.records,
@@ -219,12 +289,15 @@ export class MailServer extends pulumi.ComponentResource {
             ),
       ),
     );
+    return { resources, audit, records };
+  }
 
-    // 5. Image, volumes, config writer, container.
-    this.image = new docker.RemoteImage(
+  /** The pinned image and the named volumes (kept on delete unless the plan says otherwise). */
+  private storage(what: string, name: string, args: MailServerArgs, plan: Plan) {
+    const image = new docker.RemoteImage(
       `${name}-image`,
       { name: plan.container.image, keepLocally: true },
-      parent,
+      { parent: this },
     );
     const volumes: Record<string, docker.Volume> = {};
     for (const v of plan.container.volumes) {
@@ -234,32 +307,25 @@ export class MailServer extends pulumi.ComponentResource {
         { parent: this, retainOnDelete: v.retain, protect: args.protectData ?? false },
       );
     }
-    this.volumes = volumes;
-    const configVolume = volumes["config"];
-    if (configVolume === undefined)
+    if (volumes["config"] === undefined)
       throw new pulumi.ResourceError(`${what}: the plan has no config volume`, this);
+    return { image, volumes };
+  }
 
-    // Secret because `hashes` is: an Output derived from a secret one is secret.
-    const relayPlaceholder = material.relayPassword;
-    const uploads = planWith(
-      holes,
-      pulumi.all([hashes, dkim.withPrivate, args.relay?.password]).apply(([h, d, relay]) => {
-        const relayPassword = relay ?? relayPlaceholder;
-        return {
-          passwordHashes: h,
-          dkimKeys: d,
-          ...(relayPassword !== undefined ? { relayPassword } : {}),
-        };
-      }),
-      (s, m) => writerUploads(planDmsFiles(s, m)),
-    );
-    this.configWriter = new docker.Container(
+  /** The one-shot writer of the config files into the config volume (see the file comment). */
+  private configWriterContainer(
+    name: string,
+    image: docker.RemoteImage,
+    volumes: Readonly<Record<string, docker.Volume>>,
+    uploads: pulumi.Output<ReturnType<typeof writerUploads>>,
+  ): docker.Container {
+    return new docker.Container(
       `${name}-config-writer`,
       {
-        image: this.image.imageId,
+        image: image.imageId,
         entrypoints: ["/bin/sh", "-c"],
         command: [WRITER_SCRIPT],
-        volumes: [{ volumeName: configVolume.name, containerPath: CONFIG_DIR }],
+        volumes: [{ volumeName: volumes["config"]!.name, containerPath: CONFIG_DIR }],
         uploads,
         // Runs once: attach waits for it to exit, and it is never restarted.
         attach: true,
@@ -268,38 +334,34 @@ export class MailServer extends pulumi.ComponentResource {
         restart: "no",
         labels: [{ label: "dms.role", value: "config-writer" }],
       },
-      parent,
+      { parent: this },
     );
+  }
 
-    // The recreate hash depends on the IPs, on the relay password only if the plan's startup
-    // files do, and on the DKIM private keys only with OpenDKIM (its keys are startup-only;
-    // rspamd's are reloaded live, dms-reference.md §1.2).
-    const opendkim = dkimEngine(spec) === "opendkim";
-    this.recreateHash =
-      ipHoles.length === 0 && relayHole.length === 0 && !opendkim
-        ? pulumi.output(plan.container.recreateHash)
-        : pulumi.unsecret(
-            planWith(
-              [...ipHoles, ...relayHole],
-              opendkim
-                ? dkim.withPrivate.apply((d) => ({ ...toRecord(material), dkimKeys: d }))
-                : toRecord(material),
-              planMailServer,
-            ).apply((p) => p.container.recreateHash),
-          );
-    const env = publicPlan === undefined ? plan.container.env : undefined;
+  /**
+   * The mail container, replaced (old one deleted first) when its env, image or recreate-hash
+   * label changes, and started only after the writer has written the files.
+   */
+  private mailContainer(
+    name: string,
+    args: MailServerArgs,
+    plan: Plan,
+    publicPlan: pulumi.Output<Plan> | undefined,
+    volumes: Readonly<Record<string, docker.Volume>>,
+    recreateHash: pulumi.Output<string>,
+  ): docker.Container {
     const c = plan.container;
     const memory = dockerMemoryMb(c.memoryBytes);
-    this.container = new docker.Container(
+    return new docker.Container(
       `${name}-container`,
       {
         image: this.image.imageId,
         ...(args.containerName !== undefined ? { name: args.containerName } : {}),
         hostname: c.hostname,
         envs:
-          env !== undefined
-            ? dockerEnvs(env)
-            : publicPlan!.apply((p) => dockerEnvs(p.container.env)),
+          publicPlan === undefined
+            ? dockerEnvs(c.env)
+            : publicPlan.apply((p) => dockerEnvs(p.container.env)),
         ports: dockerPorts(plan.ports),
         volumes: [
           ...c.volumes.map((v) => ({
@@ -319,7 +381,7 @@ export class MailServer extends pulumi.ComponentResource {
         destroyGraceSeconds: c.stopGracePeriodSeconds,
         healthcheck: dockerHealthcheck(c.healthcheck),
         labels: [
-          { label: "dms.recreate-hash", value: this.recreateHash },
+          { label: "dms.recreate-hash", value: recreateHash },
           { label: "dms.role", value: "mailserver" },
         ],
       },
@@ -330,39 +392,51 @@ export class MailServer extends pulumi.ComponentResource {
         replaceOnChanges: ["envs", "labels", "image"],
       },
     );
+  }
 
-    // Outbound port 25, probed from the mail host itself (engineer "verify"'s component).
-    const port25Mode = args.port25Check?.mode ?? "off";
-    if (port25Mode !== "off") {
-      this.port25Check = new Port25Check(
-        `${name}-port25`,
-        {
-          image: this.image.imageId,
-          mode: port25Mode,
-          trigger: this.container.id,
-          ...(spec.cloud !== undefined ? { cloud: spec.cloud } : {}),
-        },
-        parent,
-      );
-    }
+  /** Outbound port 25, probed from the mail host itself, unless `port25Check.mode` is `off`. */
+  private port25(
+    name: string,
+    args: MailServerArgs,
+    spec: MailServerSpec,
+  ): Port25Check | undefined {
+    const mode = args.port25Check?.mode ?? "off";
+    if (mode === "off") return undefined;
+    return new Port25Check(
+      `${name}-port25`,
+      {
+        image: this.image.imageId,
+        mode,
+        trigger: this.container.id,
+        ...(spec.cloud !== undefined ? { cloud: spec.cloud } : {}),
+      },
+      { parent: this },
+    );
+  }
 
-    // 6. Ports and PTR.
-    const network: pulumi.Resource[] = [...dnsResources];
+  /** Security group ingress rules (with `awsSecurityGroupId`) and the PTR (`ptr`). */
+  private portsAndPtr(
+    what: string,
+    name: string,
+    args: MailServerArgs,
+    spec: MailServerSpec,
+    plan: Plan,
+    ptrPlan: pulumi.Output<PtrExpectation[]>,
+    hostRecords: readonly pulumi.Resource[],
+  ): pulumi.Resource[] {
+    const parent = { parent: this };
+    const out: pulumi.Resource[] = [];
     if (args.awsSecurityGroupId !== undefined) {
-      network.push(...createIngressRules(name, args.awsSecurityGroupId, plan.ports, parent));
+      out.push(...createIngressRules(name, args.awsSecurityGroupId, plan.ports, parent));
     }
-    const ptrPlan =
-      publicPlan === undefined
-        ? pulumi.output(plan.ptr.map((p) => ({ ...p })))
-        : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
     const ptr = args.ptr ?? { kind: "expected" as const };
-    const hostRecords = dnsResources; // AWS checks the forward record before accepting a PTR
     switch (ptr.kind) {
       case "aws-eip":
-        network.push(
+        // AWS checks the forward record before accepting a PTR.
+        out.push(
           createEipPtr(name, ptr.allocationId, spec.hostname, {
             parent: this,
-            dependsOn: hostRecords,
+            dependsOn: [...hostRecords],
           }),
         );
         break;
@@ -370,12 +444,10 @@ export class MailServer extends pulumi.ComponentResource {
         const byFamily = (family: "ipv4" | "ipv6") =>
           ptrPlan.apply((ps) => ps.find((p) => p.ip.includes(":") === (family === "ipv6"))!);
         if (spec.ipv4 !== undefined) {
-          network.push(
-            createCloudflarePtr(name, "ipv4", ptr.zoneId, byFamily("ipv4"), 3600, parent),
-          );
+          out.push(createCloudflarePtr(name, "ipv4", ptr.zoneId, byFamily("ipv4"), 3600, parent));
         }
         if (spec.ipv6 !== undefined && ptr.ipv6ZoneId !== undefined) {
-          network.push(
+          out.push(
             createCloudflarePtr(name, "ipv6", ptr.ipv6ZoneId, byFamily("ipv6"), 3600, parent),
           );
         }
@@ -388,46 +460,7 @@ export class MailServer extends pulumi.ComponentResource {
         throw new pulumi.ResourceError(`${what}: unknown ptr kind ${JSON.stringify(_)}`, this);
       }
     }
-    this.networkResources = network;
-
-    // 7. Outputs: all free of secrets.
-    this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
-    this.ptr = ptrPlan;
-    this.nftablesRuleset = pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname }));
-    this.onRead = {
-      records,
-      zoneFiles: once(() => zoneFileTexts(plan.zones, records())),
-      clientSettings: once(() =>
-        pulumi.output(
-          clientSettings(
-            spec.hostname,
-            plan.ports,
-            spec.accounts.map((a) => a.address),
-          ),
-        ),
-      ),
-    };
-    const warningsOf = (planWarnings: readonly Finding[]) =>
-      sortFindings(
-        [...validation, ...planWarnings, ...audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
-      );
-    this.warnings =
-      publicPlan === undefined
-        ? pulumi.output(warningsOf(plan.warnings))
-        : publicPlan.apply((p) => warningsOf(p.warnings));
-
-    // The component's own state holds the outputs whose size does not grow with the domains and
-    // accounts. `records`, `zoneFiles` and `clientSettings` stay Output properties (export them to
-    // make them stack outputs) and are not copied into state: the records are already there as the
-    // DNS resources, and serializing the copies was the largest single cost of registering a
-    // 1,000-domain server (docs/components.md, "Cost of the component").
-    this.registerOutputs({
-      ports: this.ports,
-      ptr: this.ptr,
-      nftablesRuleset: this.nftablesRuleset,
-      warnings: this.warnings,
-      recreateHash: this.recreateHash,
-    });
+    return out;
   }
 
   /**
@@ -491,7 +524,7 @@ export class MailServer extends pulumi.ComponentResource {
    * once for all domains: an Output per domain and consumer was the bulk of this component's
    * registration cost.
    */
-  private dkimMaterial(name: string, args: MailServerArgs, spec: MailServerSpec) {
+  private dkimMaterial(name: string, args: MailServerArgs, spec: MailServerSpec): DkimMaterial {
     const generated: Record<string, tls.PrivateKey> = {};
     const sources = new Map<string, DkimPublicSource>();
     const domains: string[] = [];
@@ -532,6 +565,71 @@ export class MailServer extends pulumi.ComponentResource {
     );
     return { generated, sources, withPrivate };
   }
+}
+
+/** The DKIM keys of a server: see `MailServer.dkimMaterial`. */
+interface DkimMaterial {
+  /** Generated keys by domain. */
+  readonly generated: Record<string, tls.PrivateKey>;
+  /** Where each signing domain's public value comes from. */
+  readonly sources: ReadonlyMap<string, DkimPublicSource>;
+  /** Every domain's key pair, one secret Output. */
+  readonly withPrivate: pulumi.Output<Record<string, DkimKeyMaterial>>;
+}
+
+/** Plans with the placeholders of some holes filled with their real values. */
+type Replan = <T>(
+  filled: readonly Hole[],
+  materialInput: pulumi.Input<MaterialRecord>,
+  compute: (spec: MailServerSpec, material: PlanMaterial) => T,
+) => pulumi.Output<T>;
+
+/**
+ * Plans again once the real values of some of the spec's Output leaves (its holes, ./resolve.ts)
+ * are known, each plan depending only on the holes it needs. `compute` is the plan function a
+ * consumer needs: the writer needs only the DMS files, so it does not re-plan records, container
+ * and ports on every deployment. Material travels through Outputs as plain records (Outputs
+ * rebuild Maps as plain objects). Each call builds as few Outputs as it can (see
+ * ../providers/inputs.ts): no hole, no `pulumi.all` over holes.
+ */
+function replanner(what: string, input: Record<string, unknown>, spec: MailServerSpec): Replan {
+  return (filled, materialInput, compute) => {
+    if (filled.length === 0) {
+      // Nothing to fill: the structural spec is the real one, already validated.
+      return mapToOutput(materialInput, (m) => compute(spec, toMaterial(m)));
+    }
+    return pulumi
+      .all([pulumi.all(filled.map((h) => h.value)), materialInput])
+      .apply(([values, m]) =>
+        compute(validateFilled(what, fillHoles(input, filled, values)), toMaterial(m)),
+      );
+  };
+}
+
+/**
+ * The mail container's recreate hash. It depends on the IPs, on the relay password only if the
+ * plan's startup files do, and on the DKIM private keys only with OpenDKIM (its keys are
+ * startup-only; rspamd's are reloaded live, dms-reference.md §1.2).
+ */
+function recreateHashOf(
+  spec: MailServerSpec,
+  plan: Plan,
+  material: PlanMaterial,
+  holes: readonly Hole[],
+  dkimKeys: pulumi.Output<Record<string, DkimKeyMaterial>>,
+  replan: Replan,
+): pulumi.Output<string> {
+  const needed = holes.filter(
+    (h) => h.kind === "ipv4" || h.kind === "ipv6" || h.kind === "relayPassword",
+  );
+  const opendkim = dkimEngine(spec) === "opendkim";
+  if (needed.length === 0 && !opendkim) return pulumi.output(plan.container.recreateHash);
+  const materialInput = opendkim
+    ? dkimKeys.apply((d) => ({ ...toRecord(material), dkimKeys: d }))
+    : toRecord(material);
+  return pulumi.unsecret(
+    replan(needed, materialInput, planMailServer).apply((p) => p.container.recreateHash),
+  );
 }
 
 /** `f`, run on the first call only; later calls return the first result. */
