@@ -103,9 +103,10 @@ export class MailServer extends pulumi.ComponentResource {
   /**
    * Every DNS record with its final value, sorted by zone, name, type. No secrets.
    *
-   * This and {@link zoneFiles} and {@link clientSettings} are built on first read: no resource
-   * takes them as input and the component's state does not hold them, so a program that never
-   * reads them (a Cloudflare user has no use for zone text) does not pay for them.
+   * This, {@link zoneFiles}, {@link clientSettings} and {@link nftablesRuleset} are built on first
+   * read: no resource takes them as input and the component's state does not hold them, so a
+   * program that never reads them (a Cloudflare user has no use for zone text) does not pay for
+   * them.
    */
   public get records(): pulumi.Output<DnsRecord[]> {
     return this.onRead.records();
@@ -118,12 +119,14 @@ export class MailServer extends pulumi.ComponentResource {
   public get clientSettings(): pulumi.Output<ClientSettings[]> {
     return this.onRead.clientSettings();
   }
+  /** An nftables ruleset for the mail ports, for a plain VPS (`nft -f`). */
+  public get nftablesRuleset(): pulumi.Output<string> {
+    return this.onRead.nftablesRuleset();
+  }
   /** Reachability of each service (the port table). */
   public readonly ports: pulumi.Output<PortRule[]>;
   /** The PTR each address should have (set by `ptr`, or by your hosting provider). */
   public readonly ptr: pulumi.Output<PtrExpectation[]>;
-  /** An nftables ruleset for the mail ports, for a plain VPS (`nft -f`). */
-  public readonly nftablesRuleset: pulumi.Output<string>;
   /** Validation, plan and provider-audit warnings (warn/info), sorted. */
   public readonly warnings: pulumi.Output<Finding[]>;
   /** sha256 of the env and startup-only files: the container is replaced when it changes. */
@@ -147,6 +150,7 @@ export class MailServer extends pulumi.ComponentResource {
     readonly records: () => pulumi.Output<DnsRecord[]>;
     readonly zoneFiles: () => pulumi.Output<Record<string, string>>;
     readonly clientSettings: () => pulumi.Output<ClientSettings[]>;
+    readonly nftablesRuleset: () => pulumi.Output<string>;
   };
 
   constructor(name: string, args: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -213,7 +217,6 @@ export class MailServer extends pulumi.ComponentResource {
     // 6. Outputs: all free of secrets.
     this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
     this.ptr = ptrPlan;
-    this.nftablesRuleset = pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname }));
     this.onRead = {
       records: dns.records,
       zoneFiles: once(() => zoneFileTexts(plan.zones, dns.records())),
@@ -226,6 +229,9 @@ export class MailServer extends pulumi.ComponentResource {
           ),
         ),
       ),
+      nftablesRuleset: once(() =>
+        pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname })),
+      ),
     };
     const warningsOf = (planWarnings: readonly Finding[]) =>
       sortFindings(
@@ -236,18 +242,14 @@ export class MailServer extends pulumi.ComponentResource {
         ? pulumi.output(warningsOf(plan.warnings))
         : publicPlan.apply((p) => warningsOf(p.warnings));
 
-    // The component's own state holds the outputs whose size does not grow with the domains and
-    // accounts. `records`, `zoneFiles` and `clientSettings` stay Output properties (export them to
-    // make them stack outputs) and are not copied into state: the records are already there as the
-    // DNS resources, and serializing the copies was the largest single cost of registering a
-    // 1,000-domain server (docs/components.md, "Cost of the component").
-    this.registerOutputs({
-      ports: this.ports,
-      ptr: this.ptr,
-      nftablesRuleset: this.nftablesRuleset,
-      warnings: this.warnings,
-      recreateHash: this.recreateHash,
-    });
+    // The component's own state entry holds what explains a change of the mail server: the
+    // recreate hash (the container is replaced when it changes) and the warnings. The other
+    // outputs are Output properties only (export them to make them stack outputs): the records
+    // are in state already as the DNS resources, and the rest is derived from the spec. Each
+    // nested value in state is serialized promise by promise: ports, ptr and the ruleset cost
+    // 5% of registering a 1-domain server, and at 1,000 domains the records, zone files and
+    // client settings were 1.9 MB of JSON (docs/components.md, "Cost of the component").
+    this.registerOutputs({ recreateHash: this.recreateHash, warnings: this.warnings });
   }
 
   /**
