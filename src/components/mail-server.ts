@@ -156,12 +156,14 @@ export class MailServer extends pulumi.ComponentResource {
   constructor(name: string, args: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // The args are deliberately not passed to super: they hold plain-text passwords.
     super(MAIL_SERVER_TYPE, name, {}, opts);
-    // This constructor only sequences short steps, each declaring its resources near its start.
-    // Why it matters: Pulumi captures a 10-frame stack trace for every promise it tracks (about
-    // 80 per resource, 300 for a container), and V8 finds each frame's source position by
-    // scanning its function's position table from the start, so a resource declared late in a
-    // long function pays for every statement before it, on every capture (docs/components.md,
-    // "Cost of the component").
+    // This constructor only sequences short steps: plain functions (below the class), each
+    // declaring its resources near its start. Why it matters: Pulumi formats a 10-frame stack
+    // trace for every promise it tracks (about 80 per resource, 300 for a container). V8 finds
+    // each frame's source position by scanning its function's position table from the start, so
+    // a resource declared late in a long function pays for every statement before it; and it
+    // formats a method frame (`MailServer.step`) by looking up the receiver's type and method
+    // name, which a plain call skips. Both on every capture (docs/components.md, "Cost of the
+    // component").
     const what = `MailServer ${JSON.stringify(name)}`;
 
     // 1. Structure: validate and plan once with placeholders (see ./resolve.ts).
@@ -176,15 +178,15 @@ export class MailServer extends pulumi.ComponentResource {
       ipHoles.length === 0 ? undefined : replan(ipHoles, toRecord(material), planMailServer);
 
     // 2. Secrets: password hashes and DKIM keys.
-    const hashes = this.passwordHashes(name, args);
-    const dkim = this.dkimMaterial(name, args, spec);
+    const hashes = passwordHashes(this, name, args);
+    const dkim = dkimMaterial(this, name, args, spec);
     this.dkimKeys = dkim.generated;
 
     // 3. DNS.
-    const dns = this.publishDns(what, name, args, plan, publicPlan, dkim);
+    const dns = publishDns(this, what, name, args, plan, publicPlan, dkim);
 
     // 4. Image, volumes, config writer, container.
-    const { image, volumes } = this.storage(what, name, args, plan);
+    const { image, volumes } = storage(this, what, name, args, plan);
     this.image = image;
     this.volumes = volumes;
     // Secret because `hashes` is: an Output derived from a secret one is secret.
@@ -199,10 +201,10 @@ export class MailServer extends pulumi.ComponentResource {
         };
       });
     const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
-    this.configWriter = this.configWriterContainer(name, image, volumes, uploads);
+    this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
     this.recreateHash = recreateHashOf(spec, plan, material, holes, dkim.withPrivate, replan);
-    this.container = this.mailContainer(name, args, plan, publicPlan, volumes, this.recreateHash);
-    this.port25Check = this.port25(name, args, spec);
+    this.container = mailContainer(this, name, args, plan, publicPlan, volumes, this.recreateHash);
+    this.port25Check = port25(this, name, args, spec);
 
     // 5. Ports and PTR.
     const ptrPlan =
@@ -211,7 +213,7 @@ export class MailServer extends pulumi.ComponentResource {
         : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
     this.networkResources = [
       ...dns.resources,
-      ...this.portsAndPtr(what, name, args, spec, plan, ptrPlan, dns.resources),
+      ...portsAndPtr(this, what, name, args, spec, plan, ptrPlan, dns.resources),
     ];
 
     // 6. Outputs: all free of secrets.
@@ -250,322 +252,6 @@ export class MailServer extends pulumi.ComponentResource {
     // 5% of registering a 1-domain server, and at 1,000 domains the records, zone files and
     // client settings were 1.9 MB of JSON (docs/components.md, "Cost of the component").
     this.registerOutputs({ recreateHash: this.recreateHash, warnings: this.warnings });
-  }
-
-  /**
-   * The DNS records of every domain, published through each zone's adapter, after the adapters'
-   * audit; and the builder of the `records` output.
-   */
-  private publishDns(
-    what: string,
-    name: string,
-    args: MailServerArgs,
-    plan: Plan,
-    publicPlan: pulumi.Output<Plan> | undefined,
-    dkim: DkimMaterial,
-  ) {
-    const targets = zoneTargets(args.domains);
-    const publicIndex = publicPlan?.apply((p) =>
-      Object.fromEntries(p.records.map((r) => [recordKey(r), r] as const)),
-    );
-    const bindings = bindRecords(plan.records, publicIndex, dkim.sources, targets);
-    const audit = auditRecords(bindings, targets);
-    if (audit.some((f) => f.level === "error")) {
-      throw new pulumi.ResourceError(describeErrors(what, audit), this);
-    }
-    const resources = publishRecords(name, bindings, targets, this);
-    const records = once(() =>
-      resolvedRecords(
-        plan.records,
-        publicIndex,
-        // The public values of all domains, out of the one combined Output the config files read
-        // too; not secret (built only when `records` is read).
-        dkim.sources.size === 0
-          ? undefined
-          : pulumi.unsecret(
-              dkim.withPrivate.apply((keys) => {
-                const out: Record<string, string> = {};
-                for (const [d, k] of Object.entries(keys)) out[d] = k.publicKeyBase64;
-                return out;
-              }),
-            ),
-      ),
-    );
-    return { resources, audit, records };
-  }
-
-  /** The pinned image and the named volumes (kept on delete unless the plan says otherwise). */
-  private storage(what: string, name: string, args: MailServerArgs, plan: Plan) {
-    const image = new docker.RemoteImage(
-      `${name}-image`,
-      { name: plan.container.image, keepLocally: true },
-      { parent: this },
-    );
-    const volumes: Record<string, docker.Volume> = {};
-    for (const v of plan.container.volumes) {
-      volumes[v.name] = new docker.Volume(
-        `${name}-${v.name}`,
-        { labels: [{ label: "dms.volume", value: v.name }] },
-        { parent: this, retainOnDelete: v.retain, protect: args.protectData ?? false },
-      );
-    }
-    if (volumes["config"] === undefined)
-      throw new pulumi.ResourceError(`${what}: the plan has no config volume`, this);
-    return { image, volumes };
-  }
-
-  /** The one-shot writer of the config files into the config volume (see the file comment). */
-  private configWriterContainer(
-    name: string,
-    image: docker.RemoteImage,
-    volumes: Readonly<Record<string, docker.Volume>>,
-    uploads: pulumi.Output<ReturnType<typeof writerUploads>>,
-  ): docker.Container {
-    return new docker.Container(
-      `${name}-config-writer`,
-      {
-        image: image.imageId,
-        entrypoints: ["/bin/sh", "-c"],
-        command: [WRITER_SCRIPT],
-        volumes: [{ volumeName: volumes["config"]!.name, containerPath: CONFIG_DIR }],
-        uploads,
-        // Runs once: attach waits for it to exit, and it is never restarted.
-        attach: true,
-        logs: false,
-        mustRun: false,
-        restart: "no",
-        labels: [{ label: "dms.role", value: "config-writer" }],
-      },
-      { parent: this },
-    );
-  }
-
-  /**
-   * The mail container, replaced (old one deleted first) when its env, image or recreate-hash
-   * label changes, and started only after the writer has written the files.
-   */
-  private mailContainer(
-    name: string,
-    args: MailServerArgs,
-    plan: Plan,
-    publicPlan: pulumi.Output<Plan> | undefined,
-    volumes: Readonly<Record<string, docker.Volume>>,
-    recreateHash: pulumi.Output<string>,
-  ): docker.Container {
-    const c = plan.container;
-    const memory = dockerMemoryMb(c.memoryBytes);
-    return new docker.Container(
-      `${name}-container`,
-      {
-        image: this.image.imageId,
-        ...(args.containerName !== undefined ? { name: args.containerName } : {}),
-        hostname: c.hostname,
-        envs:
-          publicPlan === undefined
-            ? dockerEnvs(c.env)
-            : publicPlan.apply((p) => dockerEnvs(p.container.env)),
-        ports: dockerPorts(plan.ports),
-        volumes: [
-          ...c.volumes.map((v) => ({
-            volumeName: volumes[v.name]!.name,
-            containerPath: v.containerPath,
-          })),
-          ...c.bindMounts.map((b) => ({
-            hostPath: b.hostPath,
-            containerPath: b.containerPath,
-            readOnly: b.readOnly,
-          })),
-        ],
-        ...(c.capAdd.length > 0 ? { capabilities: { adds: [...c.capAdd] } } : {}),
-        ...(memory !== undefined ? { memory } : {}),
-        ...(c.dns !== undefined ? { dns: [...c.dns] } : {}),
-        restart: c.restart,
-        destroyGraceSeconds: c.stopGracePeriodSeconds,
-        healthcheck: dockerHealthcheck(c.healthcheck),
-        labels: [
-          { label: "dms.recreate-hash", value: recreateHash },
-          { label: "dms.role", value: "mailserver" },
-        ],
-      },
-      {
-        parent: this,
-        dependsOn: [this.configWriter],
-        deleteBeforeReplace: true,
-        replaceOnChanges: ["envs", "labels", "image"],
-      },
-    );
-  }
-
-  /** Outbound port 25, probed from the mail host itself, unless `port25Check.mode` is `off`. */
-  private port25(
-    name: string,
-    args: MailServerArgs,
-    spec: MailServerSpec,
-  ): Port25Check | undefined {
-    const mode = args.port25Check?.mode ?? "off";
-    if (mode === "off") return undefined;
-    return new Port25Check(
-      `${name}-port25`,
-      {
-        image: this.image.imageId,
-        mode,
-        trigger: this.container.id,
-        ...(spec.cloud !== undefined ? { cloud: spec.cloud } : {}),
-      },
-      { parent: this },
-    );
-  }
-
-  /** Security group ingress rules (with `awsSecurityGroupId`) and the PTR (`ptr`). */
-  private portsAndPtr(
-    what: string,
-    name: string,
-    args: MailServerArgs,
-    spec: MailServerSpec,
-    plan: Plan,
-    ptrPlan: pulumi.Output<PtrExpectation[]>,
-    hostRecords: readonly pulumi.Resource[],
-  ): pulumi.Resource[] {
-    const parent = { parent: this };
-    const out: pulumi.Resource[] = [];
-    if (args.awsSecurityGroupId !== undefined) {
-      out.push(...createIngressRules(name, args.awsSecurityGroupId, plan.ports, parent));
-    }
-    const ptr = args.ptr ?? { kind: "expected" as const };
-    switch (ptr.kind) {
-      case "aws-eip":
-        // AWS checks the forward record before accepting a PTR.
-        out.push(
-          createEipPtr(name, ptr.allocationId, spec.hostname, {
-            parent: this,
-            dependsOn: [...hostRecords],
-          }),
-        );
-        break;
-      case "cloudflare": {
-        const byFamily = (family: "ipv4" | "ipv6") =>
-          ptrPlan.apply((ps) => ps.find((p) => p.ip.includes(":") === (family === "ipv6"))!);
-        if (spec.ipv4 !== undefined) {
-          out.push(createCloudflarePtr(name, "ipv4", ptr.zoneId, byFamily("ipv4"), 3600, parent));
-        }
-        if (spec.ipv6 !== undefined && ptr.ipv6ZoneId !== undefined) {
-          out.push(
-            createCloudflarePtr(name, "ipv6", ptr.ipv6ZoneId, byFamily("ipv6"), 3600, parent),
-          );
-        }
-        break;
-      }
-      case "expected":
-        break;
-      default: {
-        const _: never = ptr;
-        throw new pulumi.ResourceError(`${what}: unknown ptr kind ${JSON.stringify(_)}`, this);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Dovecot hashes by address, as one secret Output. Plain `passwordHash` values are used as they
-   * are; plain-text passwords are hashed with SHA512-CRYPT and a salt derived from a per-stack
-   * secret key kept in state (`deriveSalt`), so the same password gives the same hash on every
-   * `up` and preview, and only the writer's content changes when a password does.
-   */
-  private passwordHashes(
-    name: string,
-    args: MailServerArgs,
-  ): pulumi.Output<Record<string, string>> {
-    const accounts = args.accounts ?? [];
-    const toHash = accounts.filter((a) => a.password !== undefined && a.passwordHash === undefined);
-    const saltKey =
-      toHash.length === 0
-        ? undefined
-        : new random.RandomPassword(
-            `${name}-salt-key`,
-            { length: 32, special: false },
-            { parent: this },
-          );
-    const given = accounts.filter((a) => a.passwordHash !== undefined);
-    const givenHashes = given.map((a) => a.passwordHash!);
-    const byAddress = (h: readonly string[], g: readonly string[]) => {
-      // A plain object, not a Map: Outputs rebuild nested values as plain objects.
-      const out: Record<string, string> = {};
-      toHash.forEach((a, i) => (out[a.address] = h[i]!));
-      given.forEach((a, i) => (out[a.address] = g[i]!));
-      return out;
-    };
-    // Only hashes already given as plain strings: one secret Output, nothing to wait for.
-    if (saltKey === undefined && givenHashes.every(isPlain)) {
-      return pulumi.secret(byAddress([], givenHashes));
-    }
-    const hashed =
-      saltKey === undefined
-        ? []
-        : pulumi
-            .all([saltKey.result, pulumi.all(toHash.map((a) => a.password!))])
-            .apply(([key, passwords]) =>
-              hashPasswords(
-                toHash.map((a, i) => ({
-                  address: a.address,
-                  password: passwords[i]!,
-                  salt: deriveSalt(key, a.address, passwords[i]!),
-                })),
-              ),
-            );
-    return pulumi.secret(
-      pulumi.all([hashed, pulumi.all(givenHashes)]).apply(([h, g]) => byAddress(h, g)),
-    );
-  }
-
-  /**
-   * DKIM keys per domain: generated (`tls.PrivateKey`, RSA of the domain's `keySize`, kept in
-   * state, never regenerated by a later `up`) unless the spec adopts one.
-   *
-   * Returns the source of each domain's public value (a DKIM record waits on its own key only)
-   * and `withPrivate` (all keys, secret, for the config files and the `records` output), built
-   * once for all domains: an Output per domain and consumer was the bulk of this component's
-   * registration cost.
-   */
-  private dkimMaterial(name: string, args: MailServerArgs, spec: MailServerSpec): DkimMaterial {
-    const generated: Record<string, tls.PrivateKey> = {};
-    const sources = new Map<string, DkimPublicSource>();
-    const domains: string[] = [];
-    const pems: pulumi.Input<string>[] = [];
-    const adopted = new Map(args.domains.map((d) => [d.name, d.dkim?.privateKey] as const));
-    for (const d of [...spec.domains].sort((a, b) => cmp(a.name, b.name))) {
-      if (!d.dkim.enabled) continue;
-      const own = adopted.get(d.name);
-      if (own !== undefined) {
-        sources.set(d.name, adoptedKeySource(own));
-        pems.push(own);
-      } else {
-        const key = new tls.PrivateKey(
-          `${name}-dkim-${slug(d.name)}-${d.dkim.selector}`,
-          { algorithm: "RSA", rsaBits: d.dkim.keySize },
-          { parent: this },
-        );
-        generated[d.name] = key;
-        sources.set(d.name, generatedKeySource(key));
-        pems.push(key.privateKeyPem);
-      }
-      domains.push(d.name);
-    }
-    const froms = domains.map((d) => sources.get(d)!.from);
-    // Secret as a whole whatever the inputs were (an adopted key may be a plain string).
-    const withPrivate: pulumi.Output<Record<string, DkimKeyMaterial>> = pulumi.secret(
-      // One flat pulumi.all: nesting one per list would build six more Outputs.
-      pulumi.all([...pems, ...froms]).apply((values) => {
-        const out: Record<string, DkimKeyMaterial> = {};
-        domains.forEach((d, i) => {
-          out[d] = {
-            privateKeyPem: values[i]!,
-            publicKeyBase64: sources.get(d)!.toBase64(values[domains.length + i]!),
-          };
-        });
-        return out;
-      }),
-    );
-    return { generated, sources, withPrivate };
   }
 }
 
@@ -701,4 +387,325 @@ export function writerUploads(
       permissions: "0644",
     },
   ];
+}
+
+/**
+ * The DNS records of every domain, published through each zone's adapter, after the adapters'
+ * audit; and the builder of the `records` output.
+ */
+function publishDns(
+  parent: MailServer,
+  what: string,
+  name: string,
+  args: MailServerArgs,
+  plan: Plan,
+  publicPlan: pulumi.Output<Plan> | undefined,
+  dkim: DkimMaterial,
+) {
+  const targets = zoneTargets(args.domains);
+  const publicIndex = publicPlan?.apply((p) =>
+    Object.fromEntries(p.records.map((r) => [recordKey(r), r] as const)),
+  );
+  const bindings = bindRecords(plan.records, publicIndex, dkim.sources, targets);
+  const audit = auditRecords(bindings, targets);
+  if (audit.some((f) => f.level === "error")) {
+    throw new pulumi.ResourceError(describeErrors(what, audit), parent);
+  }
+  const resources = publishRecords(name, bindings, targets, parent);
+  const records = once(() =>
+    resolvedRecords(
+      plan.records,
+      publicIndex,
+      // The public values of all domains, out of the one combined Output the config files read
+      // too; not secret (built only when `records` is read).
+      dkim.sources.size === 0
+        ? undefined
+        : pulumi.unsecret(
+            dkim.withPrivate.apply((keys) => {
+              const out: Record<string, string> = {};
+              for (const [d, k] of Object.entries(keys)) out[d] = k.publicKeyBase64;
+              return out;
+            }),
+          ),
+    ),
+  );
+  return { resources, audit, records };
+}
+
+/** The pinned image and the named volumes (kept on delete unless the plan says otherwise). */
+function storage(parent: MailServer, what: string, name: string, args: MailServerArgs, plan: Plan) {
+  const image = new docker.RemoteImage(
+    `${name}-image`,
+    { name: plan.container.image, keepLocally: true },
+    { parent },
+  );
+  const volumes: Record<string, docker.Volume> = {};
+  for (const v of plan.container.volumes) {
+    volumes[v.name] = new docker.Volume(
+      `${name}-${v.name}`,
+      { labels: [{ label: "dms.volume", value: v.name }] },
+      { parent, retainOnDelete: v.retain, protect: args.protectData ?? false },
+    );
+  }
+  if (volumes["config"] === undefined)
+    throw new pulumi.ResourceError(`${what}: the plan has no config volume`, parent);
+  return { image, volumes };
+}
+
+/** The one-shot writer of the config files into the config volume (see the file comment). */
+function configWriterContainer(
+  parent: MailServer,
+  name: string,
+  image: docker.RemoteImage,
+  volumes: Readonly<Record<string, docker.Volume>>,
+  uploads: pulumi.Output<ReturnType<typeof writerUploads>>,
+): docker.Container {
+  return new docker.Container(
+    `${name}-config-writer`,
+    {
+      image: image.imageId,
+      entrypoints: ["/bin/sh", "-c"],
+      command: [WRITER_SCRIPT],
+      volumes: [{ volumeName: volumes["config"]!.name, containerPath: CONFIG_DIR }],
+      uploads,
+      // Runs once: attach waits for it to exit, and it is never restarted.
+      attach: true,
+      logs: false,
+      mustRun: false,
+      restart: "no",
+      labels: [{ label: "dms.role", value: "config-writer" }],
+    },
+    { parent },
+  );
+}
+
+/**
+ * The mail container, replaced (old one deleted first) when its env, image or recreate-hash
+ * label changes, and started only after the writer has written the files.
+ */
+function mailContainer(
+  parent: MailServer,
+  name: string,
+  args: MailServerArgs,
+  plan: Plan,
+  publicPlan: pulumi.Output<Plan> | undefined,
+  volumes: Readonly<Record<string, docker.Volume>>,
+  recreateHash: pulumi.Output<string>,
+): docker.Container {
+  const c = plan.container;
+  const memory = dockerMemoryMb(c.memoryBytes);
+  return new docker.Container(
+    `${name}-container`,
+    {
+      image: parent.image.imageId,
+      ...(args.containerName !== undefined ? { name: args.containerName } : {}),
+      hostname: c.hostname,
+      envs:
+        publicPlan === undefined
+          ? dockerEnvs(c.env)
+          : publicPlan.apply((p) => dockerEnvs(p.container.env)),
+      ports: dockerPorts(plan.ports),
+      volumes: [
+        ...c.volumes.map((v) => ({
+          volumeName: volumes[v.name]!.name,
+          containerPath: v.containerPath,
+        })),
+        ...c.bindMounts.map((b) => ({
+          hostPath: b.hostPath,
+          containerPath: b.containerPath,
+          readOnly: b.readOnly,
+        })),
+      ],
+      ...(c.capAdd.length > 0 ? { capabilities: { adds: [...c.capAdd] } } : {}),
+      ...(memory !== undefined ? { memory } : {}),
+      ...(c.dns !== undefined ? { dns: [...c.dns] } : {}),
+      restart: c.restart,
+      destroyGraceSeconds: c.stopGracePeriodSeconds,
+      healthcheck: dockerHealthcheck(c.healthcheck),
+      labels: [
+        { label: "dms.recreate-hash", value: recreateHash },
+        { label: "dms.role", value: "mailserver" },
+      ],
+    },
+    {
+      parent,
+      dependsOn: [parent.configWriter],
+      deleteBeforeReplace: true,
+      replaceOnChanges: ["envs", "labels", "image"],
+    },
+  );
+}
+
+/** Outbound port 25, probed from the mail host itself, unless `port25Check.mode` is `off`. */
+function port25(
+  parent: MailServer,
+  name: string,
+  args: MailServerArgs,
+  spec: MailServerSpec,
+): Port25Check | undefined {
+  const mode = args.port25Check?.mode ?? "off";
+  if (mode === "off") return undefined;
+  return new Port25Check(
+    `${name}-port25`,
+    {
+      image: parent.image.imageId,
+      mode,
+      trigger: parent.container.id,
+      ...(spec.cloud !== undefined ? { cloud: spec.cloud } : {}),
+    },
+    { parent },
+  );
+}
+
+/** Security group ingress rules (with `awsSecurityGroupId`) and the PTR (`ptr`). */
+function portsAndPtr(
+  parent: MailServer,
+  what: string,
+  name: string,
+  args: MailServerArgs,
+  spec: MailServerSpec,
+  plan: Plan,
+  ptrPlan: pulumi.Output<PtrExpectation[]>,
+  hostRecords: readonly pulumi.Resource[],
+): pulumi.Resource[] {
+  const opts = { parent };
+  const out: pulumi.Resource[] = [];
+  if (args.awsSecurityGroupId !== undefined) {
+    out.push(...createIngressRules(name, args.awsSecurityGroupId, plan.ports, opts));
+  }
+  const ptr = args.ptr ?? { kind: "expected" as const };
+  switch (ptr.kind) {
+    case "aws-eip":
+      // AWS checks the forward record before accepting a PTR.
+      out.push(
+        createEipPtr(name, ptr.allocationId, spec.hostname, {
+          parent,
+          dependsOn: [...hostRecords],
+        }),
+      );
+      break;
+    case "cloudflare": {
+      const byFamily = (family: "ipv4" | "ipv6") =>
+        ptrPlan.apply((ps) => ps.find((p) => p.ip.includes(":") === (family === "ipv6"))!);
+      if (spec.ipv4 !== undefined) {
+        out.push(createCloudflarePtr(name, "ipv4", ptr.zoneId, byFamily("ipv4"), 3600, opts));
+      }
+      if (spec.ipv6 !== undefined && ptr.ipv6ZoneId !== undefined) {
+        out.push(createCloudflarePtr(name, "ipv6", ptr.ipv6ZoneId, byFamily("ipv6"), 3600, opts));
+      }
+      break;
+    }
+    case "expected":
+      break;
+    default: {
+      const _: never = ptr;
+      throw new pulumi.ResourceError(`${what}: unknown ptr kind ${JSON.stringify(_)}`, parent);
+    }
+  }
+  return out;
+}
+
+/**
+ * Dovecot hashes by address, as one secret Output. Plain `passwordHash` values are used as they
+ * are; plain-text passwords are hashed with SHA512-CRYPT and a salt derived from a per-stack
+ * secret key kept in state (`deriveSalt`), so the same password gives the same hash on every
+ * `up` and preview, and only the writer's content changes when a password does.
+ */
+function passwordHashes(
+  parent: MailServer,
+  name: string,
+  args: MailServerArgs,
+): pulumi.Output<Record<string, string>> {
+  const accounts = args.accounts ?? [];
+  const toHash = accounts.filter((a) => a.password !== undefined && a.passwordHash === undefined);
+  const saltKey =
+    toHash.length === 0
+      ? undefined
+      : new random.RandomPassword(`${name}-salt-key`, { length: 32, special: false }, { parent });
+  const given = accounts.filter((a) => a.passwordHash !== undefined);
+  const givenHashes = given.map((a) => a.passwordHash!);
+  const byAddress = (h: readonly string[], g: readonly string[]) => {
+    // A plain object, not a Map: Outputs rebuild nested values as plain objects.
+    const out: Record<string, string> = {};
+    toHash.forEach((a, i) => (out[a.address] = h[i]!));
+    given.forEach((a, i) => (out[a.address] = g[i]!));
+    return out;
+  };
+  // Only hashes already given as plain strings: one secret Output, nothing to wait for.
+  if (saltKey === undefined && givenHashes.every(isPlain)) {
+    return pulumi.secret(byAddress([], givenHashes));
+  }
+  const hashed =
+    saltKey === undefined
+      ? []
+      : pulumi
+          .all([saltKey.result, pulumi.all(toHash.map((a) => a.password!))])
+          .apply(([key, passwords]) =>
+            hashPasswords(
+              toHash.map((a, i) => ({
+                address: a.address,
+                password: passwords[i]!,
+                salt: deriveSalt(key, a.address, passwords[i]!),
+              })),
+            ),
+          );
+  return pulumi.secret(
+    pulumi.all([hashed, pulumi.all(givenHashes)]).apply(([h, g]) => byAddress(h, g)),
+  );
+}
+
+/**
+ * DKIM keys per domain: generated (`tls.PrivateKey`, RSA of the domain's `keySize`, kept in
+ * state, never regenerated by a later `up`) unless the spec adopts one.
+ *
+ * Returns the source of each domain's public value (a DKIM record waits on its own key only)
+ * and `withPrivate` (all keys, secret, for the config files and the `records` output), built
+ * once for all domains: an Output per domain and consumer was the bulk of this component's
+ * registration cost.
+ */
+function dkimMaterial(
+  parent: MailServer,
+  name: string,
+  args: MailServerArgs,
+  spec: MailServerSpec,
+): DkimMaterial {
+  const generated: Record<string, tls.PrivateKey> = {};
+  const sources = new Map<string, DkimPublicSource>();
+  const domains: string[] = [];
+  const pems: pulumi.Input<string>[] = [];
+  const adopted = new Map(args.domains.map((d) => [d.name, d.dkim?.privateKey] as const));
+  for (const d of [...spec.domains].sort((a, b) => cmp(a.name, b.name))) {
+    if (!d.dkim.enabled) continue;
+    const own = adopted.get(d.name);
+    if (own !== undefined) {
+      sources.set(d.name, adoptedKeySource(own));
+      pems.push(own);
+    } else {
+      const key = new tls.PrivateKey(
+        `${name}-dkim-${slug(d.name)}-${d.dkim.selector}`,
+        { algorithm: "RSA", rsaBits: d.dkim.keySize },
+        { parent },
+      );
+      generated[d.name] = key;
+      sources.set(d.name, generatedKeySource(key));
+      pems.push(key.privateKeyPem);
+    }
+    domains.push(d.name);
+  }
+  const froms = domains.map((d) => sources.get(d)!.from);
+  // Secret as a whole whatever the inputs were (an adopted key may be a plain string).
+  const withPrivate: pulumi.Output<Record<string, DkimKeyMaterial>> = pulumi.secret(
+    // One flat pulumi.all: nesting one per list would build six more Outputs.
+    pulumi.all([...pems, ...froms]).apply((values) => {
+      const out: Record<string, DkimKeyMaterial> = {};
+      domains.forEach((d, i) => {
+        out[d] = {
+          privateKeyPem: values[i]!,
+          publicKeyBase64: sources.get(d)!.toBase64(values[domains.length + i]!),
+        };
+      });
+      return out;
+    }),
+  );
+  return { generated, sources, withPrivate };
 }

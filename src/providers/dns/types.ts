@@ -60,7 +60,11 @@ export interface DnsAdapter {
   /**
    * Registers the resources publishing `bindings`. Child names are derived from `ctx.name` and
    * the record identity only, never from list positions of other records, so adding a record
-   * never renames another (a rename would replace a live DNS record).
+   * never renames another (a rename would replace a live DNS record). Called as a plain
+   * function, without the adapter as `this`.
    */
-  createRecords(bindings: readonly RecordBinding[], ctx: CreateContext): pulumi.Resource[];
+  readonly createRecords: (
+    bindings: readonly RecordBinding[],
+    ctx: CreateContext,
+  ) => pulumi.Resource[];
 }
