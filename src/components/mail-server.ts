@@ -203,8 +203,18 @@ export class MailServer extends pulumi.ComponentResource {
     const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
     this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
     this.recreateHash = recreateHashOf(spec, plan, material, holes, dkim.withPrivate, replan);
-    this.container = mailContainer(this, name, args, plan, publicPlan, volumes, this.recreateHash);
-    this.port25Check = port25(this, name, args, spec);
+    this.container = mailContainer(
+      this,
+      name,
+      args,
+      plan,
+      publicPlan,
+      image,
+      volumes,
+      this.configWriter,
+      this.recreateHash,
+    );
+    this.port25Check = port25(this, name, args, spec, image, this.container);
 
     // 5. Ports and PTR.
     const ptrPlan =
@@ -255,7 +265,7 @@ export class MailServer extends pulumi.ComponentResource {
   }
 }
 
-/** The DKIM keys of a server: see `MailServer.dkimMaterial`. */
+/** The DKIM keys of a server: see {@link dkimMaterial}. */
 interface DkimMaterial {
   /** Generated keys by domain. */
   readonly generated: Record<string, tls.PrivateKey>;
@@ -489,7 +499,9 @@ function mailContainer(
   args: MailServerArgs,
   plan: Plan,
   publicPlan: pulumi.Output<Plan> | undefined,
+  image: docker.RemoteImage,
   volumes: Readonly<Record<string, docker.Volume>>,
+  writer: docker.Container,
   recreateHash: pulumi.Output<string>,
 ): docker.Container {
   const c = plan.container;
@@ -497,7 +509,7 @@ function mailContainer(
   return new docker.Container(
     `${name}-container`,
     {
-      image: parent.image.imageId,
+      image: image.imageId,
       ...(args.containerName !== undefined ? { name: args.containerName } : {}),
       hostname: c.hostname,
       envs:
@@ -529,7 +541,7 @@ function mailContainer(
     },
     {
       parent,
-      dependsOn: [parent.configWriter],
+      dependsOn: [writer],
       deleteBeforeReplace: true,
       replaceOnChanges: ["envs", "labels", "image"],
     },
@@ -542,15 +554,17 @@ function port25(
   name: string,
   args: MailServerArgs,
   spec: MailServerSpec,
+  image: docker.RemoteImage,
+  container: docker.Container,
 ): Port25Check | undefined {
   const mode = args.port25Check?.mode ?? "off";
   if (mode === "off") return undefined;
   return new Port25Check(
     `${name}-port25`,
     {
-      image: parent.image.imageId,
+      image: image.imageId,
       mode,
-      trigger: parent.container.id,
+      trigger: container.id,
       ...(spec.cloud !== undefined ? { cloud: spec.cloud } : {}),
     },
     { parent },
