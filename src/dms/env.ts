@@ -6,7 +6,7 @@
  */
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
-import { effectiveFeatures, postmasterAddress } from "../spec/derived";
+import { effectiveFeatures, postmasterEnvAddress } from "../spec/derived";
 import { relayHost } from "./files";
 
 /** Container paths the manual certificate and key are mounted at (`SSL_CERT_PATH`/`SSL_KEY_PATH`). */
@@ -66,7 +66,7 @@ export function planEnv(spec: MailServerSpec): [string, string][] {
     ["ENABLE_SRS", bool(f.srs)],
     ["LOG_LEVEL", spec.logLevel],
     ["PERMIT_DOCKER", "none"],
-    ["POSTMASTER_ADDRESS", postmasterAddress(spec)],
+    ["POSTMASTER_ADDRESS", postmasterEnvAddress(spec)],
     ["SMTP_ONLY", bool(f.smtpOnly)],
     ["SPOOF_PROTECTION", "1"],
     ["TZ", spec.timezone],

@@ -69,13 +69,32 @@ export function capabilities(spec: MailServerSpec): readonly string[] {
   return spec.features.fail2ban ? ["NET_ADMIN"] : [];
 }
 
-/** The postmaster address: the spec's, else the first account in sorted order, else postmaster@first domain. */
+/**
+ * Where mail to the postmaster goes: the spec's `postmaster`, else the first account in sorted
+ * order, else postmaster@ the first domain. It routes `postmaster@` of every domain through the
+ * aliases file, which DMS reloads live, so it may follow the account list.
+ */
 export function postmasterAddress(spec: MailServerSpec): string {
   if (spec.postmaster !== undefined) return spec.postmaster;
   const accounts = spec.accounts.map((a) => a.address).sort();
   if (accounts.length > 0) return accounts[0]!;
   const domains = spec.domains.map((d) => d.name).sort();
   return `postmaster@${domains[0]!}`;
+}
+
+/**
+ * `POSTMASTER_ADDRESS`: the spec's `postmaster`, else postmaster@ the hostname's parent domain
+ * when it is a mail domain here (DMS's own default), else postmaster@ the first domain. Never an
+ * account: the env is read at startup only (dms-reference.md §1.2), so a default that followed
+ * the account list would replace the container when an account sorting first is added or
+ * removed. Mail to it reaches {@link postmasterAddress} through the postmaster@ aliases.
+ */
+export function postmasterEnvAddress(spec: MailServerSpec): string {
+  if (spec.postmaster !== undefined) return spec.postmaster;
+  const domains = spec.domains.map((d) => d.name);
+  const parent = spec.hostname.slice(spec.hostname.indexOf(".") + 1);
+  if (domains.includes(parent)) return `postmaster@${parent}`;
+  return `postmaster@${[...domains].sort()[0]!}`;
 }
 
 /** Well-known port of each service (dms-reference.md §4). */

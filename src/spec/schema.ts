@@ -406,7 +406,13 @@ export const MailServerSpecSchema = z
     aliases: z.array(AliasSpec).default([]),
     /** Addresses whose mail is accepted and discarded (a `devnull` sink). @default [] */
     devnull: z.array(Address).default([]),
-    /** `POSTMASTER_ADDRESS`; `postmaster@` of every domain is routed here unless declared. @default the first account */
+    /**
+     * Where mail to the postmaster goes (`postmaster@` of every domain is routed here unless
+     * declared), and `POSTMASTER_ADDRESS`. Unset: mail goes to the first account in sorted order,
+     * and `POSTMASTER_ADDRESS` is postmaster@ the hostname's parent domain if it is a mail domain
+     * here, else postmaster@ the first domain (never an account, so adding an account does not
+     * change the env and replace the container). @default the first account
+     */
     postmaster: Address.optional(),
     features: FeaturesSpec.default({
       rspamd: true,

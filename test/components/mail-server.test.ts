@@ -100,6 +100,33 @@ describe("MailServer", () => {
     assert.match(accounts, /^bob@example\.com\|\{SHA512-CRYPT\}\$6\$/m);
   });
 
+  it("adding or removing the account that sorts first still reaches only the writer", async () => {
+    // Without `postmaster` the postmaster's mail goes to the first account; that must stay in
+    // the live aliases file and out of the env (POSTMASTER_ADDRESS), or the container is replaced.
+    const two: MailServerArgs = {
+      ...BASE,
+      accounts: [
+        { address: "aaron@example.com", password: "aaron-password-789" },
+        ...BASE.accounts!,
+      ],
+    };
+    const before = await run(BASE);
+    const added = await run(two);
+    assertOnlyWriterChanged(before, added);
+    assertOnlyWriterChanged(added, before);
+    const aliases = (regs: Registration[]) =>
+      (
+        unwrap(find(regs, "mail-config-writer").inputs.uploads) as {
+          file: string;
+          content: string;
+        }[]
+      ).find((f) => f.file.endsWith("/postfix-virtual.cf"))!.content;
+    assert.match(aliases(before), /^postmaster@example\.com alice@example\.com$/m);
+    assert.match(aliases(added), /^postmaster@example\.com aaron@example\.com$/m);
+    const envs = unwrap(find(added, "mail-container").inputs.envs) as string[];
+    assert.ok(envs.includes("POSTMASTER_ADDRESS=postmaster@example.com"), envs.join(" "));
+  });
+
   it("changing a quota or an alias also reaches only the writer", async () => {
     const before = await run(BASE);
     const after = await run({

@@ -96,6 +96,35 @@ describe("planEnv", () => {
     ]);
   });
 
+  it("sets POSTMASTER_ADDRESS from the spec or the domains, never from the accounts", () => {
+    const postmaster = (input: MailServerSpecInput) =>
+      new Map(planEnv(parse(input))).get("POSTMASTER_ADDRESS");
+    const accounts = [
+      { address: "zed@b.example", password: "zed-password-123" },
+      { address: "amy@c.example", password: "amy-password-123" },
+    ];
+    const domains = [{ name: "c.example" }, { name: "b.example" }];
+    // The hostname's parent domain when it is a mail domain here (DMS's own default) ...
+    assert.equal(
+      postmaster({ hostname: "mail.b.example", domains, accounts }),
+      "postmaster@b.example",
+    );
+    // ... else the first domain in sorted order, whatever the accounts are ...
+    assert.equal(
+      postmaster({ hostname: "mx.provider.example", domains, accounts }),
+      "postmaster@b.example",
+    );
+    assert.equal(
+      postmaster({ hostname: "mx.provider.example", domains, accounts: accounts.slice(1) }),
+      "postmaster@b.example",
+    );
+    // ... and the spec's when it sets one.
+    assert.equal(
+      postmaster({ hostname: "mail.b.example", domains, accounts, postmaster: "amy@c.example" }),
+      "amy@c.example",
+    );
+  });
+
   it("lets spec.env win, forces quotas off with smtpOnly, and maps TLS types", () => {
     const spec = parse({
       hostname: "mail.example.org",
