@@ -25,7 +25,8 @@ type WidenInputs<T, K extends keyof T> = Omit<T, K> & {
 
 /**
  * A zone published through a user function and any Pulumi DNS provider (TypeScript only; the YAML
- * spec offers cloudflare, route53 and zonefile). See `examples/custom-dns/`.
+ * spec offers cloudflare, route53 and zonefile). See the `publish` function and the `example.net`
+ * domain in `examples/existing-program/index.ts`.
  */
 export interface CustomDnsTargetArgs extends CustomAdapterOptions {
   readonly provider: "custom";

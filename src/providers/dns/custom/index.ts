@@ -1,7 +1,7 @@
 /**
  * Custom adapter: publishes records with any Pulumi DNS provider through a small user function
- * (see `examples/custom-dns/`). The function gets one record set at a time with a stable child
- * name and returns the resources it registered.
+ * (see `publish` in `examples/existing-program/index.ts`). The function gets one record set at a
+ * time with a stable child name and returns the resources it registered.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { auditCapabilities, recordSetChildName } from "../common";
