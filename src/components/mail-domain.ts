@@ -33,6 +33,7 @@ import {
   validateOrThrow,
 } from "./resolve";
 import { mapToOutput } from "../providers/inputs";
+import { resolveReferences } from "./references";
 
 /** The Pulumi type token of {@link MailDomain}. */
 export const MAIL_DOMAIN_TYPE = "dms:index:MailDomain";
@@ -74,9 +75,12 @@ export class MailDomain extends pulumi.ComponentResource {
   /** The DNS resources. */
   public readonly dnsResources: readonly pulumi.Resource[];
 
-  constructor(name: string, args: MailDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, given: MailDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(MAIL_DOMAIN_TYPE, name, {}, opts);
     const what = `MailDomain ${JSON.stringify(name)}`;
+    // A `dkim.privateKeyFile` is read as a secret key (./references.ts).
+    const references = resolveReferences({ domains: [given.domain] });
+    const args: MailDomainArgs = { ...given, domain: references.args.domains[0]! };
     const domainName = args.domain.name;
     // A whole-server spec around the one domain; the account only satisfies server rules
     // (records never depend on accounts).
@@ -87,7 +91,7 @@ export class MailDomain extends pulumi.ComponentResource {
       domains: [args.domain],
       accounts: [{ address: `postmaster@${domainName}`, passwordHash: PLACEHOLDERS.passwordHash }],
     });
-    const { spec, findings: validation } = validateOrThrow(what, input, this);
+    const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
     const keep = (r: DnsRecord) =>
       r.domain === domainName || (args.includeHostRecords === true && r.domain === args.hostname);
     const material = { passwordHashes: new Map(), dkimKeys: new Map() };

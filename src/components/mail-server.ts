@@ -55,6 +55,7 @@ import { createCloudflarePtr, createEipPtr } from "../providers/host/ptr";
 import { createIngressRules } from "../providers/host/security-group";
 import type { MailServerArgs } from "./args";
 import { Port25Check } from "./port25-check";
+import { resolveReferences } from "./references";
 import { clientSettings, type ClientSettings } from "./client-settings";
 import {
   auditRecords,
@@ -153,7 +154,7 @@ export class MailServer extends pulumi.ComponentResource {
     readonly nftablesRuleset: () => pulumi.Output<string>;
   };
 
-  constructor(name: string, args: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, given: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // The args are deliberately not passed to super: they hold plain-text passwords.
     super(MAIL_SERVER_TYPE, name, {}, opts);
     // This constructor only sequences short steps: plain functions (below the class), each
@@ -166,9 +167,12 @@ export class MailServer extends pulumi.ComponentResource {
     // component").
     const what = `MailServer ${JSON.stringify(name)}`;
 
-    // 1. Structure: validate and plan once with placeholders (see ./resolve.ts).
+    // 1. Structure: secrets referenced by the spec (passwordEnv, privateKeyFile) read as secret
+    // values (./references.ts); validate and plan once with placeholders (./resolve.ts).
+    const references = resolveReferences(given);
+    const args = references.args;
     const { input, holes } = structuralInput(args);
-    const { spec, findings: validation } = validateOrThrow(what, input, this);
+    const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
     const material = placeholderMaterial(spec);
     const plan = planMailServer(spec, material);
     const replan = replanner(what, input, spec);

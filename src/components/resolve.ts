@@ -19,7 +19,7 @@
  * Nothing here renders or validates on its own: it calls `validateSpec` and `planMailServer`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { formatFinding, type Finding } from "../spec/findings";
+import { formatFinding, sortFindings, type Finding } from "../spec/findings";
 import type { MailServerSpec } from "../spec/schema";
 import { validateSpec } from "../spec/validate";
 import type { MailServerSpecArgs } from "./args";
@@ -169,16 +169,21 @@ export function describeErrors(what: string, findings: readonly Finding[]): stri
 }
 
 /**
- * Validates the structural input; throws one `pulumi.ResourceError` listing every error.
+ * Validates the structural input; throws one `pulumi.ResourceError` listing every error, its own
+ * and those of `earlier` (e.g. unreadable secret references), so all problems come at once.
  * @param what how the error names the resource, e.g. `MailServer "mail"`.
  */
 export function validateOrThrow(
   what: string,
   input: unknown,
   resource: pulumi.Resource | undefined,
+  earlier: readonly Finding[] = [],
 ): { spec: MailServerSpec; findings: Finding[] } {
   const result = validateSpec(input);
-  if (!result.ok) throw new pulumi.ResourceError(describeErrors(what, result.findings), resource);
+  if (!result.ok || earlier.some((f) => f.level === "error")) {
+    const all = sortFindings([...earlier, ...result.findings]);
+    throw new pulumi.ResourceError(describeErrors(what, all), resource);
+  }
   return { spec: result.spec, findings: result.findings };
 }
 

@@ -92,7 +92,10 @@ export const DkimSpec = z
      * secret. In the YAML spec for `dmsctl`, prefer `privateKeyFile`.
      */
     privateKey: z.string().min(1).optional(),
-    /** Path of a PEM private key file to adopt, relative to the spec file (dmsctl only). */
+    /**
+     * Path of a PEM private key file to adopt: relative to the spec file for `dmsctl`, to the
+     * working directory (the Pulumi project's) in a Pulumi program, which reads it as a secret.
+     */
     privateKeyFile: z.string().min(1).optional(),
   })
   .strict();
@@ -201,7 +204,10 @@ export const AccountSpec = z
     address: Address,
     /** The plain password: a Pulumi secret in TypeScript and stack config. Hashed with SHA512-CRYPT. */
     password: z.string().min(1).optional(),
-    /** For `dmsctl`: the environment variable holding the plain password. */
+    /**
+     * The environment variable holding the plain password: read by `dmsctl`, and by a Pulumi
+     * program from the environment of `pulumi up` and `pulumi preview` (as a secret).
+     */
     passwordEnv: z
       .string()
       .regex(ENV_NAME, { message: "must be an environment variable name" })
@@ -311,7 +317,7 @@ export const RelaySpec = z
     username: z.string().min(1).optional(),
     /** A secret. */
     password: z.string().min(1).optional(),
-    /** For `dmsctl`: environment variable holding the relay password. */
+    /** The environment variable holding the relay password (read as `passwordEnv` is). */
     passwordEnv: z
       .string()
       .regex(ENV_NAME, { message: "must be an environment variable name" })
