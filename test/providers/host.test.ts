@@ -137,7 +137,7 @@ describe("config writer script", () => {
     `src=${root}/stage; dst=${root}/config`,
   );
 
-  function stage(files: Record<string, string>): void {
+  function stage(files: Record<string, string>, env: NodeJS.ProcessEnv = process.env): void {
     rmSync(join(root, "stage"), { recursive: true, force: true });
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(join(root, "stage", path, ".."), { recursive: true });
@@ -150,7 +150,7 @@ describe("config writer script", () => {
         .join(""),
     );
     mkdirSync(join(root, "config"), { recursive: true });
-    execFileSync("sh", ["-c", script]);
+    execFileSync("sh", ["-c", script], { env });
   }
 
   it("moves every staged file into place and records the manifest", () => {
@@ -163,6 +163,30 @@ describe("config writer script", () => {
     assert.equal(
       readFileSync(join(root, "config", MANIFEST), "utf8"),
       "postfix-accounts.cf\nrspamd/override.d/dkim_signing.conf\n",
+    );
+  });
+
+  it("gives rspamd's DKIM keys to _rspamd before renaming them into place", () => {
+    // Stand-ins for the image's `id` and `chown`: _rspamd exists; chown logs what it was asked.
+    const bin = join(root, "bin");
+    mkdirSync(bin, { recursive: true });
+    const log = join(root, "chown.log");
+    writeFileSync(join(bin, "id"), `#!/bin/sh\n[ "$1" = _rspamd ]\n`, { mode: 0o755 });
+    writeFileSync(join(bin, "chown"), `#!/bin/sh\necho "$@" >> ${log}\n`, { mode: 0o755 });
+    stage(
+      {
+        "postfix-accounts.cf": "a@x.org|h\n",
+        "rspamd/dkim/rsa-2048-mail-x.org.private.txt": "KEY\n",
+      },
+      { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` },
+    );
+    assert.equal(
+      readFileSync(log, "utf8"),
+      `_rspamd:_rspamd ${root}/config/rspamd/dkim/rsa-2048-mail-x.org.private.txt.pulumi-tmp\n`,
+    );
+    assert.equal(
+      readFileSync(join(root, "config", "rspamd/dkim/rsa-2048-mail-x.org.private.txt"), "utf8"),
+      "KEY\n",
     );
   });
 

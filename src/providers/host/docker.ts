@@ -60,15 +60,25 @@ export const MANIFEST = ".pulumi-dms-managed";
  * one directory is atomic, so DMS's change detector never hashes a half-written file
  * (dms-reference.md §1.2). Then it deletes files listed in the previous manifest that the plan no
  * longer has (a removed alias file, a dropped DKIM key), and replaces the manifest last.
+ *
+ * rspamd reads its DKIM keys straight from the config volume, as `_rspamd`, and DMS gives that
+ * directory to `_rspamd` only at startup (dms-reference.md §1.3 `rspamd/dkim/`): a key the writer
+ * (root) put there later, mode 0600, would be unreadable and signing would stop until the
+ * container was recreated. So a key gets its owner before it is renamed into place. The writer
+ * runs the same image, so the user exists with the same uid; without it (a test shell) the
+ * files keep the writer's owner.
  */
 export const WRITER_SCRIPT = [
   "set -eu",
   `src=${STAGING_DIR}; dst=${CONFIG_DIR}`,
+  `rspamd_owner=""`,
+  `if id _rspamd >/dev/null 2>&1; then rspamd_owner=_rspamd:_rspamd; fi`,
   `cd "$src"`,
   `while IFS= read -r f; do`,
   `  [ -n "$f" ] || continue`,
   `  mkdir -p "$dst/$(dirname "$f")"`,
   `  cp -p "$src/$f" "$dst/$f.pulumi-tmp"`,
+  `  case "$f" in rspamd/dkim/*) [ -z "$rspamd_owner" ] || chown "$rspamd_owner" "$dst/$f.pulumi-tmp" ;; esac`,
   `  mv -f "$dst/$f.pulumi-tmp" "$dst/$f"`,
   `done < "$src/${MANIFEST}"`,
   `if [ -f "$dst/${MANIFEST}" ]; then`,
