@@ -35,6 +35,11 @@ export function mailServerFromConfig(
       `${CONFIG_NAMESPACE}:spec must be an object (the spec), got ${showValue(spec)}`,
     );
   }
+  // The keys first: which accounts and domains have a secret is structure (known now, the values
+  // stay secret), and reading them checks each object's shape without showing a value, where
+  // getSecretObject's own error prints a value that is not JSON (a bare password or PEM).
+  const passwordKeys = new Set(Object.keys(configKeys(config, "passwords")));
+  const keyDomains = new Set(Object.keys(configKeys(config, "dkimPrivateKeys")));
   const passwords = config.getSecretObject<Record<string, string>>("passwords");
   const dkimKeys = config.getSecretObject<Record<string, string>>("dkimPrivateKeys");
   const relayPassword = config.getSecret("relayPassword");
@@ -43,10 +48,7 @@ export function mailServerFromConfig(
   const containerName = config.get("containerName");
 
   const accounts = Array.isArray(spec.accounts) ? (spec.accounts as AccountArgs[]) : undefined;
-  // Which accounts have a secret password is structure (known now); the values stay secret.
-  const passwordKeys = new Set(Object.keys(configKeys(config, "passwords")));
   const domains = Array.isArray(spec.domains) ? (spec.domains as DomainArgs[]) : [];
-  const keyDomains = new Set(Object.keys(configKeys(config, "dkimPrivateKeys")));
 
   const args = {
     ...spec,
@@ -82,10 +84,17 @@ export function mailServerFromConfig(
 function configKeys(config: pulumi.Config, key: string): Record<string, unknown> {
   const raw = pulumi.runtime.getConfig(`${config.name}:${key}`);
   if (raw === undefined) return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    parsed = JSON.parse(raw);
   } catch {
-    throw new Error(`${config.name}:${key} must be an object, e.g. {"alice@example.com": "..."}`);
+    parsed = undefined;
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    // Never the value: it is a secret (set it with `pulumi config set --secret --path`).
+    throw new Error(
+      `${config.name}:${key} must be an object, e.g. {"alice@example.com": "..."}: set each entry with \`pulumi config set --secret --path '${config.name}:${key}["<name>"]'\``,
+    );
+  }
+  return parsed as Record<string, unknown>;
 }
