@@ -16,6 +16,7 @@ import { cmp, type Finding } from "../spec/findings";
 import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { deriveSalt, hashPasswords } from "../dms/password";
+import { readSecretEnv } from "../spec/secret-env";
 
 /** Where and how to resolve secrets. */
 export interface SecretOptions {
@@ -243,18 +244,13 @@ function readEnv(
   path: string,
   findings: Finding[],
 ): string | undefined {
-  const value = env[name];
-  if (value === undefined || value === "") {
-    findings.push({
-      id: "secret-env-missing",
-      level: "error",
-      path,
-      message: `environment variable ${name} is ${value === undefined ? "not set" : "empty"}`,
-      remediation: `Export ${name} before running dmsctl, or give a ready hash (passwordHash).`,
-    });
-    return undefined;
-  }
-  return value;
+  return readSecretEnv(
+    env,
+    name,
+    path,
+    findings,
+    `Export ${name} before running dmsctl, or give a ready hash (passwordHash).`,
+  );
 }
 
 function plaintextWarning(path: string, instead: string): Finding {

@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Finding } from "../spec/findings";
+import { readSecretEnv } from "../spec/secret-env";
 
 /** Where references are read from (tests pass their own). */
 export interface ReferenceSources {
@@ -41,18 +42,14 @@ export function resolveReferences<A extends WithReferences>(
 ): { args: A; findings: Finding[] } {
   const findings: Finding[] = [];
   const fromEnv = (name: string, path: string): pulumi.Output<string> | undefined => {
-    const value = sources.env[name];
-    if (value === undefined || value === "") {
-      findings.push({
-        id: "secret-env-missing",
-        level: "error",
-        path,
-        message: `environment variable ${name} is ${value === undefined ? "not set" : "empty"}`,
-        remediation: `Export ${name} in the environment of \`pulumi up\` and \`pulumi preview\`, or pass the value as a secret (\`config.requireSecret\`).`,
-      });
-      return undefined;
-    }
-    return pulumi.secret(value);
+    const value = readSecretEnv(
+      sources.env,
+      name,
+      path,
+      findings,
+      `Export ${name} in the environment of \`pulumi up\` and \`pulumi preview\`, or pass the value as a secret (\`config.requireSecret\`).`,
+    );
+    return value === undefined ? undefined : pulumi.secret(value);
   };
   const fromFile = (file: string, path: string): pulumi.Output<string> | undefined => {
     try {

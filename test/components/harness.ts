@@ -133,6 +133,27 @@ export function installMocks(options: MockOptions = {}): void {
   );
 }
 
+/**
+ * Installs the mocks, then loads the components: a resource module loaded before `setMocks`
+ * would talk to no engine, so the components come from here rather than from an import.
+ */
+export function componentsUnderMocks(options: MockOptions = {}): {
+  MailServer: typeof import("../../src/components/mail-server").MailServer;
+  MailDomain: typeof import("../../src/components/mail-domain").MailDomain;
+} {
+  installMocks(options);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    MailServer: (
+      require("../../src/components/mail-server") as typeof import("../../src/components/mail-server")
+    ).MailServer,
+    MailDomain: (
+      require("../../src/components/mail-domain") as typeof import("../../src/components/mail-domain")
+    ).MailDomain,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
 /** Forgets the registrations of the previous run. */
 export function resetRegistrations(): void {
   registrations.length = 0;

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  installMocks,
+  componentsUnderMocks,
   plainStrings,
   registrations,
   resetRegistrations,
@@ -17,14 +17,8 @@ import {
 } from "./harness";
 import type { MailServerArgs } from "../../src/components/args";
 
-installMocks();
 // Loaded after the mocks are installed, as Pulumi requires.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MailServer } =
-  require("../../src/components/mail-server") as typeof import("../../src/components/mail-server");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MailDomain } =
-  require("../../src/components/mail-domain") as typeof import("../../src/components/mail-domain");
+const { MailServer, MailDomain } = componentsUnderMocks();
 
 /** Stands in for any provider's DNS record resource. */
 class FakeRecord extends pulumi.CustomResource {

@@ -14,7 +14,7 @@ import { describe, it } from "node:test";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  installMocks,
+  componentsUnderMocks,
   plainStrings,
   registrations,
   resetRegistrations,
@@ -24,11 +24,9 @@ import {
 } from "./harness";
 import type { MailServerArgs } from "../../src/components/args";
 
-installMocks();
 // Loaded after the mocks are installed, as Pulumi requires.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MailServer } =
-  require("../../src/components/mail-server") as typeof import("../../src/components/mail-server");
+const { MailServer } = componentsUnderMocks();
+
 type MailServerT = InstanceType<typeof MailServer>;
 
 const BASE: MailServerArgs = {

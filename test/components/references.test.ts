@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  installMocks,
+  componentsUnderMocks,
   plainStrings,
   registrations,
   resetRegistrations,
@@ -21,14 +21,9 @@ import {
 } from "./harness";
 import type { MailServerArgs } from "../../src/components/args";
 
-installMocks();
 // Loaded after the mocks are installed, as Pulumi requires.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MailServer } =
-  require("../../src/components/mail-server") as typeof import("../../src/components/mail-server");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MailDomain } =
-  require("../../src/components/mail-domain") as typeof import("../../src/components/mail-domain");
+const { MailServer, MailDomain } = componentsUnderMocks();
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { resolveReferences } =
   require("../../src/components/references") as typeof import("../../src/components/references");
