@@ -97,6 +97,34 @@ describe("renderNftables", () => {
       /table must be an nftables identifier/,
     );
   });
+  it("accepts a private service on its specific bind addresses only, DNAT-ed in forward", () => {
+    const vpn = renderNftables([
+      port({
+        service: "managesieve",
+        port: 4190,
+        expose: "private",
+        bind: ["10.8.0.1", "fd00::1", "127.0.0.1", "0.0.0.0"],
+        allowFrom: [],
+      }),
+    ]);
+    const lines = vpn.split("\n").map((l) => l.trim());
+    const input = lines.slice(lines.indexOf("chain input {"), lines.indexOf("chain forward {"));
+    const forward = lines.slice(lines.indexOf("chain forward {"));
+    assert.deepEqual(input.slice(2), [
+      'iifname "lo" accept',
+      'ip daddr 10.8.0.1 tcp dport 4190 accept comment "managesieve"',
+      'ip6 daddr fd00::1 tcp dport 4190 accept comment "managesieve"',
+      "tcp dport { 4190, 11334 } drop",
+      "}",
+    ]);
+    assert.deepEqual(forward.slice(2, 7), [
+      'iifname "lo" accept',
+      'ct status dnat ct original ip daddr 10.8.0.1 tcp dport 4190 accept comment "managesieve"',
+      'ct status dnat ct original ip6 daddr fd00::1 tcp dport 4190 accept comment "managesieve"',
+      "ct status dnat tcp dport 4190 drop",
+      'tcp dport 11334 drop comment "rspamd web UI"',
+    ]);
+  });
   it("loads into a real nft, twice (idempotent), in a fresh network namespace", (t) => {
     const nft = spawnSync("nft", ["--version"]);
     if (nft.status !== 0 || process.getuid?.() !== 0) {
@@ -121,6 +149,7 @@ describe("renderNftables", () => {
       );
       assert.match(listed, /tcp dport \{ 143, 465, 587, 993, 11334 \} drop/);
       assert.match(listed, /ip saddr 203\.0\.113\.0\/24 tcp dport 465 accept/);
+      assert.match(listed, /ct status dnat tcp dport \{ 143, 465, 587, 993 \} drop/);
       assert.equal((listed.match(/chain /g) ?? []).length, 2);
     } finally {
       execFileSync("ip", ["netns", "del", ns]);
