@@ -91,7 +91,15 @@ export class MailDomain extends pulumi.ComponentResource {
       domains: [args.domain],
       accounts: [{ address: `postmaster@${domainName}`, passwordHash: PLACEHOLDERS.passwordHash }],
     });
-    const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
+    // Findings name the one-domain server spec's paths; the user wrote `domain`.
+    const rename = (path: string) => path.replace(/^domains\[0\]/, "domain");
+    const { spec, findings: validation } = validateOrThrow(
+      what,
+      input,
+      this,
+      references.findings,
+      rename,
+    );
     const keep = (r: DnsRecord) =>
       r.domain === domainName || (args.includeHostRecords === true && r.domain === args.hostname);
     const material = { passwordHashes: new Map(), dkimKeys: new Map() };
@@ -104,7 +112,7 @@ export class MailDomain extends pulumi.ComponentResource {
         ? undefined
         : pulumi.all(ipHoles.map((h) => h.value)).apply((values) => {
             const real = planRecords(
-              validateFilled(what, fillHoles(input, ipHoles, values)),
+              validateFilled(what, fillHoles(input, ipHoles, values), rename),
               material,
             );
             return Object.fromEntries(real.records.map((r) => [recordKey(r), r] as const));
@@ -148,18 +156,18 @@ export class MailDomain extends pulumi.ComponentResource {
     const zones = structural.zones.filter((z) => records.some((r) => r.zone === z.zone));
     this.zoneFiles = zoneFileTexts(zones, this.records);
     const relevant = (f: Finding) =>
-      f.path === "" ||
-      f.path.startsWith("domains") ||
-      ["hostname", "ipv4", "ipv6"].includes(f.path);
+      f.path === "" || f.path.startsWith("domain") || ["hostname", "ipv4", "ipv6"].includes(f.path);
     this.warnings = pulumi.output(
       sortFindings(
-        [...validation, ...structural.findings, ...audit].filter(
-          (f) =>
-            relevant(f) &&
-            f.id !== "dkim-generated-at-deploy" &&
-            !f.path.startsWith("accounts") &&
-            f.id !== "no-accounts",
-        ),
+        [...validation, ...structural.findings, ...audit]
+          .map((f) => ({ ...f, path: rename(f.path) }))
+          .filter(
+            (f) =>
+              relevant(f) &&
+              f.id !== "dkim-generated-at-deploy" &&
+              !f.path.startsWith("accounts") &&
+              f.id !== "no-accounts",
+          ),
       ),
     );
     this.registerOutputs({

@@ -168,31 +168,49 @@ export function describeErrors(what: string, findings: readonly Finding[]): stri
   return `${what}: ${errors.length} problem${errors.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;
 }
 
+/** Renames a finding's spec path to the caller's argument path (identity for `MailServer`). */
+export type PathRenamer = (path: string) => string;
+
+const samePath: PathRenamer = (path) => path;
+
+function renamed(findings: readonly Finding[], rename: PathRenamer): Finding[] {
+  return rename === samePath
+    ? [...findings]
+    : findings.map((f) => ({ ...f, path: rename(f.path) }));
+}
+
 /**
  * Validates the structural input; throws one `pulumi.ResourceError` listing every error, its own
  * and those of `earlier` (e.g. unreadable secret references), so all problems come at once.
  * @param what how the error names the resource, e.g. `MailServer "mail"`.
+ * @param rename maps spec paths to the caller's argument paths (`MailDomain` validates a
+ * one-domain server spec, and its users wrote `domain`, not `domains[0]`).
  */
 export function validateOrThrow(
   what: string,
   input: unknown,
   resource: pulumi.Resource | undefined,
   earlier: readonly Finding[] = [],
+  rename: PathRenamer = samePath,
 ): { spec: MailServerSpec; findings: Finding[] } {
   const result = validateSpec(input);
   if (!result.ok || earlier.some((f) => f.level === "error")) {
-    const all = sortFindings([...earlier, ...result.findings]);
+    const all = sortFindings(renamed([...earlier, ...result.findings], rename));
     throw new pulumi.ResourceError(describeErrors(what, all), resource);
   }
-  return { spec: result.spec, findings: result.findings };
+  return { spec: result.spec, findings: renamed(result.findings, rename) };
 }
 
 /**
  * Validates a filled-in input inside an apply (values known only at deploy, e.g. an IP from an
  * instance). Throws a plain Error: an apply cannot throw a ResourceError usefully.
  */
-export function validateFilled(what: string, input: unknown): MailServerSpec {
+export function validateFilled(
+  what: string,
+  input: unknown,
+  rename: PathRenamer = samePath,
+): MailServerSpec {
   const result = validateSpec(input);
-  if (!result.ok) throw new Error(describeErrors(what, result.findings));
+  if (!result.ok) throw new Error(describeErrors(what, renamed(result.findings, rename)));
   return result.spec;
 }

@@ -415,6 +415,24 @@ describe("MailServer", () => {
 });
 
 describe("MailDomain", () => {
+  it("names problems by its own argument paths (domain, not domains[0])", async () => {
+    assert.throws(
+      () =>
+        new MailDomain("dom-bad", {
+          hostname: "mx.provider.example",
+          domain: { name: "Example.net", dmarc: { rua: ["dmarc@example.net"] } } as never,
+        }),
+      (e: Error) => {
+        assert.match(e.message, /^MailDomain "dom-bad": \d+ problems?:\n/);
+        assert.match(e.message, /domain\.name: /);
+        assert.doesNotMatch(e.message, /domains\[0\]/);
+        return true;
+      },
+    );
+    // The component itself was registered before it threw; let that land before the next test.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  });
+
   it("publishes one domain's records, generating a DKIM key kept secret", async () => {
     resetRegistrations();
     const d = new MailDomain("dom", {

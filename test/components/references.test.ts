@@ -159,7 +159,7 @@ describe("secret references in a MailServer spec", () => {
           hostname: "mail.example.com",
           domain: { name: "example.com", dkim: { privateKeyFile: "nope.pem" } } as never,
         }),
-      /domains\[0\]\.dkim\.privateKeyFile: cannot read "nope\.pem" \(ENOENT\)/,
+      /domain\.dkim\.privateKeyFile: cannot read "nope\.pem" \(ENOENT\)/,
     );
   });
 
