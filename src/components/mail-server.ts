@@ -265,7 +265,12 @@ export class MailServer extends pulumi.ComponentResource {
     // nested value in state is serialized promise by promise: ports, ptr and the ruleset cost
     // 5% of registering a 1-domain server, and at 1,000 domains the records, zone files and
     // client settings were 1.9 MB of JSON (docs/components.md, "Cost of the component").
-    this.registerOutputs({ recreateHash: this.recreateHash, warnings: this.warnings });
+    // And the writer's exit code, which fails the update when it is not 0 (see writerExitCode).
+    this.registerOutputs({
+      recreateHash: this.recreateHash,
+      warnings: this.warnings,
+      configWriterExitCode: writerExitCode(what, name, this.configWriter),
+    });
   }
 }
 
@@ -332,6 +337,30 @@ function recreateHashOf(
   return pulumi.unsecret(
     replan(needed, materialInput, planMailServer).apply((p) => p.container.recreateHash),
   );
+}
+
+/**
+ * The config writer's exit code, 0; any other code throws, which fails the update. The Docker
+ * provider waits for an attached run-once container but does not fail on its exit code, so
+ * without this a write that failed (a full disk, a read-only volume) would leave the previous
+ * files in place and report success. It is in the component's outputs, not in the mail
+ * container's inputs: there it would be unknown in every preview that re-runs the writer (every
+ * account change) and show the container as replaced.
+ */
+function writerExitCode(
+  what: string,
+  name: string,
+  writer: docker.Container,
+): pulumi.Output<number> {
+  return writer.exitCode.apply((code) => {
+    if (code !== undefined && code !== null && code !== 0) {
+      throw new Error(
+        `${what}: the config writer ${name}-config-writer exited with ${code}, so the config files were not all written; ` +
+          "see `docker logs` of that container, fix the cause and run `pulumi up` again",
+      );
+    }
+    return 0;
+  });
 }
 
 /** `f`, run on the first call only; later calls return the first result. */

@@ -88,6 +88,8 @@ export const registrations: Registration[] = [];
 export interface MockOptions {
   /** Run as a preview. @default false */
   readonly preview?: boolean;
+  /** `exitCode` of containers by child name (the provider reports it for run-once containers). */
+  readonly exitCodes?: Readonly<Record<string, number>>;
 }
 
 /** Installs the mocks; call {@link resetRegistrations} between runs. */
@@ -119,6 +121,10 @@ export function installMocks(options: MockOptions = {}): void {
             break;
           case "docker:index/volume:Volume":
             state.name = `${args.name}-volume`;
+            break;
+          case "docker:index/container:Container":
+            if (options.exitCodes?.[args.name] !== undefined)
+              state.exitCode = options.exitCodes[args.name];
             break;
         }
         return { id: `${args.name}-id`, state };

@@ -367,7 +367,7 @@ describe("MailServer", () => {
     );
   });
 
-  it("keeps in its own state only the recreate hash and the warnings", async () => {
+  it("keeps in its own state only the recreate hash, the warnings and the writer's exit", async () => {
     // registerOutputs is what Pulumi writes into the component's state entry.
     const proto = pulumi.ComponentResource.prototype as unknown as {
       registerOutputs(this: pulumi.ComponentResource, outputs?: pulumi.Inputs): void;
@@ -390,7 +390,7 @@ describe("MailServer", () => {
         domains,
         accounts: [{ address: "alice@a.example", password: "alice-password-123" }],
       });
-      assert.deepEqual(registered.get(m), ["recreateHash", "warnings"]);
+      assert.deepEqual(registered.get(m), ["configWriterExitCode", "recreateHash", "warnings"]);
       // The others are still whole Output properties: every published record is there.
       const records = await valueOf(m.records);
       for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
