@@ -17,7 +17,6 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { PortRule } from "../../src/plan/types";
 import {
   dockerPorts,
   dockerMemoryMb,
@@ -30,23 +29,7 @@ import { renderNftables } from "../../src/providers/host/nftables";
 import { cidrSlug, ingressRules } from "../../src/providers/host/security-group";
 import { clientSettings } from "../../src/components/client-settings";
 import { assertJsonGolden } from "../components/golden";
-
-const port = (over: Partial<PortRule> & Pick<PortRule, "service" | "port">): PortRule => ({
-  protocol: "tcp",
-  expose: "public",
-  bind: ["0.0.0.0", "::"],
-  allowFrom: ["0.0.0.0/0", "::/0"],
-  description: "d",
-  ...over,
-});
-
-const PORTS: PortRule[] = [
-  port({ service: "smtp", port: 25 }),
-  port({ service: "imap", port: 143, expose: "private", bind: ["127.0.0.1"], allowFrom: [] }),
-  port({ service: "submissions", port: 465, allowFrom: ["203.0.113.0/24", "2001:db8::/32"] }),
-  port({ service: "submission", port: 587, expose: "off", bind: [], allowFrom: [] }),
-  port({ service: "imaps", port: 993, bind: ["192.0.2.7"], allowFrom: ["0.0.0.0/0"] }),
-];
+import { PORTS, port } from "./port-rules";
 
 describe("dockerPorts", () => {
   it("publishes each non-off service on each bind address, same port inside and out", () => {

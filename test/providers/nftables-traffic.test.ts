@@ -14,28 +14,16 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import type { PortRule } from "../../src/plan/types";
 import { renderNftables } from "../../src/providers/host/nftables";
+import { PORTS as SHARED_PORTS, port } from "./port-rules";
 import { netnsAvailable } from "../servers/netns";
 import { requireTool } from "../verify/peers";
 
 const skip = requireTool(netnsAvailable(), "ip netns and nft (as root)");
 
-const port = (over: Partial<PortRule> & Pick<PortRule, "service" | "port">): PortRule => ({
-  protocol: "tcp",
-  expose: "public",
-  bind: ["0.0.0.0", "::"],
-  allowFrom: ["0.0.0.0/0", "::/0"],
-  description: "d",
-  ...over,
-});
-
 const VPN = "10.77.3.1";
-/** Like host.test.ts's PORTS, plus private services bound to a VPN address. */
+/** The shared PORTS, plus private services bound to a VPN address. */
 const PORTS: PortRule[] = [
-  port({ service: "smtp", port: 25 }),
-  port({ service: "imap", port: 143, expose: "private", bind: ["127.0.0.1"], allowFrom: [] }),
-  port({ service: "submissions", port: 465, allowFrom: ["203.0.113.0/24", "2001:db8::/32"] }),
-  port({ service: "submission", port: 587, expose: "off", bind: [], allowFrom: [] }),
-  port({ service: "imaps", port: 993, bind: ["192.0.2.7"], allowFrom: ["0.0.0.0/0"] }),
+  ...SHARED_PORTS,
   // Docker-published on the VPN address only (forward path).
   port({ service: "managesieve", port: 4190, expose: "private", bind: [VPN], allowFrom: [] }),
   // A host-networking listener (input path), private on the VPN address.
