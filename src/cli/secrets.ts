@@ -10,13 +10,13 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { MailServerSpec } from "../spec/schema";
 import { cmp, type Finding } from "../spec/findings";
 import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { deriveSalt, hashPasswords } from "../dms/password";
-import { readSecretEnv } from "../spec/secret-env";
+import { readSecretEnv, readSecretFile } from "../spec/secret-sources";
 
 /** Where and how to resolve secrets. */
 export interface SecretOptions {
@@ -144,21 +144,14 @@ export function resolveDkimKeys(
     let pem: string | undefined;
     let where = "";
     if (d.dkim.privateKeyFile !== undefined) {
-      const file = isAbsolute(d.dkim.privateKeyFile)
-        ? d.dkim.privateKeyFile
-        : resolve(options.specDir, d.dkim.privateKeyFile);
       where = `privateKeyFile ${JSON.stringify(d.dkim.privateKeyFile)}`;
-      try {
-        pem = readFileSync(file, "utf8");
-      } catch (err) {
-        findings.push({
-          id: "dkim-key-unreadable",
-          level: "error",
-          path: `${path}.privateKeyFile`,
-          message: `cannot read ${JSON.stringify(d.dkim.privateKeyFile)} (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-        });
-        continue;
-      }
+      pem = readSecretFile(
+        d.dkim.privateKeyFile,
+        options.specDir,
+        `${path}.privateKeyFile`,
+        findings,
+      );
+      if (pem === undefined) continue;
     } else if (d.dkim.privateKey !== undefined) {
       pem = d.dkim.privateKey;
       where = "privateKey";

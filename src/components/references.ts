@@ -9,11 +9,9 @@
  * Reading happens here, not in a container: nothing on this machine is visible to a remote
  * Docker host, so the values travel in the config writer's uploads like every other secret.
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Finding } from "../spec/findings";
-import { readSecretEnv } from "../spec/secret-env";
+import { readSecretEnv, readSecretFile } from "../spec/secret-sources";
 
 /** Where references are read from (tests pass their own). */
 export interface ReferenceSources {
@@ -52,19 +50,14 @@ export function resolveReferences<A extends WithReferences>(
     return value === undefined ? undefined : pulumi.secret(value);
   };
   const fromFile = (file: string, path: string): pulumi.Output<string> | undefined => {
-    try {
-      return pulumi.secret(
-        readFileSync(isAbsolute(file) ? file : resolve(sources.baseDir, file), "utf8"),
-      );
-    } catch (err) {
-      findings.push({
-        id: "dkim-key-unreadable",
-        level: "error",
-        path,
-        message: `cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? "error"}) from ${sources.baseDir}`,
-      });
-      return undefined;
-    }
+    const pem = readSecretFile(
+      file,
+      sources.baseDir,
+      path,
+      findings,
+      `A relative path is read from ${sources.baseDir}, the working directory of the Pulumi program.`,
+    );
+    return pem === undefined ? undefined : pulumi.secret(pem);
   };
 
   const hasReference =
