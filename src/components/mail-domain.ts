@@ -92,7 +92,8 @@ export class MailDomain extends pulumi.ComponentResource {
       accounts: [{ address: `postmaster@${domainName}`, passwordHash: PLACEHOLDERS.passwordHash }],
     });
     // Findings name the one-domain server spec's paths; the user wrote `domain`.
-    const rename = (path: string) => path.replace(/^domains\[0\]/, "domain");
+    // (`domains[0].x` and the list itself, `domains`, both mean the one domain here).
+    const rename = (path: string) => path.replace(/^domains(\[0\])?/, "domain");
     const { spec, findings: validation } = validateOrThrow(
       what,
       input,
@@ -159,15 +160,16 @@ export class MailDomain extends pulumi.ComponentResource {
       f.path === "" || f.path.startsWith("domain") || ["hostname", "ipv4", "ipv6"].includes(f.path);
     this.warnings = pulumi.output(
       sortFindings(
-        [...validation, ...structural.findings, ...audit]
-          .map((f) => ({ ...f, path: rename(f.path) }))
-          .filter(
-            (f) =>
-              relevant(f) &&
-              f.id !== "dkim-generated-at-deploy" &&
-              !f.path.startsWith("accounts") &&
-              f.id !== "no-accounts",
-          ),
+        [
+          ...validation, // already renamed by validateOrThrow
+          ...[...structural.findings, ...audit].map((f) => ({ ...f, path: rename(f.path) })),
+        ].filter(
+          (f) =>
+            relevant(f) &&
+            f.id !== "dkim-generated-at-deploy" &&
+            !f.path.startsWith("accounts") &&
+            f.id !== "no-accounts",
+        ),
       ),
     );
     this.registerOutputs({

@@ -431,6 +431,17 @@ describe("MailDomain", () => {
     );
     // The component itself was registered before it threw; let that land before the next test.
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    // Warnings too: the plan's (MTA-STS needs its policy served, reported on the domain list).
+    resetRegistrations();
+    const warned = new MailDomain("dom-warn", {
+      hostname: "mx.provider.example",
+      ipv4: "198.51.100.25",
+      domain: { name: "example.net", mtaSts: { mode: "testing" } } as never,
+    });
+    const paths = (await valueOf(warned.warnings)).map((f) => f.path);
+    assert.ok(paths.includes("domain") && paths.includes("hostname"), paths.join(", "));
+    assert.ok(!paths.some((p) => p.startsWith("domains")), paths.join(", "));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   });
 
   it("publishes one domain's records, generating a DKIM key kept secret", async () => {
