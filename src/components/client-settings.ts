@@ -5,6 +5,7 @@
  */
 import type { PortRule, ServiceName } from "../plan/types";
 import { cmp } from "../spec/findings";
+import { isLoopback } from "../dms/ports";
 
 /** How a client connects to one service. */
 export interface ClientEndpoint {
@@ -76,9 +77,4 @@ export function clientSettings(
     managesieve: reachable(["managesieve"]),
   };
   return [...new Set(addresses)].sort(cmp).map((username) => ({ username, ...common }));
-}
-
-/** 127.0.0.0/8 and ::1: reachable from the host itself only. */
-function isLoopback(ip: string): boolean {
-  return ip.startsWith("127.") || ip === "::1";
 }

@@ -15,6 +15,11 @@ import type { PortRule } from "../plan/types";
 
 /** Where `private` services are published when they name no `bind`: loopback only. */
 export const PRIVATE_BIND_DEFAULT: readonly string[] = ["127.0.0.1", "::1"];
+/** 127.0.0.0/8 and ::1: reachable from the host itself only. */
+export function isLoopback(ip: string): boolean {
+  return ip.startsWith("127.") || ip === "::1";
+}
+
 /** `allowFrom` of a public service that names none: anywhere. */
 export const ANYWHERE: readonly string[] = ["0.0.0.0/0", "::/0"];
 

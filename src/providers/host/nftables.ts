@@ -27,6 +27,7 @@
  * lock anyone out of SSH.
  */
 import type { PortRule } from "../../plan/types";
+import { ANYWHERE, isLoopback } from "../../dms/ports";
 import { cmp } from "../../spec/findings";
 
 /** The rspamd web UI port: never reachable from outside (dms-reference.md §4). */
@@ -40,16 +41,10 @@ export interface NftablesOptions {
   readonly hostname?: string;
 }
 
-const ANY_V4 = "0.0.0.0/0";
-const ANY_V6 = "::/0";
+const [ANY_V4, ANY_V6] = ANYWHERE as [string, string];
 
 /** Addresses that mean "every address": a private service bound to them gets no accept rule. */
 const WILDCARD_BINDS = new Set(["0.0.0.0", "::"]);
-
-/** Loopback addresses: already covered by `iifname "lo" accept`. */
-function isLoopback(address: string): boolean {
-  return address === "::1" || /^127\./.test(address);
-}
 
 /**
  * Renders the ruleset. Public services are accepted from their `allowFrom` sources (everywhere
