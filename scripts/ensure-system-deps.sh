@@ -12,6 +12,7 @@ declare -A need=(
   [nft]=nftables
   [ip]=iproute2
   [docker-compose]=docker-compose
+  [dockerd]=docker.io
   [openssl]=openssl
 )
 missing=()

@@ -1,0 +1,76 @@
+/**
+ * A real Docker engine for tests: Debian's `docker.io` (`dockerd` 20.10), started by the harness
+ * when no daemon answers, as BIND is. No registry is reachable here, so images are made locally
+ * (`docker import`, or the real docker-mailserver image built from `../shared/dms`). Under
+ * `CI=true` a missing engine is a failure (the test command installs it), never a skip.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, openSync } from "node:fs";
+
+/** Where a daemon started by the tests logs. */
+export const DOCKERD_LOG = "/tmp/dms-test-dockerd/dockerd.log";
+
+/** `docker ...`, synchronously; throws with stderr on a non-zero exit. */
+export function docker(args: readonly string[], input?: string | Buffer): string {
+  const res = spawnSync("docker", [...args], {
+    input,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  if (res.status !== 0) {
+    throw new Error(`docker ${args.join(" ")} exited ${res.status}: ${res.stderr || res.error}`);
+  }
+  return res.stdout;
+}
+
+function daemonAnswers(): boolean {
+  return spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 10_000 })
+    .status === 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Makes sure a Docker daemon answers: starts `dockerd` in the background when none does and waits
+ * at most 60 s for it. Returns `false` only outside CI when no engine can be had (the caller skips);
+ * under `CI=true` that throws instead.
+ */
+export async function ensureDocker(): Promise<boolean> {
+  if (daemonAnswers()) return true;
+  const dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].find((p) => existsSync(p));
+  if (!dockerd) return missing("dockerd (Debian's docker.io) is not installed");
+  if (process.getuid?.() !== 0) return missing("dockerd needs root");
+  mkdirSync("/tmp/dms-test-dockerd", { recursive: true });
+  const log = openSync(DOCKERD_LOG, "a");
+  // Detached: the daemon outlives this test file so the next one (and the image cache) reuse it.
+  const child = spawn(dockerd, ["--host", "unix:///var/run/docker.sock"], {
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
+  child.unref();
+  for (let i = 0; i < 60; i++) {
+    if (daemonAnswers()) return true;
+    await sleep(1000);
+  }
+  return missing(`dockerd did not answer within 60 s; see ${DOCKERD_LOG}`);
+}
+
+function missing(why: string): false {
+  if (process.env.CI === "true") throw new Error(`${why}; required under CI=true`);
+  return false;
+}
+
+/**
+ * A tiny local image with no files at all (`docker import` of an empty tar): enough to create,
+ * inspect and remove containers whose settings are under test. Nothing can run in it.
+ */
+export function emptyImage(tag = "local/dms-test-empty:1"): string {
+  const present = spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
+  if (present.status === 0) return tag;
+  // An empty tar archive is 1024 zero bytes (two end-of-archive blocks).
+  docker(["import", "-", tag], Buffer.alloc(1024));
+  return tag;
+}
