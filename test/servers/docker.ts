@@ -25,8 +25,10 @@ export function docker(args: readonly string[], input?: string | Buffer): string
 }
 
 function daemonAnswers(): boolean {
-  return spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 10_000 })
-    .status === 0;
+  return (
+    spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 10_000 }).status ===
+    0
+  );
 }
 
 function sleep(ms: number): Promise<void> {
