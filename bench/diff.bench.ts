@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DnsClient } from "../src/net/dns";
-import { planRecords } from "../src/records";
+import { planRecords } from "../src/plan/records";
 import { MailServerSpecSchema } from "../src/spec/schema";
 import { liveQuestions } from "../src/diff/compute";
 import { diffLive } from "../src/diff/live";

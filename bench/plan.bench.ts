@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { validateSpec } from "../src/spec/validate";
 import { planMailServer } from "../src/plan/plan";
-import type { PlanMaterial } from "../src/plan/material";
+import type { PlanMaterial } from "../src/spec/material";
 import type { MailServerSpecInput } from "../src/spec/schema";
 
 const DOMAINS = 1000;

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MailServerSpec } from "../spec/schema";
 import { cmp, type Finding } from "../spec/findings";
-import type { DkimKeyMaterial, PlanMaterial } from "../plan/material";
+import type { DkimKeyMaterial, PlanMaterial } from "../spec/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { deriveSalt, hashPasswords } from "../dms/password";
 import { readSecretEnv, readSecretFile } from "../spec/secret-sources";

@@ -3,7 +3,8 @@
  * client. Pure (no `@pulumi/*`). Implicit TLS is listed first where offered (RFC 8314 §3.3 prefers
  * it over STARTTLS).
  */
-import type { PortRule, ServiceName } from "../plan/types";
+import type { PortRule } from "../dms/types";
+import type { ServiceName } from "../spec/derived";
 import { cmp } from "../spec/findings";
 import { isLoopback } from "../dms/ports";
 

@@ -3,8 +3,8 @@
  * them to the DNS adapter of their zone.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DKIM_PLACEHOLDER } from "../plan/material";
-import type { DnsRecord, ZonePlan } from "../plan/types";
+import { DKIM_PLACEHOLDER } from "../records/policies";
+import type { DnsRecord, ZonePlan } from "../records/types";
 import { adapterFor } from "../providers/dns";
 import { customAdapter } from "../providers/dns/custom";
 import type { DnsAdapter, RecordBinding } from "../providers/dns/types";

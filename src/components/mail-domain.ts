@@ -6,8 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { planRecords } from "../records/plan-records";
-import type { DnsRecord } from "../plan/types";
+import { planRecords } from "../plan/records";
+import type { DnsRecord } from "../records/types";
 import { sortFindings, type Finding } from "../spec/findings";
 import type { DomainArgs } from "./args";
 import {

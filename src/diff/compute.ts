@@ -15,8 +15,8 @@
  * - The preview path (`./preview.ts`) knows ownership from Pulumi state, so its deletions are
  *   real.
  */
-import { DKIM_PLACEHOLDER } from "../plan/material";
-import type { DnsRecord, RecordPurpose, RecordType } from "../plan/types";
+import { DKIM_PLACEHOLDER } from "../records/policies";
+import type { DnsRecord, RecordPurpose, RecordType } from "../records/types";
 import { isInZone, longestZone } from "../records/names";
 import { cmp } from "../spec/findings";
 import { isCloudflareProxyAddress } from "./cloudflare";

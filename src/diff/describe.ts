@@ -5,8 +5,8 @@
  * value diff. Pure: no I/O.
  */
 import { createHash, createPublicKey } from "node:crypto";
-import { DKIM_PLACEHOLDER } from "../plan/material";
-import type { RecordPurpose, RecordType } from "../plan/types";
+import { DKIM_PLACEHOLDER } from "../records/policies";
+import type { RecordPurpose, RecordType } from "../records/types";
 import { cmp } from "../spec/findings";
 import type { Risk } from "./types";
 

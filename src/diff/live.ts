@@ -5,7 +5,7 @@
  * Needs no cloud credentials: only DNS.
  */
 import type { DnsAnswer, DnsClient } from "../net/dns";
-import type { DnsRecord } from "../plan/types";
+import type { DnsRecord } from "../records/types";
 import { longestZone } from "../records/names";
 import { computeDiff, liveQuestions, type Question } from "./compute";
 import type { Diff, LiveRecordSet } from "./types";

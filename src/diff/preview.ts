@@ -17,8 +17,8 @@
  * @see https://www.pulumi.com/docs/iac/cli/commands/pulumi_preview/
  * @see https://github.com/pulumi/pulumi/blob/master/pkg/display/json.go (`PreviewDigest`, `PreviewStep`)
  */
-import { DKIM_PLACEHOLDER } from "../plan/material";
-import type { RecordPurpose, RecordType } from "../plan/types";
+import { DKIM_PLACEHOLDER } from "../records/policies";
+import type { RecordPurpose, RecordType } from "../records/types";
 import { isInZone, longestZone } from "../records/names";
 import { cmp } from "../spec/findings";
 import { assembleDiff, compareSlot, conflict, spfRecords, type Slot } from "./compute";

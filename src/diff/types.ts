@@ -6,12 +6,12 @@
  * data, renderers apart) and DNSControl `diff2` (one verdict per name and type).
  */
 import type { DnsStatus } from "../net/dns";
-import type { RecordPurpose, RecordType } from "../plan/types";
+import type { RecordPurpose, RecordType } from "../records/types";
 
 /**
  * One record set as it exists now: what a DNS server answered, or what Pulumi state holds.
  *
- * Values use the plan's canonical form (`DnsRecord` in `../plan/types.ts`): presentation rdata
+ * Values use the plan's canonical form (`DnsRecord` in `../records/types.ts`): presentation rdata
  * with absolute names ending in a dot, TXT as the joined logical string.
  */
 export interface LiveRecordSet {

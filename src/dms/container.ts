@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
 import { capabilities } from "../spec/derived";
-import type { BindMountPlan, ContainerPlan, DmsFile, VolumePlan } from "../plan/types";
+import type { BindMountPlan, ContainerPlan, DmsFile, VolumePlan } from "./types";
 import { CONFIG_DIR } from "./files";
 import { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv } from "./env";
 

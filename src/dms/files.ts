@@ -7,8 +7,8 @@
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
 import { dkimEngine, effectiveFeatures, postmasterAddress } from "../spec/derived";
-import type { DmsFile, ReloadMode } from "../plan/types";
-import type { PlanMaterial } from "../plan/material";
+import type { DmsFile, ReloadMode } from "./types";
+import type { PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
 
 /** The config volume inside the container (dms-reference.md §0). */

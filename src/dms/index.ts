@@ -18,6 +18,7 @@ export {
 export { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv, renderEnvFile } from "./env";
 export { HEALTHCHECK_COMMAND, parseMemory, planContainer, recreateHash } from "./container";
 export { ANYWHERE, PRIVATE_BIND_DEFAULT, planPorts } from "./ports";
+export * from "./types";
 export {
   CRYPT_ALPHABET,
   DEFAULT_ROUNDS,

@@ -11,7 +11,7 @@ import {
   SERVICE_PORTS,
   serviceExposure,
 } from "../spec/derived";
-import type { PortRule } from "../plan/types";
+import type { PortRule } from "./types";
 
 /** Where `private` services are published when they name no `bind`: loopback only. */
 export const PRIVATE_BIND_DEFAULT: readonly string[] = ["127.0.0.1", "::1"];

@@ -1,14 +1,14 @@
 /**
  * A small DNS client for `dmsctl verify` and `dmsctl diff`: asks one server (an authoritative server
  * or a resolver given as `host:port`) for a name and type, and answers in the plan's canonical value
- * form (see `DnsRecord` in `../plan/types.ts`), so answers compare directly with planned records.
+ * form (see `DnsRecord` in `../records/types.ts`), so answers compare directly with planned records.
  *
  * Every query has a timeout and a bounded number of tries, and the client bounds how many queries
  * are in flight, so a slow or silent server yields a clear status within a known time, never a hang.
  * Built on Node's c-ares resolver (`dns.promises.Resolver`), which speaks UDP with TCP fallback.
  */
 import { promises as dns, type CaaRecord } from "node:dns";
-import type { RecordType } from "../plan/types";
+import type { RecordType } from "../records/types";
 
 /** How a query ended. */
 export type DnsStatus =

@@ -6,9 +6,9 @@
  */
 import type { MailServerSpec } from "../spec/schema";
 import { cmp, sortFindings } from "../spec/findings";
-import { planRecords } from "../records/plan-records";
+import { planRecords } from "./records";
 import { planContainer, planDmsFiles, planPorts } from "../dms";
-import type { PlanMaterial } from "./material";
+import type { PlanMaterial } from "../spec/material";
 import type { Plan } from "./types";
 import { cloudWarnings } from "./warnings";
 

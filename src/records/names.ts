@@ -1,6 +1,6 @@
 /**
  * DNS names: absolute and relative forms, zone membership and reverse (PTR) names. Names in the
- * plan are lowercase FQDNs without the trailing dot (see `DnsRecord` in `../plan/types.ts`); rdata
+ * plan are lowercase FQDNs without the trailing dot (see `DnsRecord` in `../records/types.ts`); rdata
  * targets are absolute, with the dot.
  */
 import { isIPv4, isIPv6 } from "node:net";

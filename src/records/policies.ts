@@ -193,3 +193,6 @@ export function tlsRptText(rua: readonly string[]): string {
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)];
 }
+
+/** The `p=` shown when the key will only exist after deploy (dmsctl without a key). */
+export const DKIM_PLACEHOLDER = "<generated-at-deploy>";

@@ -4,7 +4,6 @@
  * layer asks these functions rather than re-deciding, so the rules live in one place.
  */
 import type { MailServerSpec, ServiceExposure } from "./schema";
-import type { ServiceName } from "../plan/types";
 
 /** Feature flags with every derived default resolved. */
 export interface EffectiveFeatures {
@@ -96,6 +95,10 @@ export function postmasterEnvAddress(spec: MailServerSpec): string {
   if (domains.includes(parent)) return `postmaster@${parent}`;
   return `postmaster@${[...domains].sort()[0]!}`;
 }
+
+/** The services DMS offers, by name. */
+export type ServiceName =
+  "smtp" | "submissions" | "submission" | "imap" | "imaps" | "pop3" | "pop3s" | "managesieve";
 
 /** Well-known port of each service (dms-reference.md §4). */
 export const SERVICE_PORTS: Readonly<Record<ServiceName, number>> = {

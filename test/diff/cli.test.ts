@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runDmsctl } from "../helpers/cli";
 import { resolverAddress } from "../../src/cli/resolver";
-import { planRecords } from "../../src/records";
+import { planRecords } from "../../src/plan/records";
 import { MailServerSpecSchema } from "../../src/spec/schema";
 import { bindAvailable, freePort, startBind, type BindServer } from "../servers/bind";
 import { assertGolden } from "../helpers/golden";

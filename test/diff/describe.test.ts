@@ -8,7 +8,7 @@ import {
   shorten,
   txtFamily,
 } from "../../src/diff/describe";
-import type { RecordPurpose, RecordType } from "../../src/plan/types";
+import type { RecordPurpose, RecordType } from "../../src/records/types";
 import { KEY_A, KEY_B } from "./keys";
 
 type Case = [

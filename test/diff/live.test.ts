@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { DnsClient } from "../../src/net/dns";
-import { planRecords } from "../../src/records";
+import { planRecords } from "../../src/plan/records";
 import { diffLive } from "../../src/diff/live";
 import { renderJson } from "../../src/diff/render/json";
 import { renderMarkdown } from "../../src/diff/render/markdown";

@@ -7,7 +7,7 @@ import {
   type MailServerSpec,
   type MailServerSpecInput,
 } from "../../src/spec/schema";
-import type { PlanMaterial } from "../../src/plan/material";
+import type { PlanMaterial } from "../../src/spec/material";
 import { KEY_A, KEY_B } from "./keys";
 
 /** The after spec's DNS-relevant fields, as a user writes them (accounts are added per test). */

@@ -13,7 +13,7 @@ import {
   planPorts,
   renderEnvFile,
 } from "../../src/dms";
-import type { DmsFile } from "../../src/plan/types";
+import type { DmsFile } from "../../src/dms/types";
 import type { MailServerSpecInput } from "../../src/spec/schema";
 import { BARE, RICH, RICH_OPENDKIM, material, parse } from "./fixtures";
 import { assertGoldenDir } from "../helpers/golden";

@@ -10,7 +10,7 @@ import {
   type MailServerSpec,
   type MailServerSpecInput,
 } from "../../src/spec/schema";
-import type { DkimKeyMaterial, PlanMaterial } from "../../src/plan/material";
+import type { DkimKeyMaterial, PlanMaterial } from "../../src/spec/material";
 import { dkimPublicKeyBase64 } from "../../src/records";
 
 export const PASSWORDS: Readonly<Record<string, string>> = {

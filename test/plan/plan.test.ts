@@ -10,7 +10,7 @@ import {
   renderMarkdown,
   renderTable,
 } from "../../src/plan/render";
-import type { PlanMaterial } from "../../src/plan/material";
+import type { PlanMaterial } from "../../src/spec/material";
 import type { MailServerSpec } from "../../src/spec/schema";
 import { CloudProvider } from "../../src/spec/schema";
 import { assertGolden } from "../helpers/golden";

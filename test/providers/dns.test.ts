@@ -13,7 +13,7 @@ import {
   rdataFields,
   slug,
 } from "../../src/providers/dns/common";
-import type { DnsRecord } from "../../src/plan/types";
+import type { DnsRecord } from "../../src/records/types";
 
 const rec = (over: Partial<DnsRecord>): DnsRecord => ({
   zone: "example.com",

@@ -12,7 +12,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import type { PortRule } from "../../src/plan/types";
+import type { PortRule } from "../../src/dms/types";
 import { renderNftables } from "../../src/providers/host/nftables";
 import { PORTS as SHARED_PORTS, port } from "./port-rules";
 import { netnsAvailable } from "../servers/netns";

@@ -1,5 +1,5 @@
 /** Port-rule fixtures shared by the host-side tests (nftables, Docker ports, security groups). */
-import type { PortRule } from "../../src/plan/types";
+import type { PortRule } from "../../src/dms/types";
 
 /** A public TCP rule on every address from everywhere, with `over` applied. */
 export const port = (over: Partial<PortRule> & Pick<PortRule, "service" | "port">): PortRule => ({

@@ -7,7 +7,7 @@ import {
   type MailServerSpec,
   type MailServerSpecInput,
 } from "../../src/spec/schema";
-import type { PlanMaterial } from "../../src/plan/material";
+import type { PlanMaterial } from "../../src/spec/material";
 
 /** Path of the example spec the README plans. */
 export const EXAMPLE_SPEC_PATH = join(

@@ -8,7 +8,7 @@ import { validateSpec } from "../../src/spec/validate";
 import type { MailServerSpec, MailServerSpecInput } from "../../src/spec/schema";
 import { planMailServer } from "../../src/plan/plan";
 import type { Plan } from "../../src/plan/types";
-import type { PlanMaterial } from "../../src/plan/material";
+import type { PlanMaterial } from "../../src/spec/material";
 import { renderZoneFiles } from "../../src/plan/render/zone";
 import { dkimPublicKeyBase64 } from "../../src/records/policies";
 

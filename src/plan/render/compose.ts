@@ -6,7 +6,8 @@
  * @see https://docs.docker.com/reference/compose-file/services/
  */
 import type * as Yaml from "yaml";
-import type { Plan, VolumePlan } from "../types";
+import type { Plan } from "../types";
+import type { VolumePlan } from "../../dms/types";
 
 /** The config volume's container path (dms-reference.md §1). */
 const CONFIG_CONTAINER_PATH = "/tmp/docker-mailserver";

@@ -4,7 +4,8 @@
  * owner names. Most DNS hosts import this format (their importer replaces SOA and NS).
  */
 import { createHash } from "node:crypto";
-import type { DnsRecord, Plan, ZonePlan } from "../types";
+import type { DnsRecord, ZonePlan } from "../../records/types";
+import type { Plan } from "../types";
 import { relativeName } from "../../records/names";
 import { txtRdata } from "../../records/txt";
 

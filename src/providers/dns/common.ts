@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the DNS adapters: child names and the generic capability audit.
  */
-import type { DnsRecord } from "../../plan/types";
+import type { DnsRecord } from "../../records/types";
 import type { Finding } from "../../spec/findings";
 import type { DnsCapabilities } from "./types";
 

@@ -2,7 +2,7 @@
  * The DNS adapters, by provider kind. Importing this module loads no cloud SDK: the Cloudflare and
  * Route53 adapters require theirs on first `createRecords`.
  */
-import type { DnsProviderKind } from "../../plan/types";
+import type { DnsProviderKind } from "../../records/types";
 import { cloudflareAdapter } from "./cloudflare";
 import { route53Adapter } from "./route53";
 import { zonefileAdapter } from "./zonefile";

@@ -9,7 +9,7 @@
  * (Cloudflare's `data` blocks, Route53's quoted TXT strings).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { DnsRecord, RecordType } from "../../plan/types";
+import type { DnsRecord, RecordType } from "../../records/types";
 import type { Finding } from "../../spec/findings";
 
 /**

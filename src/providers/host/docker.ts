@@ -3,7 +3,7 @@
  * mapping (types only from `@pulumi/docker`), so it is tested without mocks.
  */
 import type * as docker from "@pulumi/docker";
-import type { ContainerPlan, PortRule } from "../../plan/types";
+import type { ContainerPlan, PortRule } from "../../dms/types";
 import { cmp } from "../../spec/findings";
 import { RSPAMD_UI_PORT } from "./nftables";
 

@@ -26,7 +26,7 @@
  * The table only ever drops traffic to mail ports; its policy is `accept`, so loading it cannot
  * lock anyone out of SSH.
  */
-import type { PortRule } from "../../plan/types";
+import type { PortRule } from "../../dms/types";
 import { ANYWHERE, isLoopback } from "../../dms/ports";
 import { cmp } from "../../spec/findings";
 

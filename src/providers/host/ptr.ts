@@ -5,7 +5,7 @@
  * `ptr` expectations, so nothing is re-derived here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PtrExpectation } from "../../plan/types";
+import type { PtrExpectation } from "../../records/types";
 import { loadCloudflare } from "../dns/cloudflare";
 import { loadAws } from "../dns/route53";
 

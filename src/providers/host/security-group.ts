@@ -5,7 +5,7 @@
  * `@pulumi/aws` is loaded only when this is used.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { PortRule } from "../../plan/types";
+import type { PortRule } from "../../dms/types";
 import { slug } from "../dns/common";
 import { loadAws } from "../dns/route53";
 import { RSPAMD_UI_PORT } from "./nftables";

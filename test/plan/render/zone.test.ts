@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // mailauth's own entry point, as a receiving MTA would call it: DKIM, SPF and DMARC in one pass.
 import { authenticate, dkimSign } from "mailauth";
-import { planRecords } from "../../../src/records";
+import { planRecords } from "../../../src/plan/records";
 import { renderZoneFiles } from "../../../src/plan/render/zone";
-import type { PlanMaterial } from "../../../src/plan/material";
+import type { PlanMaterial } from "../../../src/spec/material";
 import type { MailServerSpecInput } from "../../../src/spec/schema";
 import { DnsClient } from "../../../src/net/dns";
 import { bindAvailable, startBind, type BindServer } from "../../servers/bind";

@@ -21,7 +21,7 @@ import { requireOptionalPeer } from "../../optional-peer";
 import { txtRdata } from "../../../records/txt";
 import { auditCapabilities, rdataFields, recordValueChildName, withoutDot } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
-import type { DnsRecord } from "../../../plan/types";
+import type { DnsRecord } from "../../../records/types";
 import type { Finding } from "../../../spec/findings";
 
 /** What Cloudflare takes. TTL 1 means "automatic"; explicit TTLs run 60..86400 (non-Enterprise). */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { auditCapabilities, recordSetChildName } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
-import type { DnsRecord } from "../../../plan/types";
+import type { DnsRecord } from "../../../records/types";
 import type { Finding } from "../../../spec/findings";
 
 /** One record set handed to a {@link CustomDnsFactory}. */

@@ -17,7 +17,7 @@ import { requireOptionalPeer } from "../../optional-peer";
 import { splitTxt } from "../../../records/txt";
 import { auditCapabilities, recordSetChildName } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
-import type { DnsRecord } from "../../../plan/types";
+import type { DnsRecord } from "../../../records/types";
 import type { Finding } from "../../../spec/findings";
 
 /** What Route53 takes (TTL up to 2^31-1; the spec caps it lower anyway). */

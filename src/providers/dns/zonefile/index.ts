@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { DnsAdapter, DnsCapabilities } from "../types";
-import type { DnsRecord } from "../../../plan/types";
+import type { DnsRecord } from "../../../records/types";
 import type { Finding } from "../../../spec/findings";
 
 /** A zone file holds any type; TTLs are 32-bit (RFC 2181 §8). */

@@ -17,11 +17,12 @@ import type {
   PtrExpectation,
   RecordPurpose,
   RecordType,
-  ServiceName,
   ZonePlan,
-} from "../plan/types";
-import { DKIM_PLACEHOLDER, type PlanMaterial } from "../plan/material";
-import { canonicalIpv6, isInZone, parentName, reverseName } from "./names";
+} from "../records/types";
+import type { ServiceName } from "../spec/derived";
+import { DKIM_PLACEHOLDER } from "../records/policies";
+import type { PlanMaterial } from "../spec/material";
+import { canonicalIpv6, isInZone, parentName, reverseName } from "../records/names";
 import {
   renderA,
   renderAaaa,
@@ -30,7 +31,7 @@ import {
   renderSrv,
   SRV_NOT_AVAILABLE,
   type SrvValue,
-} from "./values";
+} from "../records/values";
 import {
   DMARC_REPORT_AUTH_TEXT,
   dkimName,
@@ -44,7 +45,7 @@ import {
   mtaStsText,
   spfText,
   tlsRptText,
-} from "./policies";
+} from "../records/policies";
 
 /** What {@link planRecords} returns. */
 export interface RecordsPlan {

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { planRecords } from "../../src/records";
+import { planRecords } from "../../src/plan/records";
 import type { MailServerSpecInput } from "../../src/spec/schema";
 import { assertGolden } from "../helpers/golden";
-import { exampleInput, NO_MATERIAL, shuffled, specOf } from "./fixtures";
+import { exampleInput, NO_MATERIAL, shuffled, specOf } from "../records/fixtures";
 
 /** Records as `zone name type ttl values` lines, the shape tests compare. */
 function lines(input: MailServerSpecInput, material = NO_MATERIAL): string[] {

@@ -18,12 +18,9 @@ export interface PlanMaterial {
   readonly passwordHashes: ReadonlyMap<string, string>;
   /**
    * DKIM keys by domain name. A domain without an entry gets the placeholder value
-   * {@link DKIM_PLACEHOLDER} in its TXT record and no key file.
+   * `DKIM_PLACEHOLDER` (`../records/policies`) in its TXT record and no key file.
    */
   readonly dkimKeys: ReadonlyMap<string, DkimKeyMaterial>;
   /** The relay password, when the spec has a relay with credentials. */
   readonly relayPassword?: string;
 }
-
-/** The `p=` shown when the key will only exist after deploy (dmsctl without a key). */
-export const DKIM_PLACEHOLDER = "<generated-at-deploy>";
