@@ -152,10 +152,10 @@ describe("nftables ruleset with real traffic in network namespaces", { skip }, (
     assert.equal(connect(NS.client, HOST_C, 25), "connected");
   });
   it("client -> host:143 (private, loopback only) and 465 (allowFrom elsewhere) are dropped", () => {
-    const started = Date.now();
+    // No wall-clock bound here: on a loaded machine starting node in a namespace alone can take
+    // seconds, and each attempt is already bounded by connect()'s spawn timeout.
     assert.equal(connect(NS.client, HOST_C, 143), "timeout");
     assert.equal(connect(NS.client, HOST_C, 465), "timeout");
-    assert.ok(Date.now() - started < 2 * CONNECT_TIMEOUT_MS + 3000);
   });
   it("ctr -> client:143/465/587/995/4190 (outgoing, not DNAT-ed) connects", () => {
     for (const p of [143, 465, 587, 995, 4190])
