@@ -11,6 +11,8 @@ export * from "./spec/findings";
 export * from "./spec/validate";
 export * from "./spec/load";
 export { RULES, type RuleId, type RuleMeta } from "./spec/rules";
+export { canonicalIp, canonicalIpv6 } from "./spec/ip";
+export { memoryBytes, parseMemory } from "./spec/units";
 export { specJsonSchema } from "./spec/json-schema";
 export * from "./plan/types";
 export * from "./spec/material";

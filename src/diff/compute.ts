@@ -19,6 +19,7 @@ import { DKIM_PLACEHOLDER } from "../records/policies";
 import type { DnsRecord, RecordPurpose, RecordType } from "../records/types";
 import { isInZone, longestZone } from "../records/names";
 import { cmp } from "../spec/findings";
+import { canonicalIp } from "../spec/ip";
 import { isCloudflareProxyAddress } from "./cloudflare";
 import { describeChange, dkimKeyInfo, shorten, txtFamily, type TxtFamily } from "./describe";
 import {
@@ -142,11 +143,7 @@ function owns(family: TxtFamily | "all", value: string): boolean {
 /** Canonical form for comparison: AAAA compressed and lowercase; everything else as is. */
 export function canonicalValue(type: RecordType, value: string): string {
   if (type === "AAAA") {
-    try {
-      return new URL(`http://[${value}]/`).hostname.slice(1, -1);
-    } catch {
-      return value.toLowerCase();
-    }
+    return canonicalIp(value) ?? value.toLowerCase();
   }
   if (type === "MX" || type === "CNAME" || type === "SRV" || type === "PTR")
     return value.toLowerCase();

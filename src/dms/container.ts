@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
 import { capabilities } from "../spec/derived";
+import { parseMemory } from "../spec/units";
 import type { BindMountPlan, ContainerPlan, DmsFile, VolumePlan } from "./types";
 import { CONFIG_DIR } from "./files";
 import { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv } from "./env";
@@ -17,17 +18,6 @@ import { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv } from "./env";
  * in 15.1.0.
  */
 export const HEALTHCHECK_COMMAND = "ss --listening --ipv4 --tcp | grep --silent ':smtp' || exit 1";
-
-/** Docker's memory syntax (`512m`, `2g`, `1.5g`, plain bytes) in bytes; units are binary. */
-export function parseMemory(value: string): number {
-  const m = /^([1-9][0-9]*(?:\.[0-9]+)?)([bkmgBKMG]?)$/.exec(value);
-  if (m === null)
-    throw new Error(
-      `memoryLimit: must be a Docker memory size such as 512m or 3g, got ${JSON.stringify(value)}`,
-    );
-  const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase()]!;
-  return Math.floor(Number(m[1]) * unit);
-}
 
 function volumes(spec: MailServerSpec): VolumePlan[] {
   return [

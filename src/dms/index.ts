@@ -16,7 +16,7 @@ export {
   relayHost,
 } from "./files";
 export { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv, renderEnvFile } from "./env";
-export { HEALTHCHECK_COMMAND, parseMemory, planContainer, recreateHash } from "./container";
+export { HEALTHCHECK_COMMAND, planContainer, recreateHash } from "./container";
 export { ANYWHERE, PRIVATE_BIND_DEFAULT, planPorts } from "./ports";
 export * from "./types";
 export {

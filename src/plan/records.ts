@@ -22,7 +22,8 @@ import type {
 import type { ServiceName } from "../spec/derived";
 import { DKIM_PLACEHOLDER } from "../records/policies";
 import type { PlanMaterial } from "../spec/material";
-import { canonicalIpv6, isInZone, parentName, reverseName } from "../records/names";
+import { isInZone, parentName, reverseName } from "../records/names";
+import { canonicalIpv6 } from "../spec/ip";
 import {
   renderA,
   renderAaaa,

@@ -3,7 +3,7 @@
  * plan are lowercase FQDNs without the trailing dot (see `DnsRecord` in `../records/types.ts`); rdata
  * targets are absolute, with the dot.
  */
-import { isIPv4, isIPv6 } from "node:net";
+import { canonicalIpv6, parseIpv4 } from "../spec/ip";
 
 /** `example.com` -> `example.com.`; an already absolute name or the root `.` is returned as is. */
 export function absoluteName(name: string): string {
@@ -44,20 +44,12 @@ export function parentName(name: string): string {
 }
 
 /**
- * The canonical text of an IPv6 address (RFC 5952: lowercase, zeros compressed, the longest run
- * of zero groups as `::`), so planned AAAA values compare equal to what resolvers return.
+ * The eight 16-bit groups of an IPv6 address, each as four lowercase hex digits.
  * @throws Error when `ip` is not an IPv6 address.
  */
-export function canonicalIpv6(ip: string): string {
-  if (!isIPv6(ip)) throw new Error(`not an IPv6 address: ${JSON.stringify(ip)}`);
-  // The WHATWG URL serializer implements exactly the RFC 5952 recommendation.
-  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-}
-
-/** The eight 16-bit groups of an IPv6 address, each as four lowercase hex digits. */
 export function expandIpv6(ip: string): string[] {
   const canonical = canonicalIpv6(ip);
-  // The URL serializer never keeps a dotted IPv4 tail, so only `::` needs expanding.
+  // The canonical text never keeps a dotted IPv4 tail, so only `::` needs expanding.
   const [head, tail] = canonical.includes("::") ? canonical.split("::") : [canonical, undefined];
   const left = head === "" ? [] : head!.split(":");
   const right = tail === undefined || tail === "" ? [] : tail.split(":");
@@ -71,7 +63,7 @@ export function expandIpv6(ip: string): string[] {
  * @throws Error when `ip` is not an IP address.
  */
 export function reverseName(ip: string): string {
-  if (isIPv4(ip)) return `${ip.split(".").reverse().join(".")}.in-addr.arpa`;
+  if (parseIpv4(ip) !== undefined) return `${ip.split(".").reverse().join(".")}.in-addr.arpa`;
   const nibbles = expandIpv6(ip).join("").split("");
   return `${nibbles.reverse().join(".")}.ip6.arpa`;
 }

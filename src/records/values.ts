@@ -5,7 +5,8 @@
  * `to_rdata_text`). Targets are absolute names with the trailing dot.
  */
 import { isIPv4 } from "node:net";
-import { absoluteName, canonicalIpv6 } from "./names";
+import { canonicalIpv6 } from "../spec/ip";
+import { absoluteName } from "./names";
 
 /** An MX value. @see https://www.rfc-editor.org/rfc/rfc1035#section-3.3.9 */
 export interface MxValue {

@@ -13,6 +13,9 @@ import { createPrivateKey } from "node:crypto";
 import type { MailServerSpec } from "./schema";
 import { dkimEngine, effectiveFeatures } from "./derived";
 import { cmp, formatPath, type Finding, type Level } from "./findings";
+import { derivedEnvField, SECRET_ENV_NAME } from "./dms-env";
+import { canonicalIp, parseIpv4, parseIpv6 } from "./ip";
+import { memoryBytes } from "./units";
 
 /** What a rule is, for reports and for the generated reference in `docs/spec.md`. */
 export interface RuleMeta {
@@ -1053,14 +1056,6 @@ function checkHash(hash: string, path: Path, r: Reporter): void {
 
 // ---- features, memory, capabilities, resolvers -----------------------------------------------
 
-/** Docker memory syntax to bytes (binary units, as Docker reads them). */
-export function memoryBytes(text: string): number | undefined {
-  const m = /^([0-9]+(?:\.[0-9]+)?)([bkmgBKMG]?)$/.exec(text);
-  if (m === null) return undefined;
-  const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase()]!;
-  return Math.floor(Number(m[1]) * unit);
-}
-
 const GIB = 1024 ** 3;
 /** ClamAV loads about 850 MB of signatures on top of the rest (dms-reference.md §6.4). */
 const CLAMAV_MIN_BYTES = 2.5 * GIB;
@@ -1091,7 +1086,7 @@ const PUBLIC_RESOLVERS: ReadonlyMap<string, string> = new Map(
       ["Verisign", ["64.6.64.6", "64.6.65.6"]],
       ["Yandex", ["77.88.8.8", "77.88.8.1"]],
     ] as const
-  ).flatMap(([name, ips]) => ips.map((ip) => [canonicalIp(ip), name] as [string, string])),
+  ).flatMap(([name, ips]) => ips.map((ip) => [canonicalIp(ip)!, name] as [string, string])),
 );
 
 function checkFeatures(spec: MailServerSpec, r: Reporter): void {
@@ -1162,7 +1157,7 @@ function checkFeatures(spec: MailServerSpec, r: Reporter): void {
   }
   if (f.dnsbl && spec.dnsResolvers !== undefined) {
     spec.dnsResolvers.forEach((ip, i) => {
-      const owner = PUBLIC_RESOLVERS.get(canonicalIp(ip));
+      const owner = PUBLIC_RESOLVERS.get(canonicalIp(ip) ?? ip);
       if (owner !== undefined) {
         r.report(
           "dnsbl-public-resolver",
@@ -1611,40 +1606,6 @@ function checkTlsAndServices(spec: MailServerSpec, r: Reporter): void {
 
 // ---- env -------------------------------------------------------------------------------------
 
-/**
- * `mailserver.env` variables the library derives from spec fields (the dms plan sets them), with
- * the field to use instead.
- */
-export const DERIVED_ENV: Readonly<Record<string, string>> = {
-  ACCOUNT_PROVISIONER: "(always FILE)",
-  DEFAULT_RELAY_HOST: "relay",
-  ENABLE_AMAVIS: "features.amavis",
-  ENABLE_CLAMAV: "features.clamav",
-  ENABLE_DNSBL: "features.dnsbl",
-  ENABLE_FAIL2BAN: "features.fail2ban",
-  ENABLE_IMAP: "features.imap",
-  ENABLE_MANAGESIEVE: "features.managesieve",
-  ENABLE_OPENDKIM: "features.opendkim",
-  ENABLE_OPENDMARC: "features.opendmarc",
-  ENABLE_POLICYD_SPF: "features.policydSpf",
-  ENABLE_POP3: "features.pop3",
-  ENABLE_QUOTAS: "features.quotas",
-  ENABLE_RSPAMD: "features.rspamd",
-  ENABLE_SPAMASSASSIN: "features.spamassassin",
-  ENABLE_SRS: "features.srs",
-  LOG_LEVEL: "logLevel",
-  OVERRIDE_HOSTNAME: "hostname",
-  POSTMASTER_ADDRESS: "postmaster",
-  RELAY_HOST: "relay.host",
-  RELAY_PORT: "relay.port",
-  RELAY_USER: "relay.username",
-  SMTP_ONLY: "features.smtpOnly",
-  SSL_CERT_PATH: "tls",
-  SSL_KEY_PATH: "tls",
-  SSL_TYPE: "tls.type",
-  TZ: "timezone",
-};
-
 /** Removed or renamed variables (dms-reference.md §3.9). */
 const REMOVED_ENV: Readonly<Record<string, string>> = {
   DMS_DEBUG: "LOG_LEVEL (spec field logLevel)",
@@ -1653,13 +1614,10 @@ const REMOVED_ENV: Readonly<Record<string, string>> = {
   SA_SPAM_SUBJECT: "SPAM_SUBJECT",
 };
 
-/** Variables holding secrets: `RELAY_PASSWORD`, `LDAP_BIND_PW`, `SRS_SECRET`, `*_TOKEN`, ... */
-const SECRET_ENV = /(?:^|_)(?:PASSWORD|PASSWD|PASS|PW|DNPASS|SECRET|TOKEN)$/;
-
 function checkEnv(spec: MailServerSpec, r: Reporter): void {
   for (const key of Object.keys(spec.env).sort(cmp)) {
     const value = spec.env[key]!;
-    const secret = SECRET_ENV.test(key);
+    const secret = SECRET_ENV_NAME.test(key);
     if (secret) {
       r.report(
         "env-secret",
@@ -1676,7 +1634,7 @@ function checkEnv(spec: MailServerSpec, r: Reporter): void {
         `must be one line, got ${secret ? "a value with a line break (value hidden)" : show(value)}`,
       );
     }
-    const field = DERIVED_ENV[key];
+    const field = derivedEnvField(key);
     if (field !== undefined) {
       r.report(
         "env-derived",
@@ -1732,61 +1690,8 @@ function countLines(text: string, upTo: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// IP addresses
+// Public addresses
 // ---------------------------------------------------------------------------------------------
-
-/** Parses dotted-quad IPv4 to a 32-bit number. */
-export function parseIpv4(ip: string): number | undefined {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^(?:0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-/** Parses IPv6 (with `::` and an embedded IPv4 tail) to eight 16-bit groups. */
-export function parseIpv6(ip: string): number[] | undefined {
-  let text = ip.toLowerCase();
-  const lastColon = text.lastIndexOf(":");
-  if (lastColon < 0) return undefined;
-  const tail: number[] = [];
-  const last = text.slice(lastColon + 1);
-  if (last.includes(".")) {
-    const v4 = parseIpv4(last);
-    if (v4 === undefined) return undefined;
-    tail.push(Math.floor(v4 / 65536), v4 % 65536);
-    text = text.slice(0, lastColon + 1);
-    if (!text.endsWith("::")) text = text.slice(0, -1);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === "") return [];
-    const out: number[] = [];
-    for (const g of part.split(":")) {
-      if (!/^[0-9a-f]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const rest = halves.length === 2 ? groups(halves[1]!) : [];
-  if (head === undefined || rest === undefined) return undefined;
-  const known = head.length + rest.length + tail.length;
-  if (halves.length === 1 ? known !== 8 : known > 7) return undefined;
-  return [...head, ...new Array<number>(8 - known).fill(0), ...rest, ...tail];
-}
-
-/** A canonical key for comparing addresses written differently (`2620:fe::fe` vs `2620:00fe::00fe`). */
-export function canonicalIp(ip: string): string {
-  const v4 = parseIpv4(ip);
-  if (v4 !== undefined) return ip;
-  const v6 = parseIpv6(ip);
-  return v6 === undefined ? ip : v6.map((g) => g.toString(16)).join(":");
-}
 
 /** IPv4 ranges no internet host can reach (RFC 6890), except the documentation ranges. */
 const V4_RESERVED: readonly [string, number, string][] = [

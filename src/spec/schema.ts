@@ -10,6 +10,9 @@
  * @packageDocumentation
  */
 import { z } from "zod";
+import { MEMORY_PATTERN } from "./units";
+
+export { MEMORY_PATTERN };
 
 /** Images are pinned: `latest` and `edge` jump major versions (dms-reference.md §9.10). */
 export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/docker-mailserver/docker-mailserver";
@@ -25,8 +28,6 @@ const ADDRESS_PATTERN = new RegExp(`^${LOCAL_PART}@${LABEL}(?:\\.${LABEL})+$`);
 const ALIAS_KEY_PATTERN = new RegExp(`^(?:${LOCAL_PART})?@${LABEL}(?:\\.${LABEL})+$`);
 /** `0` or `<int><unit>`, unit one of B k M G T (dms-reference.md §1.3 `dovecot-quotas.cf`). */
 export const QUOTA_PATTERN = /^(?:0|[1-9][0-9]*[BkMGT])$/;
-/** Docker memory syntax: bytes, or a number with b/k/m/g suffix. */
-export const MEMORY_PATTERN = /^[1-9][0-9]*(?:\.[0-9]+)?[bkmgBKMG]?$/;
 /** Environment variable names we read secrets from (CLI). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { MailServerSpecSchema, type MailServerSpec } from "./schema";
 import { formatPath, sortFindings, type Finding } from "./findings";
+import { SECRET_ENV_NAME } from "./dms-env";
 import {
   checkRules,
   finding,
@@ -98,12 +99,11 @@ type Issue = z.core.$ZodIssue;
 
 /** Fields whose values are secrets: never shown in a message. */
 const SECRET_KEYS = new Set(["password", "passwordHash", "privateKey"]);
-const SECRET_ENV = /(?:^|_)(?:PASSWORD|PASSWD|PASS|PW|DNPASS|SECRET|TOKEN)$/;
 
 function isSecretPath(path: readonly PropertyKey[]): boolean {
   const last = path[path.length - 1];
   if (typeof last === "string" && SECRET_KEYS.has(last)) return true;
-  return path[0] === "env" && typeof path[1] === "string" && SECRET_ENV.test(path[1]);
+  return path[0] === "env" && typeof path[1] === "string" && SECRET_ENV_NAME.test(path[1]);
 }
 
 /**

@@ -14,7 +14,8 @@ import type { DomainSpec, MailServerSpec } from "../spec/schema";
 import type { DnsRecord } from "../records/types";
 import type { Plan } from "../plan/types";
 import { cmp } from "../spec/findings";
-import { canonicalIpv6, reverseName } from "../records/names";
+import { reverseName } from "../records/names";
+import { canonicalIpv6 } from "../spec/ip";
 import { dkimName, dmarcReportAuthName, mailtoDomain } from "../records/policies";
 import { fail, pass, skip, type Check } from "./checks";
 // mailauth is loaded on first use, not at import: it (with joi, libmime, ...) costs ~50 ms, and

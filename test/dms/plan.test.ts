@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  parseMemory,
-  planContainer,
-  planDmsFiles,
-  planEnv,
-  planPorts,
-  recreateHash,
-} from "../../src/dms";
+import { planContainer, planDmsFiles, planEnv, planPorts, recreateHash } from "../../src/dms";
 import type { MailServerSpecInput } from "../../src/spec/schema";
 import {
   PASSWORDS,
@@ -227,16 +220,6 @@ describe("planPorts", () => {
 });
 
 describe("planContainer", () => {
-  it("parses Docker memory sizes in binary units", () => {
-    assert.deepEqual(
-      ["512m", "2g", "1.5g", "1024", "64k", "3G", "100b"].map(parseMemory),
-      [536870912, 2147483648, 1610612736, 1024, 65536, 3221225472, 100],
-    );
-    assert.throws(() => parseMemory("2gb"), {
-      message: 'memoryLimit: must be a Docker memory size such as 512m or 3g, got "2gb"',
-    });
-  });
-
   it("mounts letsencrypt read-only, keeps data volumes unless retainData is off, omits unset limits", () => {
     const spec = parse({
       hostname: "mail.example.org",

@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   absoluteName,
-  canonicalIpv6,
   expandIpv6,
   isInZone,
   longestZone,
@@ -10,6 +9,7 @@ import {
   relativeName,
   reverseName,
 } from "../../src/records/names";
+import { canonicalIpv6 } from "../../src/spec/ip";
 import { quoteTxtString, splitTxt, txtRdata } from "../../src/records/txt";
 import {
   renderA,

@@ -1,12 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { planEnv } from "../../src/dms";
-import { DERIVED_ENV } from "../../src/spec/rules";
+import { DEFAULT_ENV, derivedEnvField } from "../../src/spec/dms-env";
 import { validateSpec } from "../../src/spec/validate";
 import { withSpec } from "./helpers";
-
-/** Set by planEnv as hardening defaults the user may override on purpose (no spec field). */
-const OVERRIDABLE = new Set(["PERMIT_DOCKER", "SPOOF_PROTECTION"]);
 
 describe("env-derived knows every variable the dms plan derives", () => {
   const specs: Record<string, Record<string, unknown>> = {
@@ -29,7 +26,7 @@ describe("env-derived knows every variable the dms plan derives", () => {
       assert.ok(result.ok, JSON.stringify(result.findings));
       const unknown = planEnv(result.spec)
         .map(([key]) => key)
-        .filter((key) => DERIVED_ENV[key] === undefined && !OVERRIDABLE.has(key));
+        .filter((key) => derivedEnvField(key) === undefined && !Object.hasOwn(DEFAULT_ENV, key));
       assert.deepEqual(unknown, []);
     });
   }
