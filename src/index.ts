@@ -10,7 +10,15 @@ export * from "./spec/schema";
 export * from "./spec/findings";
 export * from "./spec/validate";
 export * from "./spec/load";
-export { RULES, type RuleId, type RuleMeta } from "./spec/rules";
+export {
+  FINDINGS,
+  RULES,
+  isFindingId,
+  type FindingId,
+  type LevelOf,
+  type RuleId,
+  type RuleMeta,
+} from "./spec/rules";
 export { canonicalIp, canonicalIpv6 } from "./spec/ip";
 export { memoryBytes, parseMemory } from "./spec/units";
 export { specJsonSchema } from "./spec/json-schema";

@@ -1,17 +1,24 @@
 /**
- * Findings: the one shape every validation rule, plan warning and verify check reports in.
+ * Findings: the one shape every validation rule, plan warning and DNS audit reports in.
  * Validators return findings; callers decide how to report them (a `ResourceError` in a component,
  * a list and exit code 1 in the CLI). Never throw one problem at a time.
+ *
+ * Every id is registered, with its level and docs, in `./rules/` (`FINDINGS`); the type of
+ * {@link Finding} admits only registered ids, each with its registered level.
  */
+import type { FindingId, LevelOf } from "./rules/registry";
+import type { Level } from "./rules/meta";
+import { cmp } from "./order";
 
-/** How serious a finding is. `error` stops planning; `warn` and `info` are reported alongside. */
-export type Level = "error" | "warn" | "info";
+export type { FindingId, Level };
+export { cmp };
 
-/** One problem or observation, tied to the place in the spec it is about. */
-export interface Finding {
-  /** Stable rule id, e.g. `hostname-fqdn`, `alias-loop`, `port25-outbound`. */
-  readonly id: string;
-  readonly level: Level;
+/** One problem or observation with the id `Id`, tied to the place in the spec it is about. */
+export interface FindingOf<Id extends FindingId> {
+  /** Stable registered id, e.g. `hostname-fqdn`, `alias-loop`, `dns-ttl-range`. */
+  readonly id: Id;
+  /** The level registered for the id. */
+  readonly level: LevelOf<Id>;
   /** The field path in the spec, e.g. `domains[1].dmarc.rua[0]`; empty for the whole spec. */
   readonly path: string;
   /** What is wrong, naming the bad value: `must be a mailto: URI, got "dmarc@example.com"`. */
@@ -19,6 +26,9 @@ export interface Finding {
   /** How to fix it, when there is more to say than the message. */
   readonly remediation?: string;
 }
+
+/** One problem or observation: a {@link FindingOf} for any registered id. */
+export type Finding = { [Id in FindingId]: FindingOf<Id> }[FindingId];
 
 /** Renders a path array (`["domains", 1, "dmarc"]`) as `domains[1].dmarc`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -52,9 +62,4 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
       cmp(a.id, b.id) ||
       cmp(a.message, b.message),
   );
-}
-
-/** Plain code-unit string comparison: locale-independent, so output is the same everywhere. */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

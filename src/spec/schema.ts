@@ -4,7 +4,7 @@
  * exported JSON Schema (`schema/mailserver.schema.json`).
  *
  * The schema checks shape and syntax only (types, enums, formats). Rules that relate several
- * fields (alias loops, rspamd with amavis, ClamAV memory, ...) live in `./rules.ts`, so that every
+ * fields (alias loops, rspamd with amavis, ClamAV memory, ...) live in `./rules/`, so that every
  * problem can be reported at once, each with a rule id and a level.
  *
  * @packageDocumentation

@@ -3,7 +3,7 @@
  * TypeScript args) into a {@link MailServerSpec}, or into the full list of what is wrong with it.
  *
  * Two passes, one report: the zod schema (shape, types, formats), then the cross-field rules of
- * `./rules.ts`. When the schema rejects parts of the input, those parts are dropped (a bad field is
+ * `./rules/`. When the schema rejects parts of the input, those parts are dropped (a bad field is
  * treated as unset, a bad list element as absent) and the rules still run on the rest, so a typo in
  * one account does not hide an alias loop elsewhere. Validation never throws, whatever the input.
  */

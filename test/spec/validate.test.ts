@@ -851,7 +851,7 @@ describe("validateSpec: one bad spec per rule", () => {
 
   it("has at least 30 cases, and every non-internal, non-file rule is exercised", () => {
     assert.ok(CASES.length >= 30, `only ${CASES.length} cases`);
-    const seen = new Set(
+    const seen = new Set<string>(
       CASES.flatMap(([, input]) => validateSpec(input).findings.map((f) => f.id)),
     );
     const fileOnly = new Set([

@@ -1,0 +1,45 @@
+/** Passthrough files (`overrides`), which docker-mailserver copies verbatim. */
+import type { MailServerSpec } from "../schema";
+import { ruleGroup, type Context, type Reporter, type RuleTable } from "./context";
+
+const rules = {
+  "passthrough-control-char": {
+    level: "error",
+    summary:
+      "Passthrough text (`overrides.*`) holds a CR (CRLF line ending) or NUL; DMS copies these files verbatim and they break.",
+    remediation:
+      "Save the text with LF line endings and no NUL characters (dms-reference.md §1.1).",
+  },
+} as const satisfies RuleTable;
+
+type Id = keyof typeof rules;
+
+/** Passthrough files. */
+export const OVERRIDE_RULES = ruleGroup({ rules, check: checkOverrides });
+
+function checkOverrides(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
+  for (const key of ["dovecot", "postfixMain", "userPatches"] as const) {
+    const text = spec.overrides[key];
+    if (text === undefined) continue;
+    for (const [ch, what] of [
+      ["\r", "a carriage return (CRLF line endings)"],
+      ["\0", "a NUL character"],
+    ] as const) {
+      const at = text.indexOf(ch);
+      if (at >= 0) {
+        const line = countLines(text, at);
+        r.report(
+          "passthrough-control-char",
+          ["overrides", key],
+          `contains ${what} on line ${line}; docker-mailserver copies this file verbatim, so it must be LF-only text`,
+        );
+      }
+    }
+  }
+}
+
+function countLines(text: string, upTo: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < upTo; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
