@@ -34,9 +34,10 @@ function sslType(spec: MailServerSpec): string {
 }
 
 /**
- * The value of each variable the spec covers (`DERIVED_ENV` in `spec/dms-env.ts`, the one list of their names),
- * or `undefined` when the spec carries it another way. Typed by the names, so a variable can be
- * neither derived here without being listed there, nor listed there and forgotten here.
+ * The value of each variable the spec covers (`DERIVED_ENV` in `spec/dms-env.ts`, the one list
+ * of their names), or `undefined` when the spec carries it another way. Typed by the names, so a
+ * variable can be neither derived here without being listed there, nor listed there and forgotten
+ * here.
  */
 const DERIVED: {
   readonly [K in DerivedEnvName]: (

@@ -19,7 +19,7 @@ const MEMORY_UNITS: Readonly<Record<string, number>> = {
   g: 1024 ** 3,
 };
 
-/** Docker's memory syntax (`512m`, `2g`, `1.5g`, plain bytes) in bytes; `undefined` when invalid. */
+/** Docker's memory syntax (`512m`, `2g`, `1.5g`, plain bytes) in bytes; undefined when invalid. */
 export function memoryBytes(text: string): number | undefined {
   if (!MEMORY_PATTERN.test(text)) return undefined;
   const unit = /[0-9]$/.test(text) ? "" : text.slice(-1).toLowerCase();

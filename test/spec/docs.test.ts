@@ -12,7 +12,7 @@ import {
 
 const DOC = join(__dirname, "..", "..", "docs", "spec.md");
 
-/** Checks (or with UPDATE_GOLDEN=1 rewrites) the generated text between `<!-- name:begin -->` and its end marker. */
+/** Checks (UPDATE_GOLDEN=1: rewrites) the generated text between `<!-- name:begin/end -->`. */
 function checkEmbedded(name: string, generated: string): void {
   const begin = `<!-- ${name}:begin -->\n`;
   const endMarker = `<!-- ${name}:end -->`;
