@@ -22,6 +22,10 @@ const skip =
   requireTool(netnsAvailable(), "ip netns and nft (as root)") ||
   requireTool(postfixAvailable(), "postfix");
 const TIMEOUT_S = 2;
+// Elapsed-time bounds prove a probe gives up at its own deadline instead of waiting for the
+// kernel's connect timeout (about two minutes). The slack absorbs scheduling delay on a loaded
+// machine (measured: 2.1 s for a 2 s bound at load average 20); it stays far below two minutes.
+const SCHEDULING_SLACK_MS = 5000;
 const DMSCTL = join(__dirname, "dmsctl.ts");
 
 interface Run {
@@ -101,7 +105,7 @@ describe("outbound port 25 in network namespaces", { skip }, () => {
       String(result.targets[0].elapsedMs),
     );
     assert.ok(
-      result.targets[0].elapsedMs < TIMEOUT_S * 1000 + 500,
+      result.targets[0].elapsedMs < TIMEOUT_S * 1000 + SCHEDULING_SLACK_MS,
       String(result.targets[0].elapsedMs),
     );
     assert.match(result.remediation, /silently dropped/);
@@ -112,7 +116,8 @@ describe("outbound port 25 in network namespaces", { skip }, () => {
     assert.equal(run.code, 1, run.stdout);
     const result = JSON.parse(run.stdout);
     assert.equal(result.targets[0].outcome, "refused");
-    assert.ok(result.targets[0].elapsedMs < 1000, String(result.targets[0].elapsedMs));
+    // Refused answers at once: well inside the timeout a dropped connection waits out.
+    assert.ok(result.targets[0].elapsedMs < TIMEOUT_S * 1000, String(result.targets[0].elapsedMs));
   });
 
   test("open: Postfix in the remote namespace answers; exit 0", async () => {
@@ -125,7 +130,10 @@ describe("outbound port 25 in network namespaces", { skip }, () => {
 
   test("the container's exact command: timeout, refused and open, parsed as the component does", async () => {
     const [d, r, o] = await Promise.all([script(dropped), script(rejected), script(open)]);
-    assert.ok(d.elapsedMs < TIMEOUT_S * 1000 + 1500, `dropped took ${d.elapsedMs} ms`);
+    assert.ok(
+      d.elapsedMs < TIMEOUT_S * 1000 + SCHEDULING_SLACK_MS,
+      `dropped took ${d.elapsedMs} ms`,
+    );
     assert.equal(d.code, 0);
     const targetOf = (p: NetnsPair) => [{ host: p.remoteAddress }];
     const dc = port25CheckFromLogs(d.stdout, targetOf(dropped), "aws");
