@@ -10,6 +10,11 @@ export function absoluteName(name: string): string {
   return name.endsWith(".") ? name : `${name}.`;
 }
 
+/** `mail.example.com.` -> `mail.example.com`; the root `.` itself is returned as is. */
+export function withoutRootDot(name: string): string {
+  return name.length > 1 && name.endsWith(".") ? name.slice(0, -1) : name;
+}
+
 /** Whether `name` is `zone` itself or a name below it (label-wise, so `badexample.com` is not in `example.com`). */
 export function isInZone(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);

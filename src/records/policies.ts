@@ -1,9 +1,17 @@
 /**
  * The TXT policy texts of mail authentication: SPF, DKIM, DMARC, MTA-STS and TLS-RPT. Pure string
- * builders with one canonical form each, so the same spec always yields the same text and `dmsctl
- * diff` can compare planned and live values as strings.
+ * builders from the spec's inputs with one canonical form each, so the same spec always yields the
+ * same text and `dmsctl diff` can compare planned and live values as strings. Each renders through
+ * the value module of its record (`./values/`), which also parses it back.
  */
 import { createHash, createPublicKey } from "node:crypto";
+import { renderDkim } from "./values/dkim";
+import { renderDmarc, type DmarcValue } from "./values/dmarc";
+import { renderMtaSts } from "./values/mta-sts";
+import { renderSpf } from "./values/spf";
+import { renderTlsRpt } from "./values/tls-rpt";
+
+export { DKIM_PLACEHOLDER } from "./values/dkim";
 
 // ---------------------------------------------------------------------------------------------
 // SPF (RFC 7208)
@@ -29,13 +37,13 @@ export interface SpfInput {
  * @see https://www.rfc-editor.org/rfc/rfc7208#section-4.6
  */
 export function spfText(input: SpfInput): string {
-  const terms = ["v=spf1"];
+  const terms: string[] = [];
   if (input.mx) terms.push("mx");
   if (input.ipv4 !== undefined) terms.push(`ip4:${input.ipv4}`);
   if (input.ipv6 !== undefined) terms.push(`ip6:${input.ipv6}`);
   for (const m of input.mechanisms) if (!terms.includes(m)) terms.push(m);
   terms.push(input.all);
-  return terms.join(" ");
+  return renderSpf({ terms });
 }
 
 /**
@@ -43,12 +51,12 @@ export function spfText(input: SpfInput): string {
  * `v=spf1 ip4:... ip6:... -all` when the addresses are known, else `v=spf1 a -all`.
  */
 export function heloSpfText(ipv4?: string, ipv6?: string): string {
-  const terms = ["v=spf1"];
+  const terms: string[] = [];
   if (ipv4 !== undefined) terms.push(`ip4:${ipv4}`);
   if (ipv6 !== undefined) terms.push(`ip6:${ipv6}`);
-  if (terms.length === 1) terms.push("a");
+  if (terms.length === 0) terms.push("a");
   terms.push("-all");
-  return terms.join(" ");
+  return renderSpf({ terms });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +74,7 @@ export function dkimName(selector: string, domain: string): string {
  * @see https://www.rfc-editor.org/rfc/rfc6376#section-3.6.1
  */
 export function dkimText(publicKeyBase64: string): string {
-  return `v=DKIM1; k=rsa; p=${publicKeyBase64}`;
+  return renderDkim({ keyType: "rsa", publicKey: publicKeyBase64 });
 }
 
 /** The base64 body of a PEM SubjectPublicKeyInfo: the DKIM `p=` value (RFC 6376 §3.6.1). */
@@ -99,33 +107,16 @@ export function dkimPublicKeyBase64(privateKeyPem: string): string {
 // DMARC (RFC 7489)
 // ---------------------------------------------------------------------------------------------
 
-/** Inputs of a DMARC record (the spec's `dmarc`). */
-export interface DmarcInput {
-  readonly policy: "none" | "quarantine" | "reject";
-  readonly subdomainPolicy?: "none" | "quarantine" | "reject";
-  readonly rua: readonly string[];
-  readonly ruf: readonly string[];
-  readonly pct: number;
-  readonly adkim: "r" | "s";
-  readonly aspf: "r" | "s";
-}
+/** Inputs of a DMARC record (the spec's `dmarc`): the record's value itself. */
+export type DmarcInput = DmarcValue;
 
 /**
- * `v=DMARC1; p=reject; sp=quarantine; pct=50; rua=mailto:a@x,mailto:b@x; ruf=...; adkim=s; aspf=s`.
- * Tags equal to their RFC default (`pct=100`, `adkim=r`, `aspf=r`) are omitted, so the record
- * stays short and only says what differs. URIs keep the spec's order (RFC 7489 §6.2 lets
- * receivers stop at a size limit, so order carries the user's priority).
+ * `v=DMARC1; p=reject; sp=quarantine; pct=50; rua=mailto:a@x,mailto:b@x; ruf=...; adkim=s; aspf=s`
+ * (see {@link renderDmarc}: tags at their RFC default are omitted, URIs keep the spec's order).
  * @see https://www.rfc-editor.org/rfc/rfc7489#section-6.3
  */
 export function dmarcText(d: DmarcInput): string {
-  const tags = ["v=DMARC1", `p=${d.policy}`];
-  if (d.subdomainPolicy !== undefined) tags.push(`sp=${d.subdomainPolicy}`);
-  if (d.pct !== 100) tags.push(`pct=${d.pct}`);
-  if (d.rua.length > 0) tags.push(`rua=${unique(d.rua).join(",")}`);
-  if (d.ruf.length > 0) tags.push(`ruf=${unique(d.ruf).join(",")}`);
-  if (d.adkim !== "r") tags.push(`adkim=${d.adkim}`);
-  if (d.aspf !== "r") tags.push(`aspf=${d.aspf}`);
-  return tags.join("; ");
+  return renderDmarc(d);
 }
 
 /**
@@ -181,18 +172,14 @@ export function mtaStsPolicyId(policyText: string): string {
 
 /** `_mta-sts` TXT: `v=STSv1; id=<id>` (RFC 8461 §3.1). */
 export function mtaStsText(id: string): string {
-  return `v=STSv1; id=${id}`;
+  return renderMtaSts({ id });
 }
 
 /** `_smtp._tls` TXT: `v=TLSRPTv1; rua=<uri>[,<uri>]` (RFC 8460 §3). */
 export function tlsRptText(rua: readonly string[]): string {
-  if (rua.length === 0) throw new Error("TLS-RPT needs at least one rua URI");
-  return `v=TLSRPTv1; rua=${unique(rua).join(",")}`;
+  return renderTlsRpt({ rua });
 }
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)];
 }
-
-/** The `p=` shown when the key will only exist after deploy (dmsctl without a key). */
-export const DKIM_PLACEHOLDER = "<generated-at-deploy>";

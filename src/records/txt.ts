@@ -62,3 +62,51 @@ export function quoteTxtString(s: string): string {
 export function txtRdata(value: string, max: number = TXT_STRING_MAX): string {
   return splitTxt(value, max).map(quoteTxtString).join(" ");
 }
+
+/**
+ * Character-strings of TXT presentation text joined into the logical value, the inverse of
+ * {@link txtRdata} (RFC 1035 §5.1: `"a" "b"` is `ab`; `\"`, `\\` and `\DDD` escapes, `\DDD`
+ * being one byte, so escaped UTF-8 decodes back to its characters). Text that is not quoted is
+ * taken as the inside of one quoted string, which is how the AWS provider reads `a""b` (it adds
+ * the outer quotes itself).
+ */
+export function joinTxt(text: string): string {
+  const t = text.trim();
+  const src = t.startsWith('"') ? t : `"${t}"`;
+  // Fast path, what providers return for the plan's values: no escapes, so no byte decoding.
+  if (!src.includes("\\"))
+    return src
+      .split('"')
+      .filter((_, i) => i % 2 === 1)
+      .join("");
+  const bytes: number[] = [];
+  const put = (s: string) => bytes.push(...Buffer.from(s, "utf8"));
+  let inString = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (!inString) {
+      if (c === '"') inString = true;
+      continue;
+    }
+    if (c === "\\") {
+      const digits = /^\d{3}/.exec(src.slice(i + 1));
+      if (digits) {
+        bytes.push(Number(digits[0]) & 0xff);
+        i += 3;
+      } else {
+        // A character after a backslash stands for itself; a surrogate pair stays whole.
+        const next = src.codePointAt(i + 1);
+        if (next !== undefined) {
+          put(String.fromCodePoint(next));
+          i += next > 0xffff ? 2 : 1;
+        }
+      }
+    } else if (c === '"') inString = false;
+    else {
+      const cp = src.codePointAt(i)!;
+      put(String.fromCodePoint(cp));
+      if (cp > 0xffff) i++;
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}

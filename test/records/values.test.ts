@@ -162,8 +162,10 @@ test("values: MX, SRV, CAA, A, AAAA render to canonical presentation text", () =
     message: "MX priority must be 0..65535, got 70000",
   });
   assert.throws(() => renderA("2001:db8::1"), { message: 'not an IPv4 address: "2001:db8::1"' });
-  assert.throws(() => renderCaa({ tag: "issue", value: 'a"b' }), {
-    message: 'CAA value must not contain " or \\: a"b',
+  // A quote or backslash in the value is escaped inside the one character-string (RFC 1035 §5.1).
+  assert.equal(renderCaa({ tag: "issue", value: 'a"b\\c' }), '0 issue "a\\"b\\\\c"');
+  assert.throws(() => renderCaa({ flags: 256, tag: "issue", value: "x" }), {
+    message: "CAA flags must be 0..255, got 256",
   });
 });
 
