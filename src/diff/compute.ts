@@ -15,13 +15,19 @@
  * - The preview path (`./preview.ts`) knows ownership from Pulumi state, so its deletions are
  *   real.
  */
-import { DKIM_PLACEHOLDER } from "../records/policies";
 import type { DnsRecord, RecordPurpose, RecordType } from "../records/types";
 import { isInZone, longestZone } from "../records/names";
+import {
+  canonicalValue,
+  DKIM_PLACEHOLDER,
+  dkimKeyInfo,
+  mxExchange,
+  txtFamily,
+  type TxtFamily,
+} from "../records/values";
 import { cmp } from "../spec/findings";
-import { canonicalIp } from "../spec/ip";
 import { isCloudflareProxyAddress } from "./cloudflare";
-import { describeChange, dkimKeyInfo, shorten, txtFamily, type TxtFamily } from "./describe";
+import { describeChange, shorten } from "./describe";
 import {
   CHANGE_KINDS,
   RISKS,
@@ -80,7 +86,10 @@ function mailHosts(records: readonly DnsRecord[]): Set<string> {
   const hosts = new Set<string>();
   for (const r of records) {
     if (r.type !== "MX") continue;
-    for (const v of r.values) hosts.add((v.split(/\s+/)[1] ?? "").replace(/\.$/, "").toLowerCase());
+    for (const v of r.values) {
+      const host = mxExchange(v);
+      if (host !== undefined) hosts.add(host);
+    }
   }
   return hosts;
 }
@@ -138,16 +147,6 @@ function ownedFamily(purpose: RecordPurpose | undefined, type: RecordType): TxtF
 
 function owns(family: TxtFamily | "all", value: string): boolean {
   return family === "all" || txtFamily(value) === family;
-}
-
-/** Canonical form for comparison: AAAA compressed and lowercase; everything else as is. */
-export function canonicalValue(type: RecordType, value: string): string {
-  if (type === "AAAA") {
-    return canonicalIp(value) ?? value.toLowerCase();
-  }
-  if (type === "MX" || type === "CNAME" || type === "SRV" || type === "PTR")
-    return value.toLowerCase();
-  return value;
 }
 
 function canonicalSet(type: RecordType, values: readonly string[]): string[] {
@@ -410,7 +409,7 @@ function liveConflicts(
     }
   }
   if (q.type === "MX" && wanted.length > 0 && values.length > 0) {
-    const target = (v: string) => (v.split(/\s+/)[1] ?? "").replace(/\.$/, "").toLowerCase();
+    const target = (v: string) => mxExchange(v) ?? v;
     const planned = new Set(wanted.flatMap((w) => w.values.map(target)));
     const elsewhere = [...new Set(values.map(target).filter((t) => !planned.has(t)))].sort(cmp);
     if (elsewhere.length > 0) {

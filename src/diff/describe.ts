@@ -1,12 +1,19 @@
 /**
  * Mail-terms descriptions of record changes: "DMARC policy quarantine -> reject" instead of
- * "update TXT". One describer per record purpose parses the values it knows (DMARC tags, SPF
- * terms, DKIM keys, MX targets) and says what changes in them; anything else gets a generic
- * value diff. Pure: no I/O.
+ * "update TXT". One describer per record purpose reads the values it knows (DMARC tags, SPF
+ * terms, DKIM keys, MX targets) with the value parsers of `../records/values` and says what
+ * changes in them; anything else gets a generic value diff. Pure: no I/O.
  */
-import { createHash, createPublicKey } from "node:crypto";
-import { DKIM_PLACEHOLDER } from "../records/policies";
 import type { RecordPurpose, RecordType } from "../records/types";
+import {
+  dkimKeyInfo,
+  parseMx,
+  parseSpf,
+  parseTags,
+  spfAll,
+  splitUris,
+  type DkimKeyInfo,
+} from "../records/values";
 import { cmp } from "../spec/findings";
 import type { Risk } from "./types";
 
@@ -66,117 +73,31 @@ function addsRemoves(adds: readonly string[], removes: readonly string[]): strin
   return parts.join("; ");
 }
 
-// ---------------------------------------------------------------------------------------------
-// Parsers
-// ---------------------------------------------------------------------------------------------
-
-/** Which mail record a TXT value is, by its version tag. */
-export type TxtFamily = "spf" | "dmarc" | "dkim" | "mta-sts" | "tls-rpt" | "other";
-
-/** Classifies a TXT value by its leading version tag (RFC 7208, 7489, 6376, 8461, 8460). */
-export function txtFamily(value: string): TxtFamily {
-  const v = value.trimStart();
-  if (/^v=spf1(\s|$)/i.test(v)) return "spf";
-  if (/^v\s*=\s*DMARC1\s*(;|$)/i.test(v)) return "dmarc";
-  if (/^v\s*=\s*DKIM1\s*(;|$)/i.test(v)) return "dkim";
-  if (/^v\s*=\s*STSv1\s*(;|$)/i.test(v)) return "mta-sts";
-  if (/^v\s*=\s*TLSRPTv1\s*(;|$)/i.test(v)) return "tls-rpt";
-  return "other";
-}
-
-/**
- * Parses a `tag=value; tag=value` list (DMARC RFC 7489 §6.4, DKIM RFC 6376 §3.2, MTA-STS and
- * TLS-RPT). Tag names are case-folded; the first occurrence of a tag wins.
- */
-export function parseTags(value: string): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const part of value.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim().toLowerCase();
-    const val = part.slice(eq + 1).trim();
-    if (key !== "" && !tags.has(key)) tags.set(key, val);
-  }
-  return tags;
-}
-
-/** A parsed SPF record: the terms other than `all`, and the `all` term (RFC 7208 §5.1). */
-export interface SpfTerms {
-  readonly terms: readonly string[];
-  readonly all?: string;
-}
-
-/** Splits `v=spf1 mx ip4:192.0.2.1 -all` into its terms; mechanism names are case-folded. */
-export function parseSpf(value: string): SpfTerms {
-  const parts = value.trim().split(/\s+/).slice(1);
-  const terms: string[] = [];
-  let all: string | undefined;
-  for (const p of parts) {
-    const lower = p.replace(
-      /^([+?~-]?)([a-z0-9]+)/i,
-      (_m, q: string, n: string) => q + n.toLowerCase(),
-    );
-    if (/^[+?~-]?all$/.test(lower)) all = lower;
-    else terms.push(lower);
-  }
-  return all === undefined ? { terms } : { terms, all };
-}
-
-/** A DKIM public key's identity for humans: algorithm, size and a short sha256 of `p=`. */
-export interface DkimKeyInfo {
-  /** `sha256:` and the first 12 hex digits of the sha256 of the decoded key; `none` if revoked. */
-  readonly fingerprint: string;
-  /** `rsa-2048`, `ed25519`, or `rsa` when the key does not parse. */
-  readonly algorithm: string;
-  /** The plan's placeholder: the key is generated at deploy. */
-  readonly placeholder: boolean;
-}
-
-const keyInfoCache = new Map<string, DkimKeyInfo>();
-
-/** Describes the key in a DKIM record value (RFC 6376 §3.6.1: `k=` defaults to rsa). */
-export function dkimKeyInfo(value: string): DkimKeyInfo {
-  // Parsing a public key costs tens of microseconds; one key often serves many domains.
-  let info = keyInfoCache.get(value);
-  if (info === undefined) {
-    info = keyInfo(value);
-    if (keyInfoCache.size >= 10_000) keyInfoCache.clear();
-    keyInfoCache.set(value, info);
-  }
-  return info;
-}
-
-function keyInfo(value: string): DkimKeyInfo {
-  const tags = parseTags(value);
-  const p = (tags.get("p") ?? "").replace(/\s+/g, "");
-  const k = (tags.get("k") ?? "rsa").toLowerCase();
-  if (p === DKIM_PLACEHOLDER)
-    return { fingerprint: "generated at deploy", algorithm: k, placeholder: true };
-  if (p === "") return { fingerprint: "none (revoked)", algorithm: k, placeholder: false };
-  const der = Buffer.from(p, "base64");
-  const fingerprint = `sha256:${createHash("sha256").update(der).digest("hex").slice(0, 12)}`;
-  let algorithm = k;
-  if (k === "rsa") {
-    try {
-      const bits = createPublicKey({ key: der, format: "der", type: "spki" }).asymmetricKeyDetails
-        ?.modulusLength;
-      if (bits !== undefined) algorithm = `rsa-${bits}`;
-    } catch {
-      // Not a parseable SubjectPublicKeyInfo: show the fingerprint only.
-    }
-  }
-  return { fingerprint, algorithm, placeholder: false };
-}
-
-/** One MX value as preference and target host. */
+/** One MX value as preference and target host (lowercase, no trailing dot), for display. */
 interface Mx {
   readonly pref: number;
   readonly host: string;
 }
 
-function parseMx(value: string): Mx {
-  const [pref, target] = value.trim().split(/\s+/);
-  return { pref: Number(pref), host: host((target ?? "").toLowerCase()) };
+function mxOf(value: string): Mx {
+  const mx = parseMx(value);
+  // Text that is not an MX value is shown as it is, sorted first.
+  if (mx === undefined) return { pref: -1, host: value };
+  return { pref: mx.priority, host: host(mx.host.toLowerCase()) };
+}
+
+/** An SPF record as the describer compares it: its terms apart from `all`, and `all`. */
+interface SpfParts {
+  readonly terms: readonly string[];
+  readonly all?: string;
+}
+
+function spfParts(value: string): SpfParts | undefined {
+  const spf = parseSpf(value);
+  if (spf === undefined) return undefined;
+  const all = spfAll(spf);
+  const terms = spf.terms.filter((t) => t !== all);
+  return all === undefined ? { terms } : { terms, all };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,8 +158,8 @@ function result(lines: string[], risks: Iterable<Risk>): Description {
 }
 
 function describeMx(before: readonly string[], after: readonly string[]): Description {
-  const b = before.map(parseMx);
-  const a = after.map(parseMx);
+  const b = before.map(mxOf);
+  const a = after.map(mxOf);
   const list = (mx: readonly Mx[]) =>
     [...mx]
       .sort((x, y) => x.pref - y.pref || cmp(x.host, y.host))
@@ -291,8 +212,10 @@ function describeSpf(
     return result(lines, ["spf"]);
   }
   const lines: string[] = [];
-  const b = parseSpf(before[0]!);
-  const a = parseSpf(after[0]!);
+  const b = spfParts(before[0]!);
+  const a = spfParts(after[0]!);
+  // A value that is not SPF text at an SPF name: say what changes as text.
+  if (a === undefined || b === undefined) return describeGeneric(before, after, ctx, label);
   const change = addsRemoves(added(b.terms, a.terms), removed(b.terms, a.terms));
   if (change !== "") lines.push(`${label}: ${change}`);
   if (b.all !== a.all) lines.push(`${label}: ${b.all ?? "no all"} -> ${a.all ?? "no all"}`);
@@ -315,7 +238,7 @@ const POLICY_TAGS = new Set(["p", "sp", "np", "pct"]);
 
 function describeDmarc(before: readonly string[], after: readonly string[]): Description {
   if (before.length === 0) {
-    const t = parseTags(after[0] ?? "");
+    const t = parseTags(after[0] ?? "", "fold");
     const p = t.get("p") ?? "none";
     const lines = [`DMARC published: policy ${p}`];
     for (const tag of ["sp", "pct", "rua", "ruf"]) {
@@ -325,11 +248,11 @@ function describeDmarc(before: readonly string[], after: readonly string[]): Des
     return result(lines, p === "none" ? [] : ["dmarc-policy"]);
   }
   if (after.length === 0) {
-    const p = parseTags(before[0]!).get("p") ?? "none";
+    const p = parseTags(before[0]!, "fold").get("p") ?? "none";
     return result([`DMARC removed (was policy ${p})`], ["dmarc-policy", "delete"]);
   }
-  const b = parseTags(before[0]!);
-  const a = parseTags(after[0]!);
+  const b = parseTags(before[0]!, "fold");
+  const a = parseTags(after[0]!, "fold");
   const lines: string[] = [];
   const risks: Risk[] = [];
   if (before.length > 1) {
@@ -359,14 +282,8 @@ function describeDmarc(before: readonly string[], after: readonly string[]): Des
     if (tag === "p") {
       lines.push(`DMARC policy ${shown(tag, vb)} -> ${shown(tag, va)}`);
     } else if (tag === "rua" || tag === "ruf") {
-      const lb = (vb ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== "");
-      const la = (va ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== "");
+      const lb = splitUris(vb);
+      const la = splitUris(va);
       lines.push(`DMARC ${DMARC_TAG_NAMES[tag]}: ${addsRemoves(added(lb, la), removed(lb, la))}`);
     } else if (tag === "adkim" || tag === "aspf") {
       const word = (v: string | undefined) =>
@@ -428,8 +345,8 @@ function describeDkim(
       ["dkim-key"],
     );
   }
-  const tb = parseTags(before[0]!);
-  const ta = parseTags(after[0]!);
+  const tb = parseTags(before[0]!, "exact");
+  const ta = parseTags(after[0]!, "exact");
   const lines: string[] = [];
   for (const tag of [...new Set([...tb.keys(), ...ta.keys()])].sort(cmp)) {
     if (tag === "p" || tb.get(tag) === ta.get(tag)) continue;
@@ -440,7 +357,8 @@ function describeDkim(
 }
 
 function describeMtaSts(before: readonly string[], after: readonly string[]): Description {
-  const id = (v: string | undefined) => (v === undefined ? undefined : parseTags(v).get("id"));
+  const id = (v: string | undefined) =>
+    v === undefined ? undefined : parseTags(v, "exact").get("id");
   if (before.length === 0)
     return result([`MTA-STS published (policy id ${id(after[0]) ?? "?"})`], []);
   if (after.length === 0)
@@ -450,10 +368,7 @@ function describeMtaSts(before: readonly string[], after: readonly string[]): De
 
 function describeTlsRpt(before: readonly string[], after: readonly string[]): Description {
   const rua = (v: string | undefined) =>
-    (v === undefined ? "" : (parseTags(v).get("rua") ?? ""))
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "");
+    splitUris(v === undefined ? undefined : parseTags(v, "exact").get("rua"));
   if (before.length === 0)
     return result([`TLS-RPT published: rua ${rua(after[0]).join(", ")}`], []);
   if (after.length === 0)

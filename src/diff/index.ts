@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 export * from "./types";
-export { describeChange, dkimKeyInfo, parseSpf, parseTags, txtFamily } from "./describe";
-export type { Description, DescribeContext, DkimKeyInfo, SpfTerms, TxtFamily } from "./describe";
+export { describeChange } from "./describe";
+export type { Description, DescribeContext } from "./describe";
 export { computeDiff, liveQuestions, assembleDiff, compareSlot } from "./compute";
 export type { ComputeOptions, Question, Slot } from "./compute";
 export { isCloudflareProxyAddress } from "./cloudflare";

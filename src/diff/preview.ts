@@ -4,10 +4,10 @@
  * replaceReasons, detailedDiff}`, each state a `ResourceV3` with `inputs`/`outputs`) and turns the
  * steps of DNS record resources into the same {@link Diff} the live path produces.
  *
- * Handled resources: `cloudflare:index/dnsRecord:DnsRecord` (one resource per value),
- * the older `cloudflare:index/record:Record`, and `aws:route53/record:Record` (one per record set;
- * long TXT values split into 255-character strings, which are joined back). Every record resource
- * in the preview is rendered, whether a pulumi-docker-mailserver component (`dms:` in the URN's
+ * Each DNS provider folder reads its own record resources (`../providers/dns/readers.ts`:
+ * Cloudflare's `DnsRecord` and older `Record`, one resource per value; Route53's `Record`, one per
+ * record set, long TXT values joined back); this module groups what they read into record sets
+ * and compares them. Every record resource in the preview is rendered, whether a pulumi-docker-mailserver component (`dms:` in the URN's
  * type chain) created it or not. Ownership is known from Pulumi state here, so a `delete` step is
  * a real deletion.
  *
@@ -17,27 +17,27 @@
  * @see https://www.pulumi.com/docs/iac/cli/commands/pulumi_preview/
  * @see https://github.com/pulumi/pulumi/blob/master/pkg/display/json.go (`PreviewDigest`, `PreviewStep`)
  */
-import { DKIM_PLACEHOLDER } from "../records/policies";
 import type { RecordPurpose, RecordType } from "../records/types";
 import { isInZone, longestZone } from "../records/names";
+import { DKIM_PLACEHOLDER, mxExchange, txtFamily } from "../records/values";
+import {
+  isJsonObject,
+  SECRET_MARK,
+  UNKNOWN_SENTINEL,
+  type Json,
+  type JsonObject,
+  type PreviewRecordState,
+} from "../providers/dns/preview-reader";
+import { previewReaderFor } from "../providers/dns/readers";
 import { cmp } from "../spec/findings";
 import { assembleDiff, compareSlot, conflict, spfRecords, type Slot } from "./compute";
-import { txtFamily } from "./describe";
 import type { Change, Diff } from "./types";
 
-/** What the engine prints for a value not known until deploy (`plugin.UnknownStringValue`). */
-export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** What the engine prints for a secret value in JSON output. */
-export const SECRET_MARK = "[secret]";
+export { SECRET_MARK, UNKNOWN_SENTINEL } from "../providers/dns/preview-reader";
+export { RECORD_RESOURCE_TYPES } from "../providers/dns/readers";
+
 /** How an unknown value is shown. */
 export const KNOWN_AFTER_DEPLOY = "(known after deploy)";
-
-/** DNS record resource types the preview path reads. */
-export const RECORD_RESOURCE_TYPES = [
-  "cloudflare:index/dnsRecord:DnsRecord",
-  "cloudflare:index/record:Record",
-  "aws:route53/record:Record",
-] as const;
 
 /** A bad preview document: the message names the file and what is wrong. */
 export class PreviewError extends Error {}
@@ -54,38 +54,9 @@ export interface PreviewDiffOptions {
   readonly zones?: ReadonlyMap<string, string>;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** One record resource as read from a state: its values and where it lives. */
-interface RecordState {
-  readonly zoneId: string;
-  readonly name: string;
-  readonly type: RecordType;
-  readonly values: readonly string[];
-  readonly ttl?: number;
-  readonly proxied?: boolean;
-  readonly purposeHint?: RecordPurpose;
-}
-
-const PURPOSES: readonly RecordPurpose[] = [
-  "mx",
-  "host-address",
-  "spf",
-  "helo-spf",
-  "dkim",
-  "dmarc",
-  "dmarc-report-auth",
-  "mta-sts",
-  "tls-rpt",
-  "autoconfig",
-  "caa",
-];
-const TYPES: readonly RecordType[] = ["A", "AAAA", "MX", "TXT", "CNAME", "SRV", "CAA", "PTR"];
+type Obj = JsonObject;
+const isObj = isJsonObject;
+type RecordState = PreviewRecordState;
 
 /**
  * Parses the text of `pulumi preview --json` and checks its shape. Throws {@link PreviewError}
@@ -141,150 +112,6 @@ export function parseUrn(urn: string): { type: string; chain: string[]; name: st
   return { type: chain[chain.length - 1] ?? "", chain, name: rest.slice(3).join("::") };
 }
 
-/**
- * Character-strings of TXT presentation text joined into the logical value (RFC 1035 §5.1:
- * `"a" "b"` is `ab`; `\"`, `\\` and `\DDD` escapes). Text that is not quoted is taken as the
- * inside of one quoted string, which is how the AWS provider reads `a""b` (it adds the outer
- * quotes itself).
- */
-export function joinTxt(text: string): string {
-  const t = text.trim();
-  const src = t.startsWith('"') ? t : `"${t}"`;
-  let out = "";
-  let inString = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (!inString) {
-      if (c === '"') inString = true;
-      continue;
-    }
-    if (c === "\\") {
-      const digits = /^\d{3}/.exec(src.slice(i + 1));
-      if (digits) {
-        out += String.fromCharCode(Number(digits[0]));
-        i += 3;
-      } else {
-        out += src[i + 1] ?? "";
-        i++;
-      }
-    } else if (c === '"') inString = false;
-    else out += c;
-  }
-  return out;
-}
-
-function absolute(name: string): string {
-  const n = name.trim().toLowerCase();
-  return n.endsWith(".") ? n : `${n}.`;
-}
-
-function num(v: Json | undefined): number | undefined {
-  return typeof v === "number"
-    ? v
-    : typeof v === "string" && /^\d+$/.test(v)
-      ? Number(v)
-      : undefined;
-}
-
-function str(v: Json | undefined): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
-
-/** Values of a Cloudflare record (one value per resource). */
-function cloudflareValues(type: RecordType, p: Obj): string[] {
-  const content = str(p.content) ?? str(p.value);
-  const data = isObj(p.data) ? p.data : undefined;
-  const prio = num(p.priority) ?? num(data?.priority);
-  if (content !== undefined && (content.includes(UNKNOWN_SENTINEL) || content === SECRET_MARK)) {
-    return [content];
-  }
-  switch (type) {
-    case "MX":
-      return content === undefined ? [] : [`${prio ?? 0} ${absolute(content)}`];
-    case "SRV": {
-      if (data !== undefined) {
-        return [
-          `${prio ?? 0} ${num(data.weight) ?? 0} ${num(data.port) ?? 0} ${absolute(str(data.target) ?? ".")}`,
-        ];
-      }
-      // Cloudflare's own content form is "weight port target", with the priority apart.
-      const [w, port, target] = (content ?? "").split(/\s+/);
-      return content === undefined ? [] : [`${prio ?? 0} ${w} ${port} ${absolute(target ?? ".")}`];
-    }
-    case "CAA":
-      if (data !== undefined)
-        return [`${num(data.flags) ?? 0} ${str(data.tag) ?? ""} "${str(data.value) ?? ""}"`];
-      return content === undefined ? [] : [content];
-    case "TXT":
-      return content === undefined ? [] : [joinTxt(content)];
-    case "CNAME":
-    case "PTR":
-      return content === undefined ? [] : [absolute(content)];
-    case "A":
-    case "AAAA":
-      return content === undefined ? [] : [content.trim().toLowerCase()];
-    default: {
-      const _: never = type;
-      return [String(_)];
-    }
-  }
-}
-
-/** Values of a Route53 record set. */
-function route53Values(type: RecordType, p: Obj): string[] {
-  if (typeof p.records === "string") return [p.records]; // the whole list unknown or secret
-  if (Array.isArray(p.aliases) && p.aliases.length > 0) {
-    return p.aliases.filter(isObj).map((a) => `ALIAS ${absolute(str(a.name) ?? "")}`);
-  }
-  const records = Array.isArray(p.records)
-    ? p.records.filter((r): r is string => typeof r === "string")
-    : [];
-  return records.map((r) => {
-    if (r.includes(UNKNOWN_SENTINEL) || r === SECRET_MARK) return r;
-    switch (type) {
-      case "TXT":
-        return joinTxt(r);
-      case "MX": {
-        const [pref, target] = r.trim().split(/\s+/);
-        return `${pref} ${absolute(target ?? "")}`;
-      }
-      case "SRV": {
-        const [a, b, c, target] = r.trim().split(/\s+/);
-        return `${a} ${b} ${c} ${absolute(target ?? "")}`;
-      }
-      case "CNAME":
-      case "PTR":
-        return absolute(r);
-      default:
-        return r.trim();
-    }
-  });
-}
-
-/** Reads one state of a record resource; undefined when the type is not a DNS type we model. */
-function readState(resourceType: string, props: Obj): RecordState | undefined {
-  const type = str(props.type)?.toUpperCase() as RecordType | undefined;
-  if (type === undefined || !TYPES.includes(type)) return undefined;
-  const values =
-    resourceType === "aws:route53/record:Record"
-      ? route53Values(type, props)
-      : cloudflareValues(type, props);
-  const comment = str(props.comment) ?? "";
-  // Our Cloudflare records carry "pulumi-docker-mailserver: <purpose> for <domain>".
-  const hint = /^pulumi-docker-mailserver: ([a-z-]+) for /.exec(comment)?.[1] as
-    RecordPurpose | undefined;
-  const ttl = num(props.ttl);
-  return {
-    zoneId: str(props.zoneId) ?? "",
-    name: (str(props.name) ?? "").toLowerCase(),
-    type,
-    values,
-    ...(ttl === undefined ? {} : { ttl }),
-    ...(typeof props.proxied === "boolean" ? { proxied: props.proxied } : {}),
-    ...(hint !== undefined && PURPOSES.includes(hint) ? { purposeHint: hint } : {}),
-  };
-}
-
 /** The properties of a state: inputs for the desired side, provider outputs for what exists. */
 function props(state: Json | undefined, side: "old" | "new"): Obj | undefined {
   if (!isObj(state)) return undefined;
@@ -337,7 +164,8 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
     const urn = step.urn as string;
     const op = step.op as string;
     const { type, chain } = parseUrn(urn);
-    if (!(RECORD_RESOURCE_TYPES as readonly string[]).includes(type)) continue;
+    const reader = previewReaderFor(type);
+    if (reader === undefined) continue;
     const rc: ResourceChange = byUrn.get(urn) ?? {
       urn,
       ownedByDms: chain.slice(0, -1).some((t) => t.startsWith("dms:")),
@@ -348,12 +176,12 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
       const p =
         props(step.oldState, "old") ??
         (op === "same" || op === "import" ? props(step.newState, "new") : undefined);
-      const s = p && readState(type, p);
+      const s = p && reader.readState(p);
       if (s) rc.before = s;
     }
     if (AFTER_OPS.has(op)) {
       const p = props(step.newState, "new");
-      const s = p && readState(type, p);
+      const s = p && reader.readState(p);
       if (s) rc.after = s;
     }
   }
@@ -378,8 +206,11 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
   const mailHosts = new Set<string>();
   for (const r of resources) {
     for (const s of [r.before, r.after]) {
-      if (s?.type === "MX")
-        for (const v of s.values) mailHosts.add((v.split(/\s+/)[1] ?? "").replace(/\.$/, ""));
+      if (s?.type !== "MX") continue;
+      for (const v of s.values) {
+        const host = mxExchange(v);
+        if (host !== undefined) mailHosts.add(host);
+      }
     }
   }
   interface Acc {

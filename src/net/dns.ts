@@ -9,6 +9,7 @@
  */
 import { promises as dns, type CaaRecord } from "node:dns";
 import type { RecordType } from "../records/types";
+import { renderCaa, renderMx, renderSrv } from "../records/values";
 
 /** How a query ended. */
 export type DnsStatus =
@@ -138,15 +139,22 @@ export class DnsClient {
       case "AAAA":
         return r.resolve6(name);
       case "MX":
-        return (await r.resolveMx(name)).map((m) => `${m.priority} ${absolute(m.exchange)}`);
+        return (await r.resolveMx(name)).map((m) =>
+          renderMx({ priority: m.priority, host: m.exchange.toLowerCase() }),
+        );
       case "TXT":
         // A TXT record's logical value is its strings concatenated (RFC 7208 §3.3, RFC 6376 §3.6.2.2).
         return (await r.resolveTxt(name)).map((chunks) => chunks.join(""));
       case "CNAME":
         return (await r.resolveCname(name)).map(absolute);
       case "SRV":
-        return (await r.resolveSrv(name)).map(
-          (s) => `${s.priority} ${s.weight} ${s.port} ${absolute(s.name)}`,
+        return (await r.resolveSrv(name)).map((s) =>
+          renderSrv({
+            priority: s.priority,
+            weight: s.weight,
+            port: s.port,
+            target: s.name.toLowerCase() || ".",
+          }),
         );
       case "CAA":
         return (await r.resolveCaa(name)).map(caaValue);
@@ -190,9 +198,9 @@ function caaValue(caa: CaaRecord): string {
   const flags = caa.critical ?? 0;
   for (const tag of ["issue", "issuewild", "iodef", "contactemail", "contactphone"] as const) {
     const value = caa[tag];
-    if (value !== undefined) return `${flags} ${tag} "${value}"`;
+    if (value !== undefined) return renderCaa({ flags, tag, value });
   }
-  return `${flags} unknown ""`;
+  return renderCaa({ flags, tag: "unknown", value: "" });
 }
 
 function statusOf(code: string): DnsStatus {

@@ -7,7 +7,6 @@
  * A check whose precondition failed is skipped, not failed, so a broken record names exactly one
  * failing check (two SPF records fail `spf-single-record`; `spf-pass` is then skipped).
  */
-import { createPublicKey } from "node:crypto";
 import { isIPv4 } from "node:net";
 import type { DnsAnswer, DnsClient } from "../net/dns";
 import type { DomainSpec, MailServerSpec } from "../spec/schema";
@@ -17,6 +16,17 @@ import { cmp } from "../spec/findings";
 import { reverseName } from "../records/names";
 import { canonicalIpv6 } from "../spec/ip";
 import { dkimName, dmarcReportAuthName, mailtoDomain } from "../records/policies";
+import {
+  DKIM_PLACEHOLDER,
+  dkimKeyInfo,
+  mxExchange,
+  parseDkim,
+  parseSpf,
+  parseTags,
+  spfTerm,
+  splitUris,
+  txtFamily,
+} from "../records/values";
 import { fail, pass, skip, type Check } from "./checks";
 // mailauth is loaded on first use, not at import: it (with joi, libmime, ...) costs ~50 ms, and
 // importing the package must stay cheap for Pulumi programs that never verify (bench/import).
@@ -120,8 +130,8 @@ export async function checkMx(ctx: DnsCheckContext, domain: DomainSpec): Promise
   const fix = `Publish MX ${want.join(", ") || `10 ${host}`} for ${domain.name} (dmsctl plan shows every record).`;
   const a = await ctx.dns.query(domain.name, "MX");
   if (a.status !== "ok") return fail("mx-points-to-host", domain.name, lookupProblem(a), fix);
-  const exchanges = a.values.map((v) => v.split(" ")[1] ?? "");
-  if (exchanges.includes(host)) {
+  const exchanges = a.values.map(mxExchange);
+  if (exchanges.includes(ctx.plan.hostname.toLowerCase())) {
     return pass("mx-points-to-host", domain.name, `MX ${a.values.join(", ")}`);
   }
   return fail(
@@ -228,7 +238,7 @@ export async function checkPtr(ctx: DnsCheckContext): Promise<Check[]> {
 
 /** Whether a TXT value is an SPF record (RFC 7208 §4.5: `v=spf1` then a space or the end). */
 export function isSpf(txt: string): boolean {
-  return /^v=spf1(?: |$)/i.test(txt);
+  return txtFamily(txt) === "spf";
 }
 
 /**
@@ -241,13 +251,15 @@ export async function countSpfLookups(
   fetch: (domain: string) => Promise<string | undefined>,
   budget = { count: 0, depth: 0 },
 ): Promise<number> {
-  for (const raw of record.split(/\s+/).slice(1)) {
+  for (const raw of parseSpf(record)?.terms ?? []) {
     if (budget.count > SPF_LOOKUP_LIMIT) break;
-    const term = raw.replace(/^[+?~-]/, "").toLowerCase();
-    const include = /^include:(.+)$/.exec(term) ?? /^redirect=(.+)$/.exec(term);
-    if (include) {
+    const term = spfTerm(raw);
+    const include =
+      (term.name === "include" && term.rest.startsWith(":")) ||
+      (term.name === "redirect" && term.rest.startsWith("="));
+    if (include && term.rest.length > 1) {
       budget.count++;
-      const target = include[1]!;
+      const target = term.rest.slice(1);
       if (target.includes("%") || budget.depth >= 10) continue;
       const sub = await fetch(target.replace(/\.$/, ""));
       if (sub !== undefined) {
@@ -255,7 +267,10 @@ export async function countSpfLookups(
         await countSpfLookups(sub, fetch, budget);
         budget.depth--;
       }
-    } else if (/^(a|mx|ptr)(?:[:/]|$)/.test(term) || term.startsWith("exists:")) {
+    } else if (
+      (["a", "mx", "ptr"].includes(term.name) && /^([:/]|$)/.test(term.rest)) ||
+      (term.name === "exists" && term.rest.startsWith(":"))
+    ) {
       budget.count++;
     }
   }
@@ -383,57 +398,6 @@ export async function checkHeloSpf(ctx: DnsCheckContext): Promise<Check[]> {
 // DKIM
 // -------------------------------------------------------------------------------------------
 
-/** Parses a DKIM/DMARC tag list (`k=v; k=v`) into lowercase tag names and trimmed values. */
-export function parseTags(text: string): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const part of text.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    tags.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
-  }
-  return tags;
-}
-
-/** Describes a DKIM key record's key, or says why it is unusable. */
-export function dkimKeyInfo(
-  record: string,
-): { ok: true; what: string } | { ok: false; why: string } {
-  const tags = parseTags(record);
-  const v = tags.get("v");
-  if (v !== undefined && v !== "DKIM1") return { ok: false, why: `v=${v}, expected DKIM1` };
-  const k = (tags.get("k") ?? "rsa").toLowerCase();
-  const p = (tags.get("p") ?? "").replace(/\s+/g, "");
-  if (!tags.has("p")) return { ok: false, why: "no p= tag" };
-  if (p === "") return { ok: false, why: "p= is empty: the key is revoked (RFC 6376 §3.6.1)" };
-  try {
-    if (k === "rsa") {
-      const key = createPublicKey({ key: Buffer.from(p, "base64"), format: "der", type: "spki" });
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (key.asymmetricKeyType !== "rsa")
-        return { ok: false, why: `p= is a ${key.asymmetricKeyType} key, k=rsa` };
-      if (bits < 1024)
-        return {
-          ok: false,
-          why: `RSA key of ${bits} bits; receivers require at least 1024 (RFC 8301)`,
-        };
-      return { ok: true, what: `rsa ${bits}-bit key` };
-    }
-    if (k === "ed25519") {
-      const raw = Buffer.from(p, "base64");
-      if (raw.length !== 32)
-        return { ok: false, why: `ed25519 key of ${raw.length} bytes, expected 32` };
-      createPublicKey({
-        key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") },
-        format: "jwk",
-      });
-      return { ok: true, what: "ed25519 key" };
-    }
-    return { ok: false, why: `unknown key type k=${k}` };
-  } catch {
-    return { ok: false, why: `p= is not a valid ${k} public key` };
-  }
-}
-
 const TEST_MESSAGE = (domain: string) =>
   [
     `From: dmsctl verify <postmaster@${domain}>`,
@@ -459,7 +423,7 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
   const name = dkimName(selector, d);
   const want = planned(ctx.plan, "dkim", d).flatMap((r) => r.values);
   const a = await ctx.dns.query(name, "TXT");
-  const keys = a.status === "ok" ? a.values.filter((v) => /(^|;)\s*p\s*=/.test(v)) : [];
+  const keys = a.status === "ok" ? a.values.filter((v) => parseTags(v, "exact").has("p")) : [];
   const fix = `Publish the DKIM key of ${d} at ${name} (TXT; dmsctl plan shows the value once the key is known).`;
   let usable: string | undefined;
   const out: Check[] = [];
@@ -478,11 +442,12 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
     );
   } else {
     const info = dkimKeyInfo(keys[0]!);
-    if (info.ok) {
+    if (info.problem === undefined) {
       usable = keys[0]!;
-      out.push(pass("dkim-record-usable", name, `${info.what} (selector ${selector})`));
+      const what = info.keyType === "rsa" ? `rsa ${info.bits}-bit key` : `${info.keyType} key`;
+      out.push(pass("dkim-record-usable", name, `${what} (selector ${selector})`));
     } else {
-      out.push(fail("dkim-record-usable", name, info.why, fix));
+      out.push(fail("dkim-record-usable", name, info.problem, fix));
     }
   }
   if (usable === undefined) {
@@ -494,12 +459,12 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
     `The published key is not the signing key's: publish ${want.length > 0 ? quote(want) : "the public key of the private key DMS signs with"} at ${name}, ` +
     "or give the key that DMS really uses (dkim.privateKeyFile).";
   if (privateKey === undefined) {
-    const plannedP = want.length === 1 ? parseTags(want[0]!).get("p") : undefined;
-    if (plannedP === undefined || plannedP.startsWith("<")) {
+    const plannedP = want.length === 1 ? parseDkim(want[0]!)?.publicKey : undefined;
+    if (plannedP === undefined || plannedP === DKIM_PLACEHOLDER) {
       out.push(
         skip("dkim-key-matches", name, "skipped: no private key given (dkim.privateKeyFile)"),
       );
-    } else if (parseTags(usable).get("p")?.replace(/\s+/g, "") === plannedP) {
+    } else if (parseDkim(usable)?.publicKey === plannedP) {
       out.push(pass("dkim-key-matches", name, "the published key equals the planned key"));
     } else {
       out.push(
@@ -554,7 +519,7 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
 
 /** Whether a TXT value is a DMARC record (RFC 7489 §6.4: `v=DMARC1` first). */
 export function isDmarc(txt: string): boolean {
-  return /^v\s*=\s*DMARC1\s*(;|$)/.test(txt);
+  return txtFamily(txt) === "dmarc";
 }
 
 /** `dmarc-policy` and `dmarc-report-authorized` for one domain. */
@@ -580,7 +545,7 @@ export async function checkDmarc(ctx: DnsCheckContext, domain: DomainSpec): Prom
       ),
     );
   } else {
-    const p = parseTags(records[0]!).get("p")?.toLowerCase();
+    const p = parseTags(records[0]!, "fold").get("p")?.toLowerCase();
     if (p === domain.dmarc.policy) out.push(pass("dmarc-policy", d, records[0]!));
     else {
       out.push(
@@ -599,12 +564,12 @@ export async function checkDmarc(ctx: DnsCheckContext, domain: DomainSpec): Prom
     out.push(skip("dmarc-report-authorized", d, "skipped: no single DMARC record"));
     return out;
   }
-  const tags = parseTags(records[0]!);
+  const tags = parseTags(records[0]!, "fold");
   const destinations = [
     ...new Set(
       [tags.get("rua"), tags.get("ruf")]
-        .flatMap((v) => (v ?? "").split(","))
-        .map((u) => mailtoDomain(u.trim()))
+        .flatMap(splitUris)
+        .map(mailtoDomain)
         .filter((x): x is string => x !== undefined),
     ),
   ].sort(cmp);
@@ -660,16 +625,10 @@ export async function checkMtaStsAndTlsRpt(
   const d = domain.name;
   const out: Check[] = [];
   const specs = [
-    ["mta-sts-record", "mta-sts", `_mta-sts.${d}`, domain.mtaSts !== undefined, /^v=STSv1(;|\s|$)/],
-    [
-      "tls-rpt-record",
-      "tls-rpt",
-      `_smtp._tls.${d}`,
-      domain.tlsRpt !== undefined,
-      /^v=TLSRPTv1(;|\s|$)/,
-    ],
+    ["mta-sts-record", "mta-sts", `_mta-sts.${d}`, domain.mtaSts !== undefined],
+    ["tls-rpt-record", "tls-rpt", `_smtp._tls.${d}`, domain.tlsRpt !== undefined],
   ] as const;
-  for (const [id, purpose, name, declared, marker] of specs) {
+  for (const [id, purpose, name, declared] of specs) {
     if (!declared) {
       out.push(
         skip(id, d, `not declared (domains[].${purpose === "mta-sts" ? "mtaSts" : "tlsRpt"})`),
@@ -679,7 +638,7 @@ export async function checkMtaStsAndTlsRpt(
     const want = planned(ctx.plan, purpose, d).flatMap((r) => r.values);
     const fix = `Publish exactly one record at ${name}: ${quote(want)}.`;
     const a = await ctx.dns.query(name, "TXT");
-    const found = a.status === "ok" ? a.values.filter((v) => marker.test(v)) : [];
+    const found = a.status === "ok" ? a.values.filter((v) => txtFamily(v) === purpose) : [];
     if (a.status !== "ok" && a.status !== "nodata" && a.status !== "nxdomain") {
       out.push(fail(id, d, lookupProblem(a), fix));
     } else if (found.length !== 1) {

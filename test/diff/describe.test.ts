@@ -1,13 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  describeChange,
-  dkimKeyInfo,
-  parseSpf,
-  parseTags,
-  shorten,
-  txtFamily,
-} from "../../src/diff/describe";
+import { describeChange, shorten } from "../../src/diff/describe";
 import type { RecordPurpose, RecordType } from "../../src/records/types";
 import { KEY_A, KEY_B } from "./keys";
 
@@ -308,59 +301,6 @@ for (const [purpose, name, type, before, after, summary, details, risks] of CASE
     });
   });
 }
-
-test("txtFamily classifies by version tag, case-insensitively", () => {
-  assert.deepEqual(
-    [
-      "v=spf1 mx -all",
-      "V=SPF1 -all",
-      "v=spf10",
-      "v=DMARC1; p=none",
-      "v=DKIM1; p=abc",
-      "v=STSv1; id=1",
-      "v=TLSRPTv1; rua=mailto:x@example.com",
-      "google-site-verification=x",
-    ].map(txtFamily),
-    ["spf", "spf", "other", "dmarc", "dkim", "mta-sts", "tls-rpt", "other"],
-  );
-});
-
-test("parseTags keeps the first occurrence and folds tag names", () => {
-  assert.deepEqual(
-    [...parseTags("v=DMARC1; P=reject; p=none;; rua = mailto:a@x.org ")],
-    [
-      ["v", "DMARC1"],
-      ["p", "reject"],
-      ["rua", "mailto:a@x.org"],
-    ],
-  );
-});
-
-test("parseSpf separates the all term", () => {
-  assert.deepEqual(parseSpf("v=spf1 MX Include:_spf.x.org ~ALL"), {
-    terms: ["mx", "include:_spf.x.org"],
-    all: "~all",
-  });
-  assert.deepEqual(parseSpf("v=spf1 mx"), { terms: ["mx"] });
-});
-
-test("dkimKeyInfo: size and fingerprint, revoked and unparseable keys", () => {
-  assert.deepEqual(dkimKeyInfo(`v=DKIM1; p=${KEY_B}`), {
-    fingerprint: "sha256:89cf78e2f0ad",
-    algorithm: "rsa-2048",
-    placeholder: false,
-  });
-  assert.deepEqual(dkimKeyInfo("v=DKIM1; p="), {
-    fingerprint: "none (revoked)",
-    algorithm: "rsa",
-    placeholder: false,
-  });
-  assert.deepEqual(dkimKeyInfo("v=DKIM1; k=ed25519; p=AAAA"), {
-    fingerprint: "sha256:709e80c88487",
-    algorithm: "ed25519",
-    placeholder: false,
-  });
-});
 
 test("shorten keeps head and tail and counts what it cut", () => {
   assert.equal(shorten("x".repeat(72)), "x".repeat(72));

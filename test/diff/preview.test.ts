@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffFromPreview, joinTxt, parseUrn, PreviewError } from "../../src/diff/preview";
+import { diffFromPreview, parseUrn, PreviewError } from "../../src/diff/preview";
 import { renderJson } from "../../src/diff/render/json";
 import { renderMarkdown } from "../../src/diff/render/markdown";
 import type { Diff } from "../../src/diff/types";
@@ -116,15 +116,6 @@ test("bad preview documents fail with the file name and the problem", () => {
       },
     );
   }
-});
-
-test("joinTxt reads quoted presentation text and the AWS provider's unquoted form", () => {
-  assert.equal(joinTxt('"v=spf1 mx -all"'), "v=spf1 mx -all");
-  assert.equal(joinTxt('"abc" "def"'), "abcdef");
-  assert.equal(joinTxt('abc""def'), "abcdef");
-  assert.equal(joinTxt('say \\"hi\\"'), 'say "hi"');
-  assert.equal(joinTxt('"a\\059b"'), "a;b");
-  assert.equal(joinTxt("plain"), "plain");
 });
 
 test("parseUrn splits the parent type chain", () => {

@@ -7,12 +7,7 @@ import { describe, it } from "node:test";
 import { cloudflareValue, cloudflareAdapter } from "../../src/providers/dns/cloudflare";
 import { route53Value, route53Adapter } from "../../src/providers/dns/route53";
 import { zonefileAdapter } from "../../src/providers/dns/zonefile";
-import {
-  recordSetChildName,
-  recordValueChildName,
-  rdataFields,
-  slug,
-} from "../../src/providers/dns/common";
+import { recordSetChildName, recordValueChildName, slug } from "../../src/providers/dns/common";
 import type { DnsRecord } from "../../src/records/types";
 
 const rec = (over: Partial<DnsRecord>): DnsRecord => ({
@@ -103,22 +98,12 @@ describe("child names", () => {
   it("slug keeps a-z0-9 and single dashes", () => {
     assert.equal(slug("_Mail._domainkey.Example.com."), "mail-domainkey-example-com");
   });
-  it("rdataFields honours quotes", () => {
-    assert.deepEqual(rdataFields('128 issue "ca.example; account=1"'), [
-      "128",
-      "issue",
-      "ca.example; account=1",
-    ]);
-  });
 });
 
 describe("adapters", () => {
-  it("declare granularity and capabilities", () => {
-    assert.equal(cloudflareAdapter.granularity, "record");
-    assert.equal(route53Adapter.granularity, "recordSet");
-    assert.equal(zonefileAdapter.granularity, "recordSet");
-    assert.equal(zonefileAdapter.capabilities.managesResources, false);
-    assert.deepEqual(zonefileAdapter.createRecords([], { name: "x", opts: {} }), []);
+  it("the zone-file adapter creates no resources", () => {
+    const bindings = [{ record: rec({}), values: ["v=spf1 mx -all"] }];
+    assert.deepEqual(zonefileAdapter.createRecords(bindings, { name: "x", opts: {} }), []);
   });
   it("Cloudflare audits TTLs above 86400", () => {
     assert.deepEqual(cloudflareAdapter.audit([rec({ ttl: 604800 })]), [

@@ -76,21 +76,3 @@ export function auditCapabilities(
   }
   return findings;
 }
-
-/**
- * Splits presentation-format rdata into fields, honouring double quotes (CAA values):
- * `0 issue "letsencrypt.org"` -> `["0", "issue", "letsencrypt.org"]`.
- */
-export function rdataFields(rdata: string): string[] {
-  const fields: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(rdata); m !== null; m = re.exec(rdata)) {
-    fields.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]!);
-  }
-  return fields;
-}
-
-/** `mail.example.com.` -> `mail.example.com` (providers that want names without the root dot). */
-export function withoutDot(name: string): string {
-  return name.length > 1 && name.endsWith(".") ? name.slice(0, -1) : name;
-}

@@ -1,8 +1,14 @@
 /**
  * The one interface every DNS provider adapter implements (STYLE.md convention 6, after
- * DNSControl's `providers/*` and octoDNS's `SUPPORTS`): each adapter declares how it groups
- * records, what it can publish, audits provider-specific rules, and translates planned records
- * into Pulumi resources. Adding a provider touches one folder under `src/providers/dns/`.
+ * DNSControl's `providers/*` and octoDNS's `SUPPORTS`): each adapter declares what it can publish,
+ * audits provider-specific rules, and translates planned records into Pulumi resources. Adding a
+ * provider touches one folder under `src/providers/dns/`: the adapter (`index.ts`), the wire form
+ * of values in both directions (`values.ts`), and the reader of its own resources in a
+ * `pulumi preview --json` (`preview.ts`, registered in `../readers.ts`).
+ *
+ * How a provider models records (one API object per value for Cloudflare, per record set for
+ * Route53) is the adapter's own business, in `createRecords` and its child names; the diff
+ * reports every provider by record set (name and type), so nothing else needs to know it.
  *
  * Adapters translate; they never decide which records exist (that is `planRecords`) nor render
  * values differently from the plan's canonical text, except for the provider's wire format
@@ -12,20 +18,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord, RecordType } from "../../records/types";
 import type { Finding } from "../../spec/findings";
 
-/**
- * How a provider models records: `record` (one API object per value: Cloudflare) or `recordSet`
- * (one object per name and type holding every value: Route53). Decides the children per record.
- */
-export type Granularity = "record" | "recordSet";
-
 /** What a provider can publish. */
 export interface DnsCapabilities {
   /** Record types the adapter can create. */
   readonly types: readonly RecordType[];
   /** Smallest and largest TTL the provider accepts, in seconds. */
   readonly ttl: { readonly min: number; readonly max: number };
-  /** Whether the adapter creates resources at all (`false` for the zone-file adapter). */
-  readonly managesResources: boolean;
 }
 
 /**
@@ -53,7 +51,6 @@ export interface CreateContext {
 export interface DnsAdapter {
   /** Short name used in findings and docs: `cloudflare`, `route53`, `zonefile`, `custom`. */
   readonly kind: string;
-  readonly granularity: Granularity;
   readonly capabilities: DnsCapabilities;
   /** Provider rules the plan does not know about; `error` findings stop the deployment. */
   audit(records: readonly DnsRecord[]): Finding[];

@@ -13,13 +13,15 @@
  *   one, and the adapter never looks records up to take them over.
  *
  * `@pulumi/cloudflare` is an optional peer dependency, loaded only when a zone uses this adapter.
+ * The wire form of values, both directions, is in `./values.ts`; the preview reader in
+ * `./preview.ts`; the proxy address ranges in `./proxy.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as cf from "@pulumi/cloudflare";
 import { mapInput, mapToOutput } from "../../inputs";
 import { requireOptionalPeer } from "../../optional-peer";
-import { txtRdata } from "../../../records/txt";
-import { auditCapabilities, rdataFields, recordValueChildName, withoutDot } from "../common";
+import { auditCapabilities, recordValueChildName } from "../common";
+import { cloudflareValue, recordComment, type CloudflareValueArgs } from "./values";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
 import type { DnsRecord } from "../../../records/types";
 import type { Finding } from "../../../spec/findings";
@@ -28,7 +30,6 @@ import type { Finding } from "../../../spec/findings";
 export const CLOUDFLARE_CAPABILITIES: DnsCapabilities = {
   types: ["A", "AAAA", "CAA", "CNAME", "MX", "PTR", "SRV", "TXT"],
   ttl: { min: 60, max: 86400 },
-  managesResources: true,
 };
 
 /** Loads `@pulumi/cloudflare` on first use, with an install hint when it is missing. */
@@ -40,59 +41,11 @@ export function loadCloudflare(): typeof cf {
   );
 }
 
-/** The Cloudflare record arguments for one value, apart from zone, name and TTL. */
-export interface CloudflareValueArgs {
-  readonly content?: string;
-  readonly priority?: number;
-  readonly data?: Record<string, string | number>;
-}
+/** Cloudflare adapter: one `cloudflare.DnsRecord` per value. */
+export { cloudflareValue, type CloudflareValueArgs } from "./values";
 
-/**
- * Translates one planned value (presentation format, see `DnsRecord.values`) into Cloudflare's
- * fields: MX as exchange + `priority`, SRV and CAA as `data` blocks, TXT quoted and split, names
- * without the root dot. Pure; exported for tests.
- */
-export function cloudflareValue(type: DnsRecord["type"], value: string): CloudflareValueArgs {
-  switch (type) {
-    case "A":
-    case "AAAA":
-      return { content: value };
-    case "CNAME":
-    case "PTR":
-      return { content: withoutDot(value) };
-    case "TXT":
-      return { content: txtRdata(value) };
-    case "MX": {
-      const [priority, exchange] = rdataFields(value);
-      return { content: withoutDot(exchange!), priority: Number(priority) };
-    }
-    case "SRV": {
-      const [priority, weight, port, target] = rdataFields(value);
-      return {
-        priority: Number(priority),
-        data: {
-          priority: Number(priority),
-          weight: Number(weight),
-          port: Number(port),
-          target: withoutDot(target!),
-        },
-      };
-    }
-    case "CAA": {
-      const [flags, tag, caaValue] = rdataFields(value);
-      return { data: { flags: Number(flags), tag: tag!, value: caaValue! } };
-    }
-    default: {
-      const _: never = type;
-      throw new Error(`unhandled record type ${String(_)}`);
-    }
-  }
-}
-
-/** Cloudflare adapter: granularity `record`. */
 export const cloudflareAdapter: DnsAdapter = {
   kind: "cloudflare",
-  granularity: "record",
   capabilities: CLOUDFLARE_CAPABILITIES,
   audit(records: readonly DnsRecord[]): Finding[] {
     return auditCapabilities("cloudflare", CLOUDFLARE_CAPABILITIES, records);
@@ -123,7 +76,7 @@ export const cloudflareAdapter: DnsAdapter = {
               ...(fields.content !== undefined ? { content: fields.content } : {}),
               ...(fields.priority !== undefined ? { priority: fields.priority } : {}),
               ...(fields.data !== undefined ? { data: fields.data } : {}),
-              comment: `pulumi-docker-mailserver: ${b.record.purpose} for ${b.record.domain}`,
+              comment: recordComment(b.record),
             },
             ctx.opts,
           ),

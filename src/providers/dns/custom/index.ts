@@ -45,7 +45,7 @@ export interface CustomAdapterOptions {
   readonly ttl?: DnsCapabilities["ttl"];
 }
 
-/** Wraps a user function as a {@link DnsAdapter} with granularity `recordSet`. */
+/** Wraps a user function as a {@link DnsAdapter} that hands it one record set at a time. */
 export function customAdapter(
   factory: CustomDnsFactory,
   options: CustomAdapterOptions = {},
@@ -53,11 +53,9 @@ export function customAdapter(
   const capabilities: DnsCapabilities = {
     types: options.types ?? ["A", "AAAA", "CAA", "CNAME", "MX", "PTR", "SRV", "TXT"],
     ttl: options.ttl ?? { min: 60, max: 604800 },
-    managesResources: true,
   };
   return {
     kind: "custom",
-    granularity: "recordSet",
     capabilities,
     audit(records: readonly DnsRecord[]): Finding[] {
       return auditCapabilities("custom", capabilities, records);

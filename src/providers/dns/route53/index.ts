@@ -9,12 +9,14 @@
  *   key becomes `"v=DKIM1; k=rsa; p=MIIB...""...rest"` in DNS.
  *
  * `@pulumi/aws` is an optional peer dependency, loaded only when a zone uses this adapter.
+ * The wire form of values, both directions, is in `./values.ts`; the preview reader in
+ * `./preview.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as awsTypes from "@pulumi/aws";
 import { mapInput } from "../../inputs";
 import { requireOptionalPeer } from "../../optional-peer";
-import { splitTxt } from "../../../records/txt";
+import { route53Value } from "./values";
 import { auditCapabilities, recordSetChildName } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
 import type { DnsRecord } from "../../../records/types";
@@ -24,7 +26,6 @@ import type { Finding } from "../../../spec/findings";
 export const ROUTE53_CAPABILITIES: DnsCapabilities = {
   types: ["A", "AAAA", "CAA", "CNAME", "MX", "PTR", "SRV", "TXT"],
   ttl: { min: 0, max: 2147483647 },
-  managesResources: true,
 };
 
 /** Loads `@pulumi/aws` on first use, with an install hint when it is missing. */
@@ -36,22 +37,11 @@ export function loadAws(): typeof awsTypes {
   );
 }
 
-/**
- * One planned value as a Route53 record string. TXT: the value split into strings of at most 255
- * bytes, `"` and `\` escaped, joined by `""` (the provider wraps the whole in quotes). Others are
- * the plan's presentation text unchanged. Pure; exported for tests.
- */
-export function route53Value(type: DnsRecord["type"], value: string): string {
-  if (type !== "TXT") return value;
-  return splitTxt(value)
-    .map((s) => s.replace(/["\\]/g, (c) => `\\${c}`))
-    .join('""');
-}
+/** Route53 adapter: one `aws.route53.Record` per record set. */
+export { route53Value } from "./values";
 
-/** Route53 adapter: granularity `recordSet`. */
 export const route53Adapter: DnsAdapter = {
   kind: "route53",
-  granularity: "recordSet",
   capabilities: ROUTE53_CAPABILITIES,
   audit(records: readonly DnsRecord[]): Finding[] {
     const findings = auditCapabilities("route53", ROUTE53_CAPABILITIES, records);

@@ -12,13 +12,11 @@ import type { Finding } from "../../../spec/findings";
 export const ZONEFILE_CAPABILITIES: DnsCapabilities = {
   types: ["A", "AAAA", "CAA", "CNAME", "MX", "PTR", "SRV", "TXT"],
   ttl: { min: 0, max: 2147483647 },
-  managesResources: false,
 };
 
-/** Zone-file adapter: granularity `recordSet` (a zone file lists whole sets). */
+/** Zone-file adapter: the records reach DNS as text, so it creates nothing. */
 export const zonefileAdapter: DnsAdapter = {
   kind: "zonefile",
-  granularity: "recordSet",
   capabilities: ZONEFILE_CAPABILITIES,
   audit(_records: readonly DnsRecord[]): Finding[] {
     return [];
