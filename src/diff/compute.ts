@@ -26,7 +26,7 @@ import {
   type TxtFamily,
 } from "../records/values";
 import { cmp } from "../spec/findings";
-import { isCloudflareProxyAddress } from "./cloudflare";
+import { proxiedAddresses } from "../providers/dns/cloudflare/proxy";
 import { describeChange, shorten } from "./describe";
 import {
   CHANGE_KINDS,
@@ -426,7 +426,7 @@ function liveConflicts(
     }
   }
   if ((q.type === "A" || q.type === "AAAA") && hosts.has(q.name)) {
-    const proxied = values.filter(isCloudflareProxyAddress);
+    const proxied = proxiedAddresses(values);
     if (proxied.length > 0) {
       out.push(
         conflict(

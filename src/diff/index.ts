@@ -9,7 +9,6 @@ export { describeChange } from "./describe";
 export type { Description, DescribeContext } from "./describe";
 export { computeDiff, liveQuestions, assembleDiff, compareSlot } from "./compute";
 export type { ComputeOptions, Question, Slot } from "./compute";
-export { isCloudflareProxyAddress } from "./cloudflare";
 export { renderMarkdown, GITHUB_COMMENT_LIMIT, MARKER, markerFor } from "./render/markdown";
 export type { MarkdownOptions } from "./render/markdown";
 export { renderJson, DIFF_JSON_VERSION } from "./render/json";

@@ -1,7 +1,11 @@
 /**
  * Loading an optional peer dependency (`@pulumi/aws`, `@pulumi/cloudflare`) on first use, so
  * importing the package never loads a cloud SDK the program does not use. Node caches the module.
+ * The loaders live here, not in the DNS adapters, so the host adapters (PTR, security group) use
+ * them without importing a DNS adapter.
  */
+import type * as awsTypes from "@pulumi/aws";
+import type * as cf from "@pulumi/cloudflare";
 
 /**
  * `require(name)`, or an error saying what needed it and how to install it.
@@ -18,4 +22,22 @@ export function requireOptionalPeer<T>(name: string, neededFor: string, install:
       `${neededFor} but ${name} is not installed: run \`npm install ${install}\` (${(e as Error).message})`,
     );
   }
+}
+
+/** Loads `@pulumi/aws` on first use, with an install hint when it is missing. */
+export function loadAws(): typeof awsTypes {
+  return requireOptionalPeer<typeof awsTypes>(
+    "@pulumi/aws",
+    "this configuration uses AWS (Route53, a security group or an Elastic IP PTR)",
+    "@pulumi/aws@^7",
+  );
+}
+
+/** Loads `@pulumi/cloudflare` on first use, with an install hint when it is missing. */
+export function loadCloudflare(): typeof cf {
+  return requireOptionalPeer<typeof cf>(
+    "@pulumi/cloudflare",
+    "a domain publishes its DNS on Cloudflare",
+    "@pulumi/cloudflare@^6",
+  );
 }

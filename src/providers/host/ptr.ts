@@ -6,8 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PtrExpectation } from "../../records/types";
-import { loadCloudflare } from "../dns/cloudflare";
-import { loadAws } from "../dns/route53";
+import { loadAws, loadCloudflare } from "../optional-peer";
 
 /**
  * `aws.ec2.EipDomainName` for the IPv4 address. AWS refuses it until the forward A record

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { PortRule } from "../../dms/types";
 import { slug } from "../dns/common";
-import { loadAws } from "../dns/route53";
+import { loadAws } from "../optional-peer";
 import { RSPAMD_UI_PORT } from "./nftables";
 
 /** One planned ingress rule, as data. */

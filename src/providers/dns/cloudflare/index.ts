@@ -17,9 +17,8 @@
  * `./preview.ts`; the proxy address ranges in `./proxy.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as cf from "@pulumi/cloudflare";
 import { mapInput, mapToOutput } from "../../inputs";
-import { requireOptionalPeer } from "../../optional-peer";
+import { loadCloudflare } from "../../optional-peer";
 import { auditCapabilities, recordValueChildName } from "../common";
 import { cloudflareValue, recordComment, type CloudflareValueArgs } from "./values";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -32,18 +31,9 @@ export const CLOUDFLARE_CAPABILITIES: DnsCapabilities = {
   ttl: { min: 60, max: 86400 },
 };
 
-/** Loads `@pulumi/cloudflare` on first use, with an install hint when it is missing. */
-export function loadCloudflare(): typeof cf {
-  return requireOptionalPeer<typeof cf>(
-    "@pulumi/cloudflare",
-    "a domain publishes its DNS on Cloudflare",
-    "@pulumi/cloudflare@^6",
-  );
-}
-
-/** Cloudflare adapter: one `cloudflare.DnsRecord` per value. */
 export { cloudflareValue, type CloudflareValueArgs } from "./values";
 
+/** Cloudflare adapter: one `cloudflare.DnsRecord` per value. */
 export const cloudflareAdapter: DnsAdapter = {
   kind: "cloudflare",
   capabilities: CLOUDFLARE_CAPABILITIES,

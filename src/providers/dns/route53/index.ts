@@ -13,9 +13,8 @@
  * `./preview.ts`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as awsTypes from "@pulumi/aws";
 import { mapInput } from "../../inputs";
-import { requireOptionalPeer } from "../../optional-peer";
+import { loadAws } from "../../optional-peer";
 import { route53Value } from "./values";
 import { auditCapabilities, recordSetChildName } from "../common";
 import type { DnsAdapter, DnsCapabilities, RecordBinding, CreateContext } from "../types";
@@ -28,18 +27,9 @@ export const ROUTE53_CAPABILITIES: DnsCapabilities = {
   ttl: { min: 0, max: 2147483647 },
 };
 
-/** Loads `@pulumi/aws` on first use, with an install hint when it is missing. */
-export function loadAws(): typeof awsTypes {
-  return requireOptionalPeer<typeof awsTypes>(
-    "@pulumi/aws",
-    "this configuration uses AWS (Route53, a security group or an Elastic IP PTR)",
-    "@pulumi/aws@^7",
-  );
-}
-
-/** Route53 adapter: one `aws.route53.Record` per record set. */
 export { route53Value } from "./values";
 
+/** Route53 adapter: one `aws.route53.Record` per record set. */
 export const route53Adapter: DnsAdapter = {
   kind: "route53",
   capabilities: ROUTE53_CAPABILITIES,

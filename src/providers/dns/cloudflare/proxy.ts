@@ -1,8 +1,10 @@
 /**
- * Cloudflare's proxy address ranges. A mail host whose A/AAAA record answers with one of these is
- * proxied ("orange cloud"): Cloudflare proxies HTTP only, so SMTP, IMAP and submission to that
- * name never reach the mail server. The preview path sees `proxied: true` directly; for live DNS
- * the address range is the only signal.
+ * Cloudflare's proxy address ranges, a quirk of this provider: a mail host whose A/AAAA record
+ * answers with one of these is proxied ("orange cloud"), and Cloudflare proxies HTTP only, so
+ * SMTP, IMAP and submission to that name never reach the mail server. The adapter never proxies
+ * (`proxied: false`); the preview reader reports `proxied: true` directly; for live DNS the
+ * address range is the only signal, and {@link proxiedAddresses} is the audit `dmsctl diff` runs
+ * on a mail host's live addresses. Plain: loads no Pulumi package.
  *
  * @see https://www.cloudflare.com/ips/ (lists verified 2025-01-15; they change rarely)
  */
@@ -59,4 +61,12 @@ export function isCloudflareProxyAddress(address: string): boolean {
   if (isIPv4(address)) return blockList().check(address, "ipv4");
   if (isIPv6(address)) return blockList().check(address, "ipv6");
   return false;
+}
+
+/**
+ * The audit of a mail host's live A/AAAA values: those inside Cloudflare's proxy ranges, in the
+ * order given. Empty when the host is not proxied.
+ */
+export function proxiedAddresses(values: readonly string[]): string[] {
+  return values.filter(isCloudflareProxyAddress);
 }
