@@ -18,7 +18,7 @@ import {
   checkPtr,
   checkSpf,
   type DnsCheckContext,
-} from "./dns-checks";
+} from "./dns";
 import { checkImplicitTls, checkSmtp } from "./tls-checks";
 import { probePort25, type Port25ProbeOptions } from "./port25";
 import { port25Check } from "./port25-check";
