@@ -54,15 +54,11 @@ export interface PreviewDiffOptions {
   readonly zones?: ReadonlyMap<string, string>;
 }
 
-type Obj = JsonObject;
-const isObj = isJsonObject;
-type RecordState = PreviewRecordState;
-
 /**
  * Parses the text of `pulumi preview --json` and checks its shape. Throws {@link PreviewError}
  * naming the file and the problem.
  */
-export function parsePreview(text: string, file: string): Obj[] {
+export function parsePreview(text: string, file: string): JsonObject[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -75,7 +71,7 @@ export function parsePreview(text: string, file: string): Obj[] {
     }
     throw new PreviewError(`${file}: not JSON (${(e as Error).message})`);
   }
-  if (!isObj(doc))
+  if (!isJsonObject(doc))
     throw new PreviewError(
       `${file}: expected the JSON object printed by \`pulumi preview --json\`, got ${Array.isArray(doc) ? "an array" : typeof doc}`,
     );
@@ -92,7 +88,7 @@ export function parsePreview(text: string, file: string): Obj[] {
     throw new PreviewError(`${file}: "steps" must be an array, got ${typeof doc.steps}`);
   const problems: string[] = [];
   doc.steps.forEach((s, i) => {
-    if (!isObj(s)) problems.push(`steps[${i}]: expected an object`);
+    if (!isJsonObject(s)) problems.push(`steps[${i}]: expected an object`);
     else {
       if (typeof s.op !== "string")
         problems.push(`steps[${i}].op: expected a string, got ${JSON.stringify(s.op ?? null)}`);
@@ -101,7 +97,7 @@ export function parsePreview(text: string, file: string): Obj[] {
     }
   });
   if (problems.length > 0) throw new PreviewError(`${file}: ${problems.join("; ")}`);
-  return doc.steps as Obj[];
+  return doc.steps as JsonObject[];
 }
 
 /** The parts of a URN: `urn:pulumi:<stack>::<project>::<parent$...$type>::<name>`. */
@@ -113,11 +109,13 @@ export function parseUrn(urn: string): { type: string; chain: string[]; name: st
 }
 
 /** The properties of a state: inputs for the desired side, provider outputs for what exists. */
-function props(state: Json | undefined, side: "old" | "new"): Obj | undefined {
-  if (!isObj(state)) return undefined;
-  const inputs = isObj(state.inputs) ? state.inputs : undefined;
+function props(state: Json | undefined, side: "old" | "new"): JsonObject | undefined {
+  if (!isJsonObject(state)) return undefined;
+  const inputs = isJsonObject(state.inputs) ? state.inputs : undefined;
   const outputs =
-    isObj(state.outputs) && Object.keys(state.outputs).length > 0 ? state.outputs : undefined;
+    isJsonObject(state.outputs) && Object.keys(state.outputs).length > 0
+      ? state.outputs
+      : undefined;
   return side === "old" ? (outputs ?? inputs) : (inputs ?? outputs);
 }
 
@@ -147,9 +145,8 @@ export function inferPurpose(
 interface ResourceChange {
   readonly urn: string;
   readonly ownedByDms: boolean;
-  readonly resourceType: string;
-  before?: RecordState;
-  after?: RecordState;
+  before?: PreviewRecordState;
+  after?: PreviewRecordState;
 }
 
 const AFTER_OPS = new Set(["create", "create-replacement", "update", "replace", "same", "import"]);
@@ -169,7 +166,6 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
     const rc: ResourceChange = byUrn.get(urn) ?? {
       urn,
       ownedByDms: chain.slice(0, -1).some((t) => t.startsWith("dms:")),
-      resourceType: type,
     };
     byUrn.set(urn, rc);
     if (BEFORE_OPS.has(op)) {
@@ -188,7 +184,7 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
   const resources = [...byUrn.values()];
   const apexes = [...new Set(zones.values())];
   const notes = new Set<string>();
-  const place = (s: RecordState): { zone: string; name: string } => {
+  const place = (s: PreviewRecordState): { zone: string; name: string } => {
     const apex = zones.get(s.zoneId) ?? longestZone(s.name.replace(/\.$/, ""), apexes);
     if (apex === undefined) {
       if (s.zoneId !== "")
@@ -229,7 +225,7 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
   const slots = new Map<string, Acc>();
   const family = (name: string, type: RecordType, value: string): string =>
     type !== "TXT" || name.includes("._domainkey.") ? "" : txtFamily(value);
-  const add = (r: ResourceChange, s: RecordState, side: "before" | "after") => {
+  const add = (r: ResourceChange, s: PreviewRecordState, side: "before" | "after") => {
     const { zone, name } = place(s);
     const values = s.values.map((v) => shown(v, name, s.type, notes));
     const groups = new Map<string, string[]>();
