@@ -214,8 +214,11 @@ function describeSpf(
   const lines: string[] = [];
   const b = spfParts(before[0]!);
   const a = spfParts(after[0]!);
-  // A value that is not SPF text at an SPF name: say what changes as text.
-  if (a === undefined || b === undefined) return describeGeneric(before, after, ctx, label);
+  // A value that is not SPF text at an SPF name: say what changes as text, still an SPF risk.
+  if (a === undefined || b === undefined) {
+    const d = describeGeneric(before, after, ctx, label);
+    return result([d.summary, ...d.details], ["spf"]);
+  }
   const change = addsRemoves(added(b.terms, a.terms), removed(b.terms, a.terms));
   if (change !== "") lines.push(`${label}: ${change}`);
   if (b.all !== a.all) lines.push(`${label}: ${b.all ?? "no all"} -> ${a.all ?? "no all"}`);
