@@ -90,6 +90,8 @@ export interface MockOptions {
   readonly preview?: boolean;
   /** `exitCode` of containers by child name (the provider reports it for run-once containers). */
   readonly exitCodes?: Readonly<Record<string, number>>;
+  /** `containerLogs` of containers by child name (attached containers with `logs: true`). */
+  readonly containerLogs?: Readonly<Record<string, string>>;
 }
 
 /** Installs the mocks; call {@link resetRegistrations} between runs. */
@@ -125,6 +127,8 @@ export function installMocks(options: MockOptions = {}): void {
           case "docker:index/container:Container":
             if (options.exitCodes?.[args.name] !== undefined)
               state.exitCode = options.exitCodes[args.name];
+            if (options.containerLogs?.[args.name] !== undefined)
+              state.containerLogs = options.containerLogs[args.name];
             break;
         }
         return { id: `${args.name}-id`, state };

@@ -6,26 +6,39 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { DmsFile } from "../../dms/types";
 import { cmp } from "../../spec/findings";
-import { CONFIG_DIR, MANIFEST, STAGING_DIR, WRITER_SCRIPT } from "../../providers/host/docker";
+import {
+  CONFIG_DIR,
+  MANIFEST,
+  READY_HANDSHAKE,
+  STAGING_DIR,
+  WRITER_SCRIPT,
+  runOnceGate,
+} from "../../providers/host/docker";
+
+/** How long the writer's create waits for its handshake: files are small, 60 s is ample. */
+export const WRITER_WAIT_SECONDS = 60;
 
 /**
  * The config writer's exit code, 0; any other code throws, which fails the update. The Docker
  * provider waits for an attached run-once container but does not fail on its exit code, so
- * without this a write that failed (a full disk, a read-only volume) would leave the previous
- * files in place and report success. It is in the component's outputs, not in the mail
- * container's inputs: there it would be unknown in every preview that re-runs the writer (every
- * account change) and show the container as replaced.
+ * without this a write that failed would leave the previous files in place and report success.
+ * A failed write normally fails the writer's create already (see {@link runOnceGate}) and is
+ * retried by the next `up`; this catches a writer that reached its handshake and still exited
+ * non-zero, which only `--replace` can re-run (nothing else changes its inputs), so the error
+ * names that exact command. It is in the component's outputs, not in the mail container's
+ * inputs: there it would be unknown in every preview that re-runs the writer (every account
+ * change) and show the container as replaced.
  */
 export function writerExitCode(
   what: string,
   name: string,
   writer: docker.Container,
 ): pulumi.Output<number> {
-  return writer.exitCode.apply((code) => {
+  return pulumi.all([writer.exitCode, writer.urn]).apply(([code, urn]) => {
     if (code !== undefined && code !== null && code !== 0) {
       throw new Error(
         `${what}: the config writer ${name}-config-writer exited with ${code}, so the config files were not all written; ` +
-          "see `docker logs` of that container, fix the cause and run `pulumi up` again",
+          `see \`docker logs\` of that container, fix the cause and run \`pulumi up --replace '${urn}'\``,
       );
     }
     return 0;
@@ -67,7 +80,7 @@ export function configWriterContainer(
     {
       image: image.imageId,
       entrypoints: ["/bin/sh", "-c"],
-      command: [WRITER_SCRIPT],
+      command: [`${WRITER_SCRIPT}\n${READY_HANDSHAKE}`],
       volumes: [{ volumeName: volumes["config"]!.name, containerPath: CONFIG_DIR }],
       uploads,
       // Runs once: attach waits for it to exit, and it is never restarted.
@@ -75,8 +88,11 @@ export function configWriterContainer(
       logs: false,
       mustRun: false,
       restart: "no",
+      // Create fails unless the script succeeded, and a failed writer is run again by the next
+      // `up` (runOnceGate says why both are needed). The timeout bounds a failed run's wait.
+      ...runOnceGate(WRITER_WAIT_SECONDS),
       labels: [{ label: "dms.role", value: "config-writer" }],
     },
-    { parent },
+    { parent, replaceOnChanges: ["*"] },
   );
 }

@@ -6,8 +6,9 @@
  * plain function in its own module beside it (see the constructor for why plain functions).
  *
  * Children (names are public API, STYLE.md convention 4):
- * - `${name}-salt-key` (`random.RandomPassword`): the per-stack key of the password salts, so a
- *   second `up` with the same passwords yields byte-identical hashes (`deriveSalt`);
+ * - `${name}-salt-key` (`random.RandomPassword`): the per-stack secret key of the password salts
+ *   (a second `up` with the same passwords yields byte-identical hashes, `deriveSalt`) and of
+ *   the recreate-hash label;
  * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per domain signing with a
  *   generated key; generated once and kept in state;
  * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
@@ -22,8 +23,9 @@
  * volume through a short-lived writer container (same image; `uploads` carry the contents as
  * secrets; nothing is read from the machine running Pulumi, so remote `ssh://` Docker hosts
  * work). Any file change replaces only the writer, which runs once and exits. The mail container
- * carries the env and a label with the plan's `recreateHash` (env + startup-only files), so it is
- * replaced exactly when a startup input changes, after the writer has written the new files
+ * carries the env and a label keyed over the plan's `recreateHash` (env + startup-only files),
+ * its ports and healthcheck (./container.ts says why those), so it is replaced exactly when a
+ * startup input changes, after the writer has written the new files
  * (`dependsOn`), deleting the old one first (`deleteBeforeReplace`: both would bind the same host
  * ports). Its first start also waits for the writer, so accounts exist before DMS checks for them
  * (dms-reference.md §6.3).
@@ -50,7 +52,7 @@ import { once } from "./once";
 import { port25 } from "./port25";
 import { publishDns } from "./publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./replan";
-import { dkimMaterial, passwordHashes } from "./secrets";
+import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
 
 export { writerUploads } from "./config-writer";
@@ -105,7 +107,11 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly ptr: pulumi.Output<PtrExpectation[]>;
   /** Validation, plan and provider-audit warnings (warn/info), sorted. */
   public readonly warnings: pulumi.Output<Finding[]>;
-  /** sha256 of the env and startup-only files: the container is replaced when it changes. */
+  /**
+   * The mail container's `dms.recreate-hash` label: HMAC-SHA256 under the stack's secret key over
+   * the env, the startup-only files, the published ports and the healthcheck. The container is
+   * replaced when it changes; it reveals nothing of the secrets it covers.
+   */
   public readonly recreateHash: pulumi.Output<string>;
   /** The mail container. */
   public readonly container: docker.Container;
@@ -157,7 +163,8 @@ export class MailServer extends pulumi.ComponentResource {
       ipHoles.length === 0 ? undefined : replan(ipHoles, toRecord(material), planMailServer);
 
     // 2. Secrets: password hashes and DKIM keys.
-    const hashes = passwordHashes(this, name, args);
+    const key = stackKey(this, name);
+    const hashes = passwordHashes(key, args);
     const dkim = dkimMaterial(this, name, args, spec);
     this.dkimKeys = dkim.generated;
 
@@ -181,7 +188,15 @@ export class MailServer extends pulumi.ComponentResource {
       });
     const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
     this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
-    this.recreateHash = recreateHashOf(spec, plan, material, holes, dkim.withPrivate, replan);
+    this.recreateHash = recreateHashOf(
+      spec,
+      plan,
+      material,
+      holes,
+      dkim.withPrivate,
+      replan,
+      key.result,
+    );
     this.container = mailContainer(
       this,
       name,

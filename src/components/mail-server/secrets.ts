@@ -25,22 +25,28 @@ export interface DkimMaterial {
 }
 
 /**
+ * The per-stack secret key (`${name}-salt-key`), generated once and kept in state: the key of
+ * the password salts ({@link passwordHashes}) and of the mail container's recreate-hash label
+ * (`recreateLabel`), so neither changes between runs and neither can be recomputed from the spec
+ * alone.
+ */
+export function stackKey(parent: pulumi.ComponentResource, name: string): random.RandomPassword {
+  return new random.RandomPassword(`${name}-salt-key`, { length: 32, special: false }, { parent });
+}
+
+/**
  * Dovecot hashes by address, as one secret Output. Plain `passwordHash` values are used as they
  * are; plain-text passwords are hashed with SHA512-CRYPT and a salt derived from a per-stack
  * secret key kept in state (`deriveSalt`), so the same password gives the same hash on every
  * `up` and preview, and only the writer's content changes when a password does.
  */
 export function passwordHashes(
-  parent: pulumi.ComponentResource,
-  name: string,
+  key: random.RandomPassword,
   args: MailServerArgs,
 ): pulumi.Output<Record<string, string>> {
   const accounts = args.accounts ?? [];
   const toHash = accounts.filter((a) => a.password !== undefined && a.passwordHash === undefined);
-  const saltKey =
-    toHash.length === 0
-      ? undefined
-      : new random.RandomPassword(`${name}-salt-key`, { length: 32, special: false }, { parent });
+  const saltKey = toHash.length === 0 ? undefined : key;
   const given = accounts.filter((a) => a.passwordHash !== undefined);
   const givenHashes = given.map((a) => a.passwordHash!);
   const byAddress = (h: readonly string[], g: readonly string[]) => {
