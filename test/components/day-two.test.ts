@@ -9,6 +9,7 @@ import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  OPEN_PROBE_LOGS,
   componentsUnderMocks,
   registrations,
   resetRegistrations,
@@ -21,16 +22,9 @@ import { validateSpec } from "../../src/spec/validate";
 import type { MailServerSpec } from "../../src/spec/schema";
 import { dockerHealthcheck, dockerPorts, recreateLabel } from "../../src/providers/host/docker";
 
-/** Every probe target open, as the probe prints it (src/verify/port25-probe-script.ts). */
-const OPEN_LOGS = [
-  "DMS-PORT25 gmail-smtp-in.l.google.com:25 open 40 banner 220 mx.google.com ESMTP",
-  "DMS-PORT25 mx1.hotmail.com:25 open 40 banner 220 hotmail ESMTP",
-  "DMS-PORT25 mx-aol.mail.gm0.yahoodns.net:25 open 40 banner 220 yahoo ESMTP",
-  "DMS-PORT25-END",
-  "",
-].join("\n");
-
-const { MailServer } = componentsUnderMocks({ containerLogs: { "mail-port25-probe": OPEN_LOGS } });
+const { MailServer } = componentsUnderMocks({
+  containerLogs: { "mail-port25-probe": OPEN_PROBE_LOGS },
+});
 
 const BASE: MailServerArgs = {
   hostname: "mail.example.com",

@@ -76,3 +76,31 @@ export function emptyImage(tag = "local/dms-test-empty:1"): string {
   docker(["import", "-", tag], Buffer.alloc(1024));
   return tag;
 }
+
+/**
+ * An image with no files but the startup configuration of the docker-mailserver image
+ * (entrypoint, command, working directory, exposed ports, as `docker image inspect` shows them
+ * for 15.1.0): what the provider reads back from a container that takes them from its image.
+ * Containers of it can be created and inspected, never run.
+ */
+export function readbackImage(tag = "local/dms-test-readback:1"): string {
+  const present = spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
+  if (present.status === 0) return tag;
+  docker(
+    [
+      "import",
+      "-c",
+      'ENTRYPOINT ["/usr/bin/dumb-init", "--"]',
+      "-c",
+      'CMD ["supervisord", "-c", "/etc/supervisor/supervisord.conf"]',
+      "-c",
+      "WORKDIR /",
+      "-c",
+      "EXPOSE 25 110 143 465 587 993 995 4190",
+      "-",
+      tag,
+    ],
+    Buffer.alloc(1024),
+  );
+  return tag;
+}
