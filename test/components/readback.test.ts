@@ -223,6 +223,61 @@ function stateOf(a: Applied, reversed: boolean): State {
   );
 }
 
+/**
+ * The same container created through the Docker CLI instead, as an independent replay of the
+ * registered inputs would (only for the mail container: the CLI cannot give a two-element
+ * entrypoint like the run-once containers'). The CLI normalises some values before they reach
+ * the daemon (capabilities to `CAP_...`, verified 2026-11-30 with client 28.2 and daemon
+ * 20.10.24, which stores what the API gives it verbatim), so the plan must be empty either way.
+ */
+async function applyViaCli(r: Registered, run: string): Promise<Applied> {
+  const tf = toTerraform(onEngine(r, run));
+  assert.equal(tf.entrypoint, undefined, `${r.name}: the CLI replay is for the mail container`);
+  const args = [
+    "create",
+    "--name",
+    String(tf.name),
+    "--network",
+    String(tf.network_mode ?? "bridge"),
+  ];
+  if (tf.hostname) args.push("--hostname", String(tf.hostname));
+  for (const e of (tf.env as string[] | undefined) ?? []) args.push("--env", e);
+  for (const p of (tf.ports as
+    { internal: number; external: number; ip: string; protocol: string }[] | undefined) ?? []) {
+    const ip = p.ip.includes(":") ? `[${p.ip}]` : p.ip;
+    args.push("--publish", `${ip}:${p.external}:${p.internal}/${p.protocol}`);
+  }
+  for (const v of (tf.volumes as Record<string, string | boolean>[] | undefined) ?? []) {
+    const source = (v.host_path as string) || (v.volume_name as string);
+    args.push("--volume", `${source}:${v.container_path}:${v.read_only ? "ro" : "rw"}`);
+  }
+  for (const l of (tf.labels as { label: string; value: string }[] | undefined) ?? []) {
+    args.push("--label", `${l.label}=${l.value}`);
+  }
+  for (const c of (tf.capabilities as { add: string[] }[] | undefined)?.[0]?.add ?? []) {
+    args.push("--cap-add", c);
+  }
+  for (const d of (tf.dns as string[] | undefined) ?? []) args.push("--dns", d);
+  if (tf.memory) args.push("--memory", `${tf.memory}m`);
+  if (tf.memory_swap) args.push("--memory-swap", `${tf.memory_swap}m`);
+  if (tf.restart) args.push("--restart", String(tf.restart));
+  const hc = (tf.healthcheck as Record<string, unknown>[] | undefined)?.[0];
+  if (hc) {
+    const test = hc.test as string[];
+    assert.equal(test[0], "CMD-SHELL", "the CLI takes a shell healthcheck");
+    args.push("--health-cmd", test[1]!);
+    args.push("--health-interval", String(hc.interval));
+    args.push("--health-timeout", String(hc.timeout));
+    args.push("--health-start-period", String(hc.start_period));
+    args.push("--health-retries", String(hc.retries));
+  }
+  args.push(String(tf.image));
+  const id = dockerCli(args).trim();
+  created.push(id);
+  const inspect = (await dockerApi("GET", `/containers/${id}/json`)) as Inspect;
+  return { registered: r, tf, inspect };
+}
+
 /** The plan of the next run's container `next` against the applied one. */
 function planNext(next: Registered, applied: Applied, run: string, reversed = false): Change[] {
   return plan(toTerraform(onEngine(next, run)), stateOf(applied, reversed), next.options);
@@ -256,6 +311,16 @@ async function assertSecondPlanEmpty(label: string, regs: Registered[]): Promise
         `${label}: ${r.name} changes on an unchanged up${reversed ? " (bindings read in the other order)" : ""}: ${describeChanges(changes)}`,
       );
     }
+    if (r.name.endsWith("-container")) {
+      const run = `${label.replace(/[^a-z0-9]+/g, "-")}-cli`;
+      const viaCli = await applyViaCli(r, run);
+      const changes = planNext(r, viaCli, run);
+      assert.deepEqual(
+        changes,
+        [],
+        `${label}: ${r.name} replayed through the docker CLI changes on an unchanged up: ${describeChanges(changes)}`,
+      );
+    }
   }
 }
 
@@ -279,6 +344,11 @@ describe("read-back through the real Docker engine: an unchanged up changes noth
     const a = await apply(mail, "traps");
     const hc = a.inspect.HostConfig;
     assert.deepEqual(hc.CapAdd, ["CAP_NET_ADMIN"]);
+    // Through the CLI a short name comes back prefixed: the form the inputs must already have.
+    const id = dockerCli(["create", "--cap-add", "NET_ADMIN", imageId]).trim();
+    created.push(id);
+    const short = (await dockerApi("GET", `/containers/${id}/json`)) as Inspect;
+    assert.deepEqual(short.HostConfig.CapAdd, ["CAP_NET_ADMIN"]);
     assert.equal(hc.Memory, 1024 * 1024 * 1024);
     assert.equal(hc.MemorySwap, 2 * 1024 * 1024 * 1024);
     assert.equal(a.inspect.Config.Healthcheck.StartPeriod, 60e9);

@@ -59,11 +59,13 @@ export function dockerHealthcheck(
 }
 
 /**
- * Capabilities as Docker reports them back: `CAP_`-prefixed, upper case, sorted. Docker 20.10
- * stores `NET_ADMIN` as `CAP_NET_ADMIN` (verified 2026-11-30 with `docker inspect`), the provider
- * reads `HostConfig.CapAdd` back verbatim, and `capabilities` forces a new container (a set with
- * no diff suppression, `resourceDockerContainer` schema); so the short form replaced the mail
- * container on every `up`. `ALL` has no prefix in Docker either.
+ * Capabilities in the one form that reads back unchanged everywhere: `CAP_`-prefixed, upper
+ * case, sorted. The provider reads `HostConfig.CapAdd` back verbatim, and `capabilities` forces
+ * a new container (a set with no diff suppression, `resourceDockerContainer` schema). The Docker
+ * CLI and Compose turn `NET_ADMIN` into `CAP_NET_ADMIN` before the daemon stores it, while
+ * daemon 20.10 stores what the API gives it (both verified 2026-11-30 with `docker inspect`), so
+ * the short form replaced the mail container whenever the container was made or compared through
+ * a path that normalises; the long form is stored as is by both. `ALL` has no prefix anywhere.
  */
 export function dockerCapabilities(caps: readonly string[]): string[] {
   const out = caps.map((c) => {
