@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
   READY_FILE,
+  READY_GRACE_SECONDS,
   READY_HANDSHAKE,
   SEEN_FILE,
   WRITER_SCRIPT,
@@ -98,7 +99,11 @@ describe("run-once gate", () => {
   after(() => rmSync(root, { recursive: true, force: true }));
   /** The container's paths moved under a temporary directory. */
   const local = (s: string) =>
-    s.replaceAll(READY_FILE, join(root, "ready")).replaceAll(SEEN_FILE, join(root, "seen"));
+    s
+      .replaceAll(READY_FILE, join(root, "ready"))
+      .replaceAll(SEEN_FILE, join(root, "seen"))
+      // The grace after a passed check is for Docker's status poll; here it only costs time.
+      .replaceAll(`sleep ${READY_GRACE_SECONDS}`, "sleep 0.2");
   const reset = () => {
     rmSync(join(root, "ready"), { force: true });
     rmSync(join(root, "seen"), { force: true });
@@ -115,6 +120,11 @@ describe("run-once gate", () => {
       startPeriod: "0s",
       retries: 3,
     });
+  });
+
+  it("the handshake stays up after the check passed, so Docker's status can be polled", () => {
+    assert.equal(READY_GRACE_SECONDS, 10);
+    assert.match(READY_HANDSHAKE, new RegExp(`\\|\\| sleep ${READY_GRACE_SECONDS}$`));
   });
 
   it("a script that succeeds marks ready and exits once the healthcheck has seen it", () => {

@@ -181,15 +181,21 @@ export function recreateLabel(
 export const READY_FILE = "/run/dms-run-once.ready";
 /** Created by the healthcheck once it has seen {@link READY_FILE}. */
 export const SEEN_FILE = "/run/dms-run-once.seen";
+/** How long a gated container stays up after its healthcheck passed (see {@link READY_HANDSHAKE}). */
+export const READY_GRACE_SECONDS = 10;
 
 /**
- * The end of a gated run-once script: mark success, then wait (at most 30 s) until Docker's
- * healthcheck has seen it, so the container is `healthy` before it exits.
+ * The end of a gated run-once script: mark success, wait (at most 30 s) until Docker's
+ * healthcheck has seen it, then stay up 10 s more. Docker 20.10 reports a stopped container as
+ * `unhealthy` whatever its last check said (verified 2026-11-30), and the provider polls the
+ * status once a second, so a container that exited right after its check could never be seen
+ * healthy; 10 s leaves room for a slow or remote Docker API.
  */
 export const READY_HANDSHAKE = [
   `: > ${READY_FILE}`,
   "i=0",
   `while [ ! -e ${SEEN_FILE} ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done`,
+  `[ ! -e ${SEEN_FILE} ] || sleep ${READY_GRACE_SECONDS}`,
 ].join("\n");
 
 /**
