@@ -17,7 +17,8 @@ import {
   DEFAULT_PORT25_TIMEOUT_MS,
   type Port25Target,
 } from "../verify/port25";
-import { port25ProbeCommand } from "../verify/port25-probe-script";
+import { PROBE_LINE_PREFIX, port25ProbeCommand } from "../verify/port25-probe-script";
+import { READY_HANDSHAKE, runOnceGate } from "../providers/host/docker";
 import { port25CheckFromLogs, type Port25CheckResult } from "../verify/port25-check";
 
 /** The Pulumi type token of {@link Port25Check}. */
@@ -67,7 +68,11 @@ export class Port25Check extends pulumi.ComponentResource {
     const mode = args.mode ?? "warn";
     const targets = args.targets ?? DEFAULT_PORT25_TARGETS;
     const timeoutMs = (args.timeoutSeconds ?? DEFAULT_PORT25_TIMEOUT_MS / 1000) * 1000;
-    const argv = port25ProbeCommand({ targets, timeoutMs });
+    const probe = port25ProbeCommand({ targets, timeoutMs });
+    // In `fail` mode a blocked port fails the probe's create, so the next `up` probes again by
+    // itself (runOnceGate says why): the probe's output is gated on an open target.
+    const argv =
+      mode === "fail" ? ["/bin/bash", "-c", PORT25_FAIL_GATE, "dms-port25-gate", ...probe] : probe;
     this.container = new docker.Container(
       `${name}-probe`,
       {
@@ -81,26 +86,48 @@ export class Port25Check extends pulumi.ComponentResource {
         mustRun: false,
         restart: "no",
         ...(args.networkMode !== undefined ? { networkMode: args.networkMode } : {}),
+        ...(mode === "fail" ? runOnceGate(Math.ceil(timeoutMs / 1000) + 60) : {}),
         ...(args.trigger !== undefined
           ? { labels: [{ label: "dms.port25-check.trigger", value: args.trigger }] }
           : {}),
       },
-      { parent: this },
+      { parent: this, ...(mode === "fail" ? { replaceOnChanges: ["*"] } : {}) },
     );
-    this.result = this.container.containerLogs.apply((logs) => {
-      const result = port25CheckFromLogs(logs ?? "", targets, args.cloud);
-      if (result.verdict === "blocked") {
-        const text = describe(result);
-        // `fail` must stop the update; `warn` reports and lets it finish.
-        if (mode === "fail") throw new pulumi.ResourceError(text, this);
-        void pulumi.log.warn(text, this);
-      }
-      return result;
-    });
+    this.result = pulumi
+      .all([this.container.containerLogs, this.container.urn])
+      .apply(([logs, urn]) => {
+        const result = port25CheckFromLogs(logs ?? "", targets, args.cloud);
+        if (result.verdict === "blocked") {
+          const text = describe(result);
+          // `fail` must stop the update; `warn` reports and lets it finish.
+          // Reached only if the gate let a blocked verdict through; then only `--replace` runs the
+          // probe again, so the message names it.
+          if (mode === "fail") {
+            throw new pulumi.ResourceError(
+              `${text}\nfix the cause, then run \`pulumi up --replace '${urn}'\``,
+              this,
+            );
+          }
+          void pulumi.log.warn(text, this);
+        }
+        return result;
+      });
     this.verdict = this.result.apply((r) => r.verdict);
     this.registerOutputs({ result: this.result, verdict: this.verdict });
   }
 }
+
+/**
+ * Runs the probe (its argv follows), prints its output, and passes the run-once handshake only
+ * when a target was open: the same rule as the verdict (`open` when any target is open).
+ */
+export const PORT25_FAIL_GATE = [
+  "set -u",
+  'out=$("$@")',
+  "printf '%s\\n' \"$out\"",
+  `printf '%s\\n' "$out" | grep -q '^${PROBE_LINE_PREFIX} [^ ]* open ' || exit 1`,
+  READY_HANDSHAKE,
+].join("\n");
 
 /** The message of a blocked verdict: summary, each target, remediation. */
 export function describe(result: Port25CheckResult): string {

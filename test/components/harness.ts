@@ -81,6 +81,15 @@ export const MOCK_KEY_BASE64 = MOCK_KEY.publicKeyPem
   .filter((l) => l !== "" && !l.startsWith("-----"))
   .join("");
 
+/** Logs of a port-25 probe that found every default target open (the probe's output format). */
+export const OPEN_PROBE_LOGS = [
+  "DMS-PORT25 gmail-smtp-in.l.google.com:25 open 40 banner 220 mx.google.com ESMTP",
+  "DMS-PORT25 mx1.hotmail.com:25 open 40 banner 220 hotmail ESMTP",
+  "DMS-PORT25 mx-aol.mail.gm0.yahoodns.net:25 open 40 banner 220 yahoo ESMTP",
+  "DMS-PORT25-END",
+  "",
+].join("\n");
+
 /** The registrations of the current run. */
 export const registrations: Registration[] = [];
 
@@ -90,6 +99,8 @@ export interface MockOptions {
   readonly preview?: boolean;
   /** `exitCode` of containers by child name (the provider reports it for run-once containers). */
   readonly exitCodes?: Readonly<Record<string, number>>;
+  /** `containerLogs` of containers by child name (attached containers with `logs: true`). */
+  readonly containerLogs?: Readonly<Record<string, string>>;
 }
 
 /** Installs the mocks; call {@link resetRegistrations} between runs. */
@@ -125,6 +136,8 @@ export function installMocks(options: MockOptions = {}): void {
           case "docker:index/container:Container":
             if (options.exitCodes?.[args.name] !== undefined)
               state.exitCode = options.exitCodes[args.name];
+            if (options.containerLogs?.[args.name] !== undefined)
+              state.containerLogs = options.containerLogs[args.name];
             break;
         }
         return { id: `${args.name}-id`, state };
@@ -187,14 +200,15 @@ export async function settle(outputs: pulumi.Output<unknown>[]): Promise<void> {
 
 /**
  * Lets example programs `import "pulumi-docker-mailserver"` resolve to this repository's source,
- * as it does after `npm install` in an example folder.
+ * as it does after `npm install` in an example folder (or to `target`, a module re-exporting it).
  */
-export function resolvePackageToSource(): void {
+export function resolvePackageToSource(
+  target = join(__dirname, "..", "..", "src", "index.ts"),
+): void {
   const m = Module as unknown as {
     _resolveFilename: (request: string, ...rest: unknown[]) => string;
   };
   const original = m._resolveFilename;
-  const target = join(__dirname, "..", "..", "src", "index.ts");
   m._resolveFilename = function (request: string, ...rest: unknown[]): string {
     if (request === "pulumi-docker-mailserver") return target;
     return original.call(this, request, ...rest);

@@ -167,7 +167,7 @@ describe("MailServer", () => {
     assert.doesNotMatch(a, /alice-password-123/);
   });
 
-  it("publishes fail2ban with NET_ADMIN, memory in MiB and DNS resolvers", async () => {
+  it("publishes fail2ban with CAP_NET_ADMIN, memory and swap in MiB and DNS resolvers", async () => {
     const c = find(
       await run({
         ...BASE,
@@ -177,8 +177,10 @@ describe("MailServer", () => {
       }),
       "mail-container",
     ).inputs;
-    assert.deepEqual(c.capabilities, { adds: ["NET_ADMIN"] });
+    // As Docker reports them back (issue 11, fixes 3 and 4).
+    assert.deepEqual(c.capabilities, { adds: ["CAP_NET_ADMIN"] });
     assert.equal(c.memory, 2048);
+    assert.equal(c.memorySwap, 4096);
     assert.deepEqual(c.dns, ["192.0.2.53"]);
     assert.equal(c.restart, "always");
   });

@@ -76,3 +76,79 @@ export function emptyImage(tag = "local/dms-test-empty:1"): string {
   docker(["import", "-", tag], Buffer.alloc(1024));
   return tag;
 }
+
+/**
+ * An image with no files but the startup configuration of the docker-mailserver image
+ * (entrypoint, command, working directory, exposed ports, as `docker image inspect` shows them
+ * for 15.1.0): what the provider reads back from a container that takes them from its image.
+ * Containers of it can be created and inspected, never run.
+ */
+export function readbackImage(tag = "local/dms-test-readback:1"): string {
+  const present = spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
+  if (present.status === 0) return tag;
+  docker(
+    [
+      "import",
+      "-c",
+      'ENTRYPOINT ["/usr/bin/dumb-init", "--"]',
+      "-c",
+      'CMD ["supervisord", "-c", "/etc/supervisor/supervisord.conf"]',
+      "-c",
+      "WORKDIR /",
+      "-c",
+      "EXPOSE 25 110 143 465 587 993 995 4190",
+      "-",
+      tag,
+    ],
+    Buffer.alloc(1024),
+  );
+  return tag;
+}
+
+/** The commands a run-once script of the components needs (writer, handshake, healthcheck). */
+const SHELL_IMAGE_TOOLS = [
+  "sh",
+  "mkdir",
+  "dirname",
+  "cp",
+  "mv",
+  "grep",
+  "rm",
+  "id",
+  "sleep",
+  "touch",
+  "chown",
+  "cat",
+];
+
+/**
+ * A small image holding this machine's `/bin/sh` and the few tools the config writer's script
+ * uses, with their shared libraries (found with `ldd`): enough to run the writer and its
+ * healthcheck for real, where no registry can be reached.
+ */
+export function shellImage(tag = "local/dms-test-shell:1"): string {
+  const present = spawnSync("docker", ["image", "inspect", tag], { stdio: "ignore" });
+  if (present.status === 0) return tag;
+  const files = new Set<string>(["/usr/bin/env"]);
+  for (const tool of SHELL_IMAGE_TOOLS) {
+    const path = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+    if (path === "") throw new Error(`shellImage: ${tool} is not installed`);
+    files.add(path);
+    const ldd = spawnSync("ldd", [path], { encoding: "utf8" }).stdout;
+    for (const m of ldd.matchAll(/(\/\S+) \(0x/g)) files.add(m[1]!);
+  }
+  // Directories the scripts write into, and /bin/sh through the usual path.
+  const tar = spawnSync(
+    "sh",
+    [
+      "-c",
+      'set -e; d=$(mktemp -d); trap \'rm -rf "$d"\' EXIT; for f in "$@"; do mkdir -p "$d$(dirname "$f")"; cp -L "$f" "$d$f"; done; mkdir -p "$d/bin" "$d/run" "$d/tmp" "$d/etc"; [ -e "$d/bin/sh" ] || cp -L /bin/sh "$d/bin/sh"; echo "root:x:0:0::/:/bin/sh" > "$d/etc/passwd"; tar -C "$d" -cf - .',
+      "shell-image",
+      ...files,
+    ],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
+  if (tar.status !== 0) throw new Error(`shellImage: ${tar.stderr.toString()}`);
+  docker(["import", "-c", 'CMD ["/bin/sh"]', "-", tag], tar.stdout);
+  return tag;
+}

@@ -1,0 +1,265 @@
+/**
+ * `MailServer` (`dms:index:MailServer`): the DMS container with its volumes and configuration,
+ * the DNS of every mail domain, the port rules and the PTR, translated from the plan
+ * (`planMailServer`). This folder decides nothing about mail: it wires plan data to resources.
+ * This file holds the component class, whose constructor sequences the steps; each step is a
+ * plain function in its own module beside it (see the constructor for why plain functions).
+ *
+ * Children (names are public API, STYLE.md convention 4):
+ * - `${name}-salt-key` (`random.RandomPassword`): the per-stack secret key of the password salts
+ *   (a second `up` with the same passwords yields byte-identical hashes, `deriveSalt`) and of
+ *   the recreate-hash label;
+ * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per domain signing with a
+ *   generated key; generated once and kept in state;
+ * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
+ *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
+ * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
+ * - `${name}-container` (`docker.Container`): the mail server;
+ * - DNS records via the zone's adapter (`${name}-${type}-${owner}[...]`), PTR, security group
+ *   rules (`${name}-sg-${service}-${cidr}`).
+ *
+ * Config delivery. DMS reloads accounts, aliases, quotas, relay maps and rspamd files live, and
+ * reads everything else only at startup (dms-reference.md §1.2). So the files reach the config
+ * volume through a short-lived writer container (same image; `uploads` carry the contents as
+ * secrets; nothing is read from the machine running Pulumi, so remote `ssh://` Docker hosts
+ * work). Any file change replaces only the writer, which runs once and exits. The mail container
+ * carries the env and a label keyed over the plan's `recreateHash` (env + startup-only files),
+ * its ports and healthcheck (./container.ts says why those), so it is replaced exactly when a
+ * startup input changes, after the writer has written the new files
+ * (`dependsOn`), deleting the old one first (`deleteBeforeReplace`: both would bind the same host
+ * ports). Its first start also waits for the writer, so accounts exist before DMS checks for them
+ * (dms-reference.md §6.3).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type * as docker from "@pulumi/docker";
+import type * as tls from "@pulumi/tls";
+import { planMailServer } from "../../plan/plan";
+import { planDmsFiles } from "../../dms";
+import type { DnsRecord, PtrExpectation } from "../../records/types";
+import type { PortRule } from "../../dms/types";
+import { sortFindings, type Finding } from "../../spec/findings";
+import { renderNftables } from "../../providers/host/nftables";
+import type { MailServerArgs } from "../args";
+import type { Port25Check } from "../port25-check";
+import { resolveReferences } from "../references";
+import { clientSettings, type ClientSettings } from "../client-settings";
+import { zoneFileTexts } from "../dns";
+import { structuralInput, validateOrThrow } from "../resolve";
+import { configWriterContainer, writerExitCode, writerUploads } from "./config-writer";
+import { mailContainer, recreateHashOf } from "./container";
+import { portsAndPtr } from "./host-rules";
+import { once } from "./once";
+import { port25 } from "./port25";
+import { publishDns } from "./publish-dns";
+import { placeholderMaterial, replanner, toRecord } from "./replan";
+import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
+import { storage } from "./storage";
+
+export { writerUploads } from "./config-writer";
+
+/** The Pulumi type token of {@link MailServer}. */
+export const MAIL_SERVER_TYPE = "dms:index:MailServer";
+
+/** Findings the component handles itself, so they are not passed on as warnings. */
+const HANDLED_FINDINGS = new Set(["dkim-generated-at-deploy"]);
+
+/**
+ * A docker-mailserver deployment: container, volumes, configuration, DNS, port rules and PTR.
+ *
+ * @example
+ * ```ts
+ * const mail = new MailServer("mail", {
+ *   hostname: "mail.example.com",
+ *   ipv4: instance.publicIp,
+ *   domains: [{ name: "example.com", dns: { provider: "cloudflare", zoneId: zone.id } }],
+ *   accounts: [{ address: "alice@example.com", password: config.requireSecret("alicePassword") }],
+ * });
+ * export const records = mail.records;
+ * ```
+ */
+export class MailServer extends pulumi.ComponentResource {
+  /**
+   * Every DNS record with its final value, sorted by zone, name, type. No secrets.
+   *
+   * This, {@link zoneFiles}, {@link clientSettings} and {@link nftablesRuleset} are built on first
+   * read: no resource takes them as input and the component's state does not hold them, so a
+   * program that never reads them (a Cloudflare user has no use for zone text) does not pay for
+   * them.
+   */
+  public get records(): pulumi.Output<DnsRecord[]> {
+    return this.onRead.records();
+  }
+  /** Zone file text per zone apex (all zones, whichever provider publishes them). */
+  public get zoneFiles(): pulumi.Output<Record<string, string>> {
+    return this.onRead.zoneFiles();
+  }
+  /** How mail clients connect, per account. */
+  public get clientSettings(): pulumi.Output<ClientSettings[]> {
+    return this.onRead.clientSettings();
+  }
+  /** An nftables ruleset for the mail ports, for a plain VPS (`nft -f`). */
+  public get nftablesRuleset(): pulumi.Output<string> {
+    return this.onRead.nftablesRuleset();
+  }
+  /** Reachability of each service (the port table). */
+  public readonly ports: pulumi.Output<PortRule[]>;
+  /** The PTR each address should have (set by `ptr`, or by your hosting provider). */
+  public readonly ptr: pulumi.Output<PtrExpectation[]>;
+  /** Validation, plan and provider-audit warnings (warn/info), sorted. */
+  public readonly warnings: pulumi.Output<Finding[]>;
+  /**
+   * The mail container's `dms.recreate-hash` label: HMAC-SHA256 under the stack's secret key over
+   * the env, the startup-only files, the published ports and the healthcheck. The container is
+   * replaced when it changes; it reveals nothing of the secrets it covers.
+   */
+  public readonly recreateHash: pulumi.Output<string>;
+  /** The mail container. */
+  public readonly container: docker.Container;
+  /** The one-shot container writing the config files into the config volume. */
+  public readonly configWriter: docker.Container;
+  /** The pinned DMS image. */
+  public readonly image: docker.RemoteImage;
+  /** Named volumes by plan name: `mail-data`, `mail-state`, `mail-logs`, `config`. */
+  public readonly volumes: Readonly<Record<string, docker.Volume>>;
+  /** Generated DKIM keys by domain (adopted keys are not listed). */
+  public readonly dkimKeys: Readonly<Record<string, tls.PrivateKey>>;
+  /** The outbound port 25 check, when `port25Check.mode` is not `off`. */
+  public readonly port25Check?: Port25Check;
+  /** The DNS, PTR and firewall resources. */
+  public readonly networkResources: readonly pulumi.Resource[];
+  /** Builders of the outputs computed on first read, each run at most once. */
+  private readonly onRead: {
+    readonly records: () => pulumi.Output<DnsRecord[]>;
+    readonly zoneFiles: () => pulumi.Output<Record<string, string>>;
+    readonly clientSettings: () => pulumi.Output<ClientSettings[]>;
+    readonly nftablesRuleset: () => pulumi.Output<string>;
+  };
+
+  constructor(name: string, given: MailServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // The args are deliberately not passed to super: they hold plain-text passwords.
+    super(MAIL_SERVER_TYPE, name, {}, opts);
+    // This constructor only sequences short steps: plain functions (below the class), each
+    // declaring its resources near its start. Why it matters: Pulumi formats a 10-frame stack
+    // trace for every promise it tracks (about 80 per resource, 300 for a container). V8 finds
+    // each frame's source position by scanning its function's position table from the start, so
+    // a resource declared late in a long function pays for every statement before it; and it
+    // formats a method frame (`MailServer.step`) by looking up the receiver's type and method
+    // name, which a plain call skips. Both on every capture (docs/components.md, "Cost of the
+    // component").
+    const what = `MailServer ${JSON.stringify(name)}`;
+
+    // 1. Structure: secrets referenced by the spec (passwordEnv, privateKeyFile) read as secret
+    // values (./references.ts); validate and plan once with placeholders (./resolve.ts).
+    const references = resolveReferences(given);
+    const args = references.args;
+    const { input, holes } = structuralInput(args);
+    const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
+    const material = placeholderMaterial(spec);
+    const plan = planMailServer(spec, material);
+    const replan = replanner(what, input, spec);
+    const ipHoles = holes.filter((h) => h.kind === "ipv4" || h.kind === "ipv6");
+    // The plan with the real IPs, when they are Outputs (records, env, PTR and warnings use them).
+    const publicPlan =
+      ipHoles.length === 0 ? undefined : replan(ipHoles, toRecord(material), planMailServer);
+
+    // 2. Secrets: password hashes and DKIM keys.
+    const key = stackKey(this, name);
+    const hashes = passwordHashes(key, args);
+    const dkim = dkimMaterial(this, name, args, spec);
+    this.dkimKeys = dkim.generated;
+
+    // 3. DNS.
+    const dns = publishDns(this, what, name, args, plan, publicPlan, dkim);
+
+    // 4. Image, volumes, config writer, container.
+    const { image, volumes } = storage(this, what, name, args, plan);
+    this.image = image;
+    this.volumes = volumes;
+    // Secret because `hashes` is: an Output derived from a secret one is secret.
+    const materialWithSecrets = pulumi
+      .all([hashes, dkim.withPrivate, args.relay?.password])
+      .apply(([h, d, relay]) => {
+        const relayPassword = relay ?? material.relayPassword;
+        return {
+          passwordHashes: h,
+          dkimKeys: d,
+          ...(relayPassword !== undefined ? { relayPassword } : {}),
+        };
+      });
+    const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
+    this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
+    this.recreateHash = recreateHashOf(
+      spec,
+      plan,
+      material,
+      holes,
+      dkim.withPrivate,
+      replan,
+      key.result,
+    );
+    this.container = mailContainer(
+      this,
+      name,
+      args,
+      plan,
+      publicPlan,
+      image,
+      volumes,
+      this.configWriter,
+      this.recreateHash,
+    );
+    this.port25Check = port25(this, name, args, spec, image, this.container);
+
+    // 5. Ports and PTR.
+    const ptrPlan =
+      publicPlan === undefined
+        ? pulumi.output(plan.ptr.map((p) => ({ ...p })))
+        : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
+    this.networkResources = [
+      ...dns.resources,
+      ...portsAndPtr(this, what, name, args, spec, plan, ptrPlan, dns.resources),
+    ];
+
+    // 6. Outputs: all free of secrets.
+    this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
+    this.ptr = ptrPlan;
+    this.onRead = {
+      records: dns.records,
+      zoneFiles: once(() => zoneFileTexts(plan.zones, dns.records())),
+      clientSettings: once(() =>
+        pulumi.output(
+          clientSettings(
+            spec.hostname,
+            plan.ports,
+            spec.accounts.map((a) => a.address),
+          ),
+        ),
+      ),
+      nftablesRuleset: once(() =>
+        pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname })),
+      ),
+    };
+    const warningsOf = (planWarnings: readonly Finding[]) =>
+      sortFindings(
+        [...validation, ...planWarnings, ...dns.audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
+      );
+    this.warnings =
+      publicPlan === undefined
+        ? pulumi.output(warningsOf(plan.warnings))
+        : publicPlan.apply((p) => warningsOf(p.warnings));
+
+    // The component's own state entry holds what explains a change of the mail server: the
+    // recreate hash (the container is replaced when it changes) and the warnings. The other
+    // outputs are Output properties only (export them to make them stack outputs): the records
+    // are in state already as the DNS resources, and the rest is derived from the spec. Each
+    // nested value in state is serialized promise by promise: ports, ptr and the ruleset cost
+    // 5% of registering a 1-domain server, and at 1,000 domains the records, zone files and
+    // client settings were 1.9 MB of JSON (docs/components.md, "Cost of the component").
+    // And the writer's exit code, which fails the update when it is not 0 (see writerExitCode).
+    this.registerOutputs({
+      recreateHash: this.recreateHash,
+      warnings: this.warnings,
+      configWriterExitCode: writerExitCode(what, name, this.configWriter),
+    });
+  }
+}
