@@ -55,6 +55,11 @@ function bindMounts(spec: MailServerSpec): BindMountPlan[] {
  * sha256 (hex) over the env and every `recreate` file: path, mode and content, length-prefixed so
  * no two inputs encode alike. Live files (accounts, aliases, quotas, relay, rspamd) are left out on
  * purpose: DMS reloads them in place and the container must keep running.
+ *
+ * A secret file counts by path and mode only, never by content: this hash is printed (`dmsctl
+ * plan`, the `compose.yaml` header a user may commit) and an unkeyed digest of a secret must not
+ * be. Nothing is lost: the only secret startup-only files are OpenDKIM private keys, and each has
+ * a public companion (`<selector>.txt`, the `p=` value) that changes whenever the key does.
  */
 export function recreateHash(
   env: readonly (readonly [string, string])[],
@@ -72,7 +77,7 @@ export function recreateHash(
     put("file");
     put(f.path);
     put(String(f.mode ?? ""));
-    put(f.content);
+    put(f.secret ? "secret" : f.content);
   }
   return h.digest("hex");
 }

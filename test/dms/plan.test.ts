@@ -310,6 +310,28 @@ describe("planContainer", () => {
       );
     });
 
+    it("never hashes a secret file's content, and sees a new key through its public companion", () => {
+      const spec = parse(RICH_OPENDKIM);
+      const m = material(spec);
+      const files = planDmsFiles(spec, m);
+      const env = planEnv(spec);
+      const secrets = files.filter((f) => f.secret && f.reload === "recreate");
+      assert.ok(secrets.length > 0, "the OpenDKIM spec has secret startup-only files");
+      // Another private key text under the same public value: the hash must not move.
+      const swapped = files.map((f) =>
+        f.secret && f.reload === "recreate" ? { ...f, content: `${f.content}other\n` } : f,
+      );
+      assert.equal(recreateHash(env, swapped), recreateHash(env, files));
+      // Every secret startup-only file has a public companion that the hash does read.
+      for (const f of secrets) {
+        const companion = f.path.replace(/\.private$/, ".txt");
+        assert.ok(
+          files.some((g) => g.path === companion && !g.secret && g.reload === "recreate"),
+          `${f.path} has no public companion`,
+        );
+      }
+    });
+
     it("hashes exactly the env and the recreate files", () => {
       const spec = parse(RICH);
       const files = planDmsFiles(spec, material(spec));
