@@ -246,8 +246,12 @@ test("a failed --out write leaves the directory as it was, with no temporary fil
     writeFileSync(join(out, "config"), "a file where the config folder should be\n");
     const run = await runDmsctl(["plan", spec, "--out", out]);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^dmsctl plan: cannot write config in \S+\/out: EEXIST\n$/);
+    assert.equal(
+      run.stderr,
+      `dmsctl plan: cannot write config in ${out}: EEXIST (a file where dmsctl writes a directory; dmsctl never writes through a link)\n`,
+    );
     assert.deepEqual(readdirSync(out), ["config"]);
+    assert.deepEqual(readdirSync(dir).sort(), ["mailserver.yaml", "out"]);
     assert.equal(run.stdout, "");
   } finally {
     rmSync(dir, { recursive: true, force: true });
