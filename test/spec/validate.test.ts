@@ -421,7 +421,7 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       accounts: [account("alice@example.com"), account("a*b@example.com", { quota: "1G" })],
     }),
     [
-      'warn quota-lookup-pattern accounts[1].address: "a*b@example.com" holds a grep pattern character (* or a leading ^): DMS may give it another account\'s quota or none',
+      'error quota-lookup-pattern accounts[1].address: "a*b@example.com" holds a grep pattern character (* or a leading ^ or -): DMS gives it another account\'s quota or none',
     ],
   ],
   [
