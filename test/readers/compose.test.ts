@@ -68,7 +68,7 @@ test("image, mounts and env read back through docker-compose config, or are refu
   let refused = 0;
   try {
     fc.assert(
-      fc.property(fc.array(caseArb, { minLength: 1, maxLength: 12 }), (cases) => {
+      fc.property(fc.array(caseArb, { minLength: 12, maxLength: 12 }), (cases) => {
         const services: Record<string, unknown> = {};
         const expected: Record<
           string,
@@ -130,10 +130,11 @@ test("image, mounts and env read back through docker-compose config, or are refu
           assert.deepEqual(env, want.env, `${name}: environment`);
         }
       }),
-      { seed: SEED, numRuns: 6 },
+      // A failing batch is reported as found: shrinking it would start Compose hundreds of times.
+      { seed: SEED, numRuns: 5, endOnFailure: true },
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.ok(accepted > 5 && refused > 5, `accepted ${accepted}, refused ${refused}`);
+  assert.ok(accepted > 15 && refused > 15, `accepted ${accepted}, refused ${refused}`);
 });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
 import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
-import { planMailServer } from "../../plan/plan";
+import { planMailServer, planWarnings } from "../../plan/plan";
 import type { Plan } from "../../plan/types";
 import {
   renderCompose,
@@ -85,7 +85,11 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
       ...(configDir !== undefined ? { configDir } : {}),
     });
     const found = [...file.findings, ...secrets.findings];
-    if (found.some((f) => f.level === "error")) return fail(specPath, format, found, io, where);
+    if (found.some((f) => f.level === "error")) {
+      // Every problem at once: the plan's own warnings too, not only after the secrets are fixed.
+      const warnings = planWarnings(file.spec, secrets.material);
+      return fail(specPath, format, [...found, ...warnings], io, where);
+    }
 
     const planned = planMailServer(file.spec, secrets.material);
     const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
