@@ -12,7 +12,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MailServerSpec } from "../spec/schema";
-import { cmp, type Finding } from "../spec/findings";
+import { cmp, formatPath, type Finding } from "../spec/findings";
+import { checkRelayPassword } from "../spec/rules/readers";
+import { finding } from "../spec/rules";
 import type { DkimKeyMaterial, PlanMaterial } from "../spec/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { deriveSalt, hashPasswords } from "../dms/password";
@@ -94,6 +96,13 @@ export async function resolveSecrets(
       findings.push(plaintextWarning("relay.password", "relay.passwordEnv"));
       relayPassword = spec.relay.password;
     }
+  }
+
+  // A password in the spec itself was checked with the spec's rules.
+  if (spec.relay?.passwordEnv !== undefined) {
+    checkRelayPassword(spec, { relayPassword }, (id, path, message) =>
+      findings.push(finding(id, formatPath(path), message)),
+    );
   }
 
   const dkim = resolveDkimKeys(spec, {

@@ -36,3 +36,15 @@ export function planMailServer(spec: MailServerSpec, material: PlanMaterial): Pl
     mtaStsPolicies: records.mtaStsPolicies,
   };
 }
+
+/**
+ * The plan's own warnings without the rest of the plan, for a caller that must report a failure
+ * (a secret that cannot be read) and still list every other problem at once. Needs no password
+ * hash or DKIM key: records fall back to their placeholders.
+ */
+export function planWarnings(
+  spec: MailServerSpec,
+  material: PlanMaterial,
+): ReturnType<typeof sortFindings> {
+  return sortFindings([...planRecords(spec, material).findings, ...cloudWarnings(spec)]);
+}

@@ -52,7 +52,7 @@ export function validateSpec(input: unknown): ValidationResult {
       findings: [finding("internal-error", "", `validation failed unexpectedly: ${why}`)],
     };
   }
-  const sorted = sortFindings(findings);
+  const sorted = sortFindings(redactSecrets(findings, secretValues(input)));
   if (spec === undefined || sorted.some((f) => f.level === "error")) {
     return { ok: false, findings: sorted };
   }
@@ -80,6 +80,48 @@ function validate(input: unknown): { findings: Finding[]; spec?: MailServerSpec 
     }
   }
   return { findings };
+}
+
+/** Secrets shorter than this are not searched for in messages: they would hide common words. */
+const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * Every secret value of the input (passwords, hashes, private keys, secret-looking env values). A
+ * YAML anchor can put the same text in a field that is not secret (`username: *pw`), where a
+ * finding would show it; {@link redactSecrets} removes it from every message.
+ */
+function secretValues(input: unknown): string[] {
+  const out = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (value: unknown, path: PropertyKey[], depth: number) => {
+    // Bounded: aliases make a DAG, and `seen` visits each object once.
+    if (depth > 64 || value === null || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    for (const [k, v] of Object.entries(value)) {
+      const at = [...path, Array.isArray(value) ? Number(k) : k];
+      if (typeof v === "string" && isSecretPath(at) && v.length >= MIN_REDACTED_LENGTH) out.add(v);
+      else walk(v, at, depth + 1);
+    }
+  };
+  walk(input, [], 0);
+  return [...out];
+}
+
+/** Replaces each secret in finding messages, raw, JSON-escaped, or cut short by `show`. */
+function redactSecrets(findings: readonly Finding[], secrets: readonly string[]): Finding[] {
+  if (secrets.length === 0) return [...findings];
+  const forms = secrets
+    .flatMap((s) => {
+      const json = JSON.stringify(s).slice(1, -1);
+      // `show` cuts a long value to 77 characters of its JSON, opening quote included.
+      return [s, json, ...(json.length > 76 ? [json.slice(0, 76)] : [])];
+    })
+    .sort((a, b) => b.length - a.length);
+  return findings.map((f) => {
+    let message = f.message;
+    for (const form of forms) message = message.split(form).join("<redacted: secret>");
+    return message === f.message ? f : { ...f, message };
+  });
 }
 
 /** The proper, non-empty prefixes of a rendered path: `a[1].b` -> `a`, `a[1]`. */

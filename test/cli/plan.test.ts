@@ -246,8 +246,12 @@ test("a failed --out write leaves the directory as it was, with no temporary fil
     writeFileSync(join(out, "config"), "a file where the config folder should be\n");
     const run = await runDmsctl(["plan", spec, "--out", out]);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^dmsctl plan: cannot write config in \S+\/out: EEXIST\n$/);
+    assert.equal(
+      run.stderr,
+      `dmsctl plan: cannot write config in ${out}: EEXIST (a file where dmsctl writes a directory; dmsctl never writes through a link)\n`,
+    );
     assert.deepEqual(readdirSync(out), ["config"]);
+    assert.deepEqual(readdirSync(dir).sort(), ["mailserver.yaml", "out"]);
     assert.equal(run.stdout, "");
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -326,6 +330,34 @@ test("bin/dmsctl.js as a subprocess: exit codes 0, 1, 2 and never a stack trace"
       assert.doesNotMatch(run.stderr, /\n\s+at /, argv.join(" "));
       if (code === 0) assert.equal(JSON.parse(run.stdout).hostname, "mail.example.com");
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a secret that cannot be read is reported with the plan's warnings, not instead of them", async () => {
+  const dir = tmp();
+  try {
+    const input = exampleInput();
+    const spec = writeSpec(dir, {
+      ...input,
+      cloud: "aws",
+      accounts: [{ address: "alice@example.com", passwordEnv: "DMSCTL_TEST_UNSET_PASSWORD" }],
+    });
+    const run = await runDmsctl(["plan", spec, "--format", "json"]);
+    assert.equal(run.code, 1);
+    const doc = JSON.parse(run.stdout) as {
+      errors: { id: string; path: string }[];
+      warnings: { id: string }[];
+    };
+    assert.deepEqual(
+      doc.errors.map((e) => [e.id, e.path]),
+      [["secret-env-missing", "accounts[0].passwordEnv"]],
+    );
+    const warned = new Set(doc.warnings.map((w) => w.id));
+    assert.ok(warned.has("port25-cloud-blocked"), [...warned].join(" "));
+    assert.ok(warned.has("mta-sts-policy-https"), [...warned].join(" "));
+    assert.match(run.stderr, /^warn port25-cloud-blocked cloud: /m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -33,6 +33,9 @@ const account = (address: string, fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 
+/** 246 characters: `_dmarc.` fits (253), longer derived names do not. */
+const LONG_DOMAIN = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(50)}.com`;
+
 /** One bad spec per rule (and more), each with its exact, complete list of findings. */
 const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
   // ---- schema ------------------------------------------------------------------------------
@@ -418,7 +421,7 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       accounts: [account("alice@example.com"), account("a*b@example.com", { quota: "1G" })],
     }),
     [
-      'warn quota-lookup-pattern accounts[1].address: "a*b@example.com" holds a grep pattern character (* or a leading ^): DMS may give it another account\'s quota or none',
+      'error quota-lookup-pattern accounts[1].address: "a*b@example.com" holds a grep pattern character (* or a leading ^ or -): DMS gives it another account\'s quota or none',
     ],
   ],
   [
@@ -838,6 +841,85 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     [
       "error passthrough-control-char overrides.postfixMain: contains a carriage return (CRLF line endings) on line 1; docker-mailserver copies this file verbatim, so it must be LF-only text",
       "error passthrough-control-char overrides.userPatches: contains a NUL character on line 2; docker-mailserver copies this file verbatim, so it must be LF-only text",
+    ],
+  ],
+  // Values a file's reader would take differently (src/spec/reader-rules.ts).
+  [
+    "address starting with # (a comment line in the tables)",
+    withSpec({
+      accounts: [account("#hidden@example.com", { aliases: ["#a@example.com"] })],
+      aliases: [{ address: "#b@example.com", targets: ["#hidden@example.com"] }],
+      devnull: ["#c@example.com"],
+    }),
+    [
+      'error address-comment accounts[0].address: starts with "#", so its line in the docker-mailserver tables is a comment, got "#hidden@example.com"',
+      'error address-comment accounts[0].aliases[0]: starts with "#", so its line in the docker-mailserver tables is a comment, got "#a@example.com"',
+      'error address-comment aliases[0].address: starts with "#", so its line in the docker-mailserver tables is a comment, got "#b@example.com"',
+      'error address-comment devnull[0]: starts with "#", so its line in the docker-mailserver tables is a comment, got "#c@example.com"',
+    ],
+  ],
+  [
+    "env values Compose's env_file reader changes",
+    withSpec({
+      env: { A: "1 # x", B: "${HOME}", C: " lead", D: "'q'", E: "a\\b", F: "nul\0" },
+      timezone: "Europe/Berlin",
+    }),
+    [
+      `error env-dotenv env.A: contains " #" (Compose reads the rest as a comment), which Compose's env_file reader changes, got "1 # x"`,
+      `error env-dotenv env.B: contains "$" (Compose interpolates it), which Compose's env_file reader changes, got "\${HOME}"`,
+      `error env-dotenv env.C: contains leading or trailing whitespace, which Compose's env_file reader changes, got " lead"`,
+      `error env-dotenv env.D: contains a leading quote, which Compose's env_file reader changes, got "'q'"`,
+      `error env-dotenv env.E: contains "\\" (an escape in quoted values), which Compose's env_file reader changes, got "a\\\\b"`,
+      `error env-dotenv env.F: contains a NUL character, which Compose's env_file reader changes, got "nul\\u0000"`,
+    ],
+  ],
+  [
+    "a postmaster address with $ lands in mailserver.env",
+    withSpec({
+      accounts: [account("alice@example.com", { aliases: ["a$b@example.com"] })],
+      postmaster: "a$b@example.com",
+    }),
+    [
+      `error env-dotenv postmaster: is written to mailserver.env and contains "$" (Compose interpolates it), which Compose's env_file reader changes, got "a$b@example.com"`,
+    ],
+  ],
+  [
+    "TLS paths the volume syntax cannot hold",
+    withSpec({ tls: { type: "manual", certPath: "/etc/x:y/cert.pem", keyPath: "/etc/k\n.pem" } }),
+    [
+      'error compose-volume-path tls.certPath: contains ":", which the volume syntax host:container:mode cannot hold, got "/etc/x:y/cert.pem"',
+      'error compose-volume-path tls.keyPath: contains a line break, which the volume syntax host:container:mode cannot hold, got "/etc/k\\n.pem"',
+    ],
+  ],
+  [
+    "relay credentials postmap would cut",
+    withSpec({ relay: { host: "smtp.example.net", username: "us er", password: " pw" } }),
+    [
+      "error relay-credential-format relay.password: the relay password contains leading or trailing whitespace, which postmap strips, so Postfix would log in with another password (value hidden: secret)",
+      'error relay-credential-format relay.username: must not contain ":", whitespace or NUL (postfix-sasl-password.cf holds "user:password"), got "us er"',
+    ],
+  ],
+  [
+    "derived names longer than 253 characters",
+    withSpec({
+      domains: [
+        { name: "example.com" },
+        { name: LONG_DOMAIN, dmarc: { rua: ["mailto:d@example.com"] } },
+      ],
+    }),
+    [
+      `error dns-name-too-long domains[1].dkim.selector: makes the DKIM name 262 characters long (at most 253), got "mail._domainkey.${LONG_DOMAIN}"`,
+      `error dns-name-too-long domains[1].name: makes the DMARC report authorization name 273 characters long (at most 253), got "${LONG_DOMAIN}._report._dmarc.example.com"`,
+      `error dns-name-too-long domains[1].name: makes the SOA contact name 257 characters long (at most 253), got "hostmaster.${LONG_DOMAIN}"`,
+    ],
+  ],
+  [
+    "a quote in the CAA iodef",
+    withSpec({
+      domains: [domain({ caa: { issuers: ["letsencrypt.org"], iodef: 'mailto:a"b@example.com' } })],
+    }),
+    [
+      'error caa-value-chars domains[0].caa.iodef: contains "\\"", which a CAA value cannot carry, got "mailto:a\\"b@example.com"',
     ],
   ],
 ];

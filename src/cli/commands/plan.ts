@@ -7,11 +7,11 @@
  * Secrets never reach stdout or stderr: secret file contents are redacted in every format and
  * only written, mode 0600, under `--out`.
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
 import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
-import { planMailServer } from "../../plan/plan";
+import { planMailServer, planWarnings } from "../../plan/plan";
 import type { Plan } from "../../plan/types";
 import {
   renderCompose,
@@ -23,7 +23,7 @@ import {
 import { renderEnvFile } from "../../dms";
 import { resolveSecrets } from "../secrets";
 import { printInvalid, readSpecFile } from "../spec-file";
-import { writeFilesAtomically, type OutFile } from "../io";
+import { openOutDir, OutDirError, type OutDir, type OutFile } from "../out-dir";
 
 /** Output formats of `dmsctl plan`. */
 export const PLAN_FORMATS = ["table", "json", "zone", "markdown"] as const;
@@ -66,45 +66,75 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   const where = file.where;
   if (file.kind === "invalid") return fail(specPath, format, file.findings, io, where);
 
-  const configDir = opts.out === undefined ? undefined : join(resolve(opts.out), "config");
-  const secrets = await resolveSecrets(file.spec, {
-    specDir: file.specDir,
-    env: io.env,
-    ...(configDir !== undefined ? { configDir } : {}),
-  });
-  const found = [...file.findings, ...secrets.findings];
-  if (found.some((f) => f.level === "error")) return fail(specPath, format, found, io, where);
-
-  const planned = planMailServer(file.spec, secrets.material);
-  const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
-
-  if (opts.out !== undefined) {
-    const files = outFiles(plan);
-    try {
-      const report = writeFilesAtomically(opts.out, files);
-      const secretCount = files.filter((f) => f.mode === 0o600).length;
-      io.stderr(
-        `dmsctl plan: wrote ${report.written} files to ${opts.out} (${secretCount} secret, mode 0600)` +
-          (report.removed.length > 0 ? `; removed ${report.removed.join(", ")}` : "") +
-          "\n",
-      );
-      if (secrets.generatedDkim.length > 0) {
-        io.stderr(
-          `dmsctl plan: generated DKIM keys for ${secrets.generatedDkim.join(", ")} (kept in ${opts.out}/config, adopted on the next run)\n`,
-        );
-      }
-    } catch (err) {
-      io.stderr(`dmsctl plan: ${(err as Error).message}\n`);
-      return 1;
-    }
+  // The lock is taken before the DKIM keys in DIR/config are read, so two runs cannot adopt or
+  // generate different keys for one tree; recovery of a killed run happens here too.
+  let outDir: OutDir | undefined;
+  try {
+    outDir = opts.out === undefined ? undefined : openOutDir(opts.out);
+  } catch (err) {
+    if (!(err instanceof OutDirError)) throw err;
+    io.stderr(`dmsctl plan: ${err.message}\n`);
+    return 1;
   }
+  try {
+    for (const note of outDir?.recovered ?? []) io.stderr(`dmsctl plan: ${note}\n`);
+    const configDir = outDir === undefined ? undefined : join(outDir.root, "config");
+    const secrets = await resolveSecrets(file.spec, {
+      specDir: file.specDir,
+      env: io.env,
+      ...(configDir !== undefined ? { configDir } : {}),
+    });
+    const found = [...file.findings, ...secrets.findings];
+    if (found.some((f) => f.level === "error")) {
+      // Every problem at once: the plan's own warnings too, not only after the secrets are fixed.
+      const warnings = planWarnings(file.spec, secrets.material);
+      return fail(specPath, format, [...found, ...warnings], io, where);
+    }
 
+    const planned = planMailServer(file.spec, secrets.material);
+    const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
+
+    if (outDir !== undefined) {
+      const files = outFiles(plan);
+      try {
+        const report = outDir.replace(files);
+        const secretCount = files.filter((f) => f.mode === 0o600).length;
+        io.stderr(
+          `dmsctl plan: wrote ${report.written} files to ${opts.out} (${secretCount} secret, mode 0600)` +
+            (report.removed.length > 0 ? `; removed ${report.removed.join(", ")}` : "") +
+            (report.kept.length > 0 ? `; kept ${report.kept.join(", ")}` : "") +
+            "\n",
+        );
+        if (report.replaced) {
+          // Bind mounts keep the folder they were created with, not the path.
+          io.stderr(
+            "dmsctl plan: a running container still reads the previous tree; recreate it: docker compose up -d --force-recreate\n",
+          );
+        }
+        if (secrets.generatedDkim.length > 0) {
+          io.stderr(
+            `dmsctl plan: generated DKIM keys for ${secrets.generatedDkim.join(", ")} (kept in ${opts.out}/config, adopted on the next run)\n`,
+          );
+        }
+      } catch (err) {
+        if (!(err instanceof OutDirError)) throw err;
+        io.stderr(`dmsctl plan: ${err.message}\n`);
+        return 1;
+      }
+    }
+    printPlan(plan, format, io);
+    return 0;
+  } finally {
+    outDir?.release();
+  }
+}
+
+function printPlan(plan: Plan, format: PlanFormat, io: CliIo): void {
   io.stdout(render(plan, format));
   if (format === "zone") {
     // Zone text must stay loadable as is; warnings go to stderr instead.
     for (const f of plan.warnings) io.stderr(`${formatFinding(f)}\n`);
   }
-  return 0;
 }
 
 function render(plan: Plan, format: PlanFormat): string {

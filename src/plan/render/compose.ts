@@ -61,11 +61,28 @@ export function renderCompose(plan: Plan): string {
     `# docker-mailserver for ${plan.hostname}, written by \`dmsctl plan --out\`.`,
     "# Start it here with `docker compose up -d`; stop with `docker compose down` (not `stop`).",
     "# Config changes: re-run dmsctl, then `docker compose up -d --force-recreate` when the",
-    "# recreate hash below changed (startup-only files or env, dms-reference.md §9.2).",
+    "# recreate hash below changed (startup-only files or env).",
     `# recreate hash: ${c.recreateHash}`,
   ];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yaml = require("yaml") as typeof Yaml; // loaded on first use: only `--out` needs it
-  const body = yaml.stringify({ services: { mailserver: service } }, { lineWidth: 0 });
+  const body = yaml.stringify(
+    { services: { mailserver: escapeInterpolation(service) } },
+    { lineWidth: 0 },
+  );
   return `${header.join("\n")}\n${body}`;
+}
+
+/**
+ * Compose interpolates `$VAR` and `${VAR}` in every string of the file, so an image tag or a path
+ * holding `$` would change. `$$` is Compose's literal `$` (v1 and v2).
+ * @see https://docs.docker.com/reference/compose-file/interpolation/
+ */
+export function escapeInterpolation(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/\$/g, "$$$$");
+  if (Array.isArray(value)) return value.map(escapeInterpolation);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeInterpolation(v)]));
+  }
+  return value;
 }

@@ -45,10 +45,10 @@ const rules = {
     remediation: "Turn `features.quotas` on, or drop the quota.",
   },
   "quota-lookup-pattern": {
-    level: "warn",
+    level: "error",
     summary:
-      'An account address holds `*` or starts with `^`: DMS finds quotas with `grep "ADDRESS:"`, where those are pattern characters, so the account can get another account\'s quota or none (dms-reference.md §1.3).',
-    remediation: "Avoid `*` and a leading `^` in local parts while quotas are on.",
+      'An account address holds `*` or starts with `^` or `-`: DMS finds quotas with `grep "ADDRESS:"`, where those are pattern characters or an option, so the account gets another account\'s quota or none.',
+    remediation: "Avoid `*` and a leading `^` or `-` in local parts while quotas are on.",
   },
   "postmaster-undeliverable": {
     level: "warn",
@@ -123,11 +123,13 @@ function checkAccounts(spec: MailServerSpec, ctx: Context, r: Reporter<Id>): voi
     if (a.passwordHash !== undefined) checkHash(a.passwordHash, ["accounts", i, "passwordHash"], r);
     // DMS reads dovecot-quotas.cf with an unanchored basic-regex grep (dms-reference.md §1.3); the
     // dms layer orders lines so that "." cannot shadow, but "*" and a leading "^" change the pattern.
-    if (quotasOn && (a.address.includes("*") || a.address.startsWith("^"))) {
+    // An error since the reader property test (test/readers/dms-tables.test.ts) showed the
+    // quota is lost, not merely at risk; a leading `-` makes grep read the address as options.
+    if (quotasOn && (a.address.includes("*") || /^[-^]/.test(a.address))) {
       r.report(
         "quota-lookup-pattern",
         ["accounts", i, "address"],
-        `${show(a.address)} holds a grep pattern character (* or a leading ^): DMS may give it another account's quota or none`,
+        `${show(a.address)} holds a grep pattern character (* or a leading ^ or -): DMS gives it another account's quota or none`,
       );
     }
     if (a.quota !== undefined && !quotasOn) {
