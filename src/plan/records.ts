@@ -186,14 +186,24 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
       const id = d.mtaSts.id ?? mtaStsPolicyId(text);
       const url = `https://mta-sts.${d.name}/.well-known/mta-sts.txt`;
       add(`_mta-sts.${d.name}`, "TXT", [mtaStsText(id)], "mta-sts");
-      policies.push({ domain: d.name, url, text, id });
-      findings.push({
-        id: "mta-sts-policy-https",
-        level: "warn",
-        path: "domains",
-        message: `${d.name}: the MTA-STS policy must be served over HTTPS at ${url} (with a certificate valid for mta-sts.${d.name}); without it, senders ignore the _mta-sts record`,
-        remediation: `Serve the policy text from the plan (mtaStsPolicies) at ${url}.`,
+      const hosting = d.mtaSts.hosting?.type;
+      policies.push({
+        domain: d.name,
+        url,
+        text,
+        id,
+        ...(hosting !== undefined ? { hosting } : {}),
       });
+      // A Cloudflare or AWS hosting serves it; with none or `files`, serving is the user's part.
+      const served = d.mtaSts.hosting !== undefined && d.mtaSts.hosting.type !== "files";
+      if (!served)
+        findings.push({
+          id: "mta-sts-policy-https",
+          level: "warn",
+          path: "domains",
+          message: `${d.name}: the MTA-STS policy must be served over HTTPS at ${url} (with a certificate valid for mta-sts.${d.name}); without it, senders ignore the _mta-sts record`,
+          remediation: `Serve the policy text from the plan (mtaStsPolicies) at ${url}.`,
+        });
     }
     if (d.tlsRpt !== undefined) {
       add(`_smtp._tls.${d.name}`, "TXT", [tlsRptText(d.tlsRpt.rua)], "tls-rpt");

@@ -133,6 +133,44 @@ export const DmarcSpec = z
   })
   .strict();
 
+/**
+ * How the MTA-STS policy is served at `https://mta-sts.<domain>/.well-known/mta-sts.txt`. With a
+ * hosting, the `_mta-sts` TXT record is created only after the policy is deployed, so its id never
+ * announces a policy that is not live.
+ * @see https://www.rfc-editor.org/rfc/rfc8461#section-3.3
+ */
+export const MtaStsHostingSpec = z.discriminatedUnion("type", [
+  z
+    .object({
+      /**
+       * The policy text as an output, plus ready nginx and Caddy snippets for your own web server
+       * (which needs a certificate for `mta-sts.<domain>`).
+       */
+      type: z.literal("files"),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * A Cloudflare Worker on the custom domain `mta-sts.<domain>` (Cloudflare issues the
+       * certificate). The domain's DNS must be on Cloudflare (`dns.provider: cloudflare`).
+       */
+      type: z.literal("cloudflare-worker"),
+      /** The Cloudflare account id owning the Worker: 32 hex digits. */
+      accountId: z.string().regex(/^[0-9a-f]{32}$/, { message: "must be 32 lowercase hex digits" }),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * An S3 bucket behind CloudFront with an ACM certificate (in us-east-1, as CloudFront
+       * requires) and Route53 alias records. The domain's DNS must be on Route53.
+       */
+      type: z.literal("aws"),
+    })
+    .strict(),
+]);
+
 /** MTA-STS (RFC 8461): the `_mta-sts` TXT record and the policy text. */
 export const MtaStsSpec = z
   .object({
@@ -145,6 +183,8 @@ export const MtaStsSpec = z
       .string()
       .regex(/^[A-Za-z0-9]{1,32}$/, { message: "must be 1 to 32 letters and digits" })
       .optional(),
+    /** How the policy is served. @default not served by this library (serve the planned text) */
+    hosting: MtaStsHostingSpec.optional(),
   })
   .strict();
 

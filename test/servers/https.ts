@@ -46,3 +46,33 @@ export function servePolicy(text: string, contentType = "text/plain; charset=utf
     res.writeHead(200, { "content-type": contentType }).end(text);
   };
 }
+
+/** A Workers-style ES module: a default export with `fetch(Request): Response`. */
+export interface WorkerModule {
+  fetch(request: Request): Promise<Response>;
+}
+
+/** Loads a Worker script as the Workers runtime does: an ES module with a default export. */
+export async function loadWorker(script: string): Promise<WorkerModule> {
+  const url = `data:text/javascript;base64,${Buffer.from(script).toString("base64")}`;
+  return ((await import(url)) as { default: WorkerModule }).default;
+}
+
+/**
+ * A handler passing each request to a Worker, as Cloudflare's edge does: the Worker sees
+ * `https://<Host><path>` and its Response is written back unchanged.
+ */
+export function workerHandler(worker: WorkerModule): HttpsHandler {
+  return (req, res) => {
+    const request = new Request(
+      `https://${(req.headers.host ?? "").replace(/:\d+$/, "")}${req.url}`,
+      {
+        method: req.method ?? "GET",
+      },
+    );
+    void worker.fetch(request).then(async (response) => {
+      const body = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, Object.fromEntries(response.headers)).end(body);
+    });
+  };
+}

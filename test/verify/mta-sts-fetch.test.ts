@@ -8,7 +8,14 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { bindAvailable, startBind, type BindServer } from "../servers/bind";
 import { makeTestCertificates, type TestCertificates } from "../servers/postfix";
-import { servePolicy, startHttps as serve, type HttpsHandler as Handler } from "../servers/https";
+import {
+  loadWorker,
+  servePolicy,
+  startHttps as serve,
+  workerHandler,
+  type HttpsHandler as Handler,
+} from "../servers/https";
+import { mtaStsWorkerScript } from "../../src/providers/mta-sts/worker-script";
 import { DnsClient } from "../../src/net/dns";
 import { mtaStsPolicyId } from "../../src/records/policies";
 import type { Check } from "../../src/verify/checks";
@@ -82,6 +89,12 @@ describe("MTA-STS policy fetch (RFC 8461 §3.3)", { skip: skipBind || skipOpenss
       byId.get("mta-sts-policy-id")!.message,
       `_mta-sts.example.com id=${policy.id} announces the served policy`,
     );
+  });
+
+  test("the Cloudflare Worker script, behind HTTPS, passes every check", async () => {
+    const worker = await loadWorker(mtaStsWorkerScript("mta-sts.example.com", policy.text));
+    const checks = await run(good, workerHandler(worker));
+    assert.deepEqual(summary(checks), ALL_PASS);
   });
 
   test("a redirect fails the http check; the rest are skipped, never fetched", async () => {

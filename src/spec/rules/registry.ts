@@ -16,6 +16,7 @@ import { FEATURE_RULES } from "./features";
 import { DKIM_RULES } from "./dkim";
 import { SPF_RULES } from "./spf";
 import { POLICY_RULES } from "./policies";
+import { MTA_STS_HOSTING_RULES } from "./mta-sts-hosting";
 import { SERVICE_RULES } from "./services";
 import { ENV_RULES } from "./env";
 import { OVERRIDE_RULES } from "./overrides";
@@ -38,6 +39,7 @@ export const VALIDATION_GROUPS = [
   DKIM_RULES,
   SPF_RULES,
   POLICY_RULES,
+  MTA_STS_HOSTING_RULES,
   SERVICE_RULES,
   ENV_RULES,
   OVERRIDE_RULES,
