@@ -130,7 +130,10 @@ describe("files hosting: the snippets in real web servers", { skip }, () => {
     try {
       await waitForPort(port, child, () => out);
       const checks = await verifyOn(port);
-      assert.deepEqual(checks.filter((c) => c.status !== "pass").map((c) => c.message), []);
+      assert.deepEqual(
+        checks.filter((c) => c.status !== "pass").map((c) => c.message),
+        [],
+      );
       assert.deepEqual(
         checks.map((c) => [c.id, c.status]),
         MTA_STS_POLICY_IDS.map((id) => [id, "pass"]),
@@ -163,7 +166,10 @@ describe("files hosting: the snippets in real web servers", { skip }, () => {
     try {
       await waitForPort(port, child, () => out);
       const checks = await verifyOn(port);
-      assert.deepEqual(checks.filter((c) => c.status !== "pass").map((c) => c.message), []);
+      assert.deepEqual(
+        checks.filter((c) => c.status !== "pass").map((c) => c.message),
+        [],
+      );
       assert.deepEqual(
         checks.map((c) => [c.id, c.status]),
         MTA_STS_POLICY_IDS.map((id) => [id, "pass"]),
