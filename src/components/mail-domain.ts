@@ -34,6 +34,7 @@ import {
 } from "./resolve";
 import { mapToOutput } from "../providers/inputs";
 import { resolveReferences } from "./references";
+import { refuseRetiringSelectors } from "./dkim-rotation";
 import { hostMtaStsPolicies, waitForPolicies, type MtaStsPolicyOutput } from "./mta-sts-hosting";
 
 /** The Pulumi type token of {@link MailDomain}. */
@@ -104,6 +105,7 @@ export class MailDomain extends pulumi.ComponentResource {
       references.findings,
       rename,
     );
+    refuseRetiringSelectors(what, spec, this, rename);
     const keep = (r: DnsRecord) =>
       r.domain === domainName || (args.includeHostRecords === true && r.domain === args.hostname);
     const material = { passwordHashes: new Map(), dkimKeys: new Map() };

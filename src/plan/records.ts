@@ -7,6 +7,7 @@
  * deduplicated and sorted, records sorted by zone, name, type, and findings name domains rather
  * than list positions, so reordering the spec changes nothing in the output.
  */
+import { selectorKey } from "../spec/material";
 import type { MailServerSpec, DomainSpec } from "../spec/schema";
 import { SERVICE_PORTS, serviceExposure, effectiveFeatures } from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
@@ -179,6 +180,17 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
         [dkimText(key?.publicKeyBase64 ?? DKIM_PLACEHOLDER)],
         "dkim",
       );
+      // Retiring selectors stay published so mail they signed still verifies (a rotation's
+      // overlap); they never sign (the DMS files name only `selector`).
+      for (const selector of d.dkim.retiring) {
+        const old = material.retiringDkimKeys?.get(selectorKey(d.name, selector));
+        add(
+          dkimName(selector, d.name),
+          "TXT",
+          [dkimText(old?.publicKeyBase64 ?? DKIM_PLACEHOLDER)],
+          "dkim",
+        );
+      }
     }
     add(`_dmarc.${d.name}`, "TXT", [dmarcText(d.dmarc)], "dmarc");
     if (d.mtaSts !== undefined) {

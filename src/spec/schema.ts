@@ -86,6 +86,20 @@ export const DkimSpec = z
         message: "must be a single lowercase DNS label",
       })
       .default("mail"),
+    /**
+     * Selectors still published but no longer signing: the second step of a rotation. Moving
+     * `selector` from `a` to `b` is `selector: b` with `retiring: [a]`; once mail signed with `a`
+     * has been delivered (days: see docs/dkim-rotation.md), remove `a` here, which removes its
+     * record and key. Each retiring selector's key must already exist (it signed before).
+     * @default []
+     */
+    retiring: z
+      .array(
+        z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+          message: "must be a single lowercase DNS label",
+        }),
+      )
+      .default([]),
     /** RSA key size in bits. @default 2048 */
     keySize: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(2048),
     /**
@@ -217,7 +231,7 @@ export const DomainSpec = z
     ttl: Ttl.default(3600),
     /** MX preference. @default 10 */
     mxPriority: z.number().int().min(0).max(65535).default(10),
-    dkim: DkimSpec.default({ enabled: true, selector: "mail", keySize: 2048 }),
+    dkim: DkimSpec.default({ enabled: true, selector: "mail", retiring: [], keySize: 2048 }),
     spf: SpfSpec.default({ mx: true, mechanisms: [], all: "-all" }),
     dmarc: DmarcSpec.default({
       policy: "none",

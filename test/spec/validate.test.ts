@@ -741,6 +741,16 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     ],
   ],
   [
+    "DKIM retiring selectors naming the signing selector or repeating one",
+    withSpec({
+      domains: [domain({ dkim: { selector: "s2", retiring: ["s1", "s2", "s1"] } })],
+    }),
+    [
+      'error dkim-retiring-selector domains[0].dkim.retiring[1]: is "s2", the signing selector; a selector either signs or is retiring',
+      'error dkim-retiring-selector domains[0].dkim.retiring[2]: repeats "s1"',
+    ],
+  ],
+  [
     "MTA-STS hosted on Cloudflare and AWS while the DNS is elsewhere",
     withSpec({
       domains: [

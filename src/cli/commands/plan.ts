@@ -7,6 +7,7 @@
  * Secrets never reach stdout or stderr: secret file contents are redacted in every format and
  * only written, mode 0600, under `--out`.
  */
+import { rotationSteps } from "../dkim-rotation";
 import { mtaStsCaddySnippet, mtaStsNginxSnippet } from "../../providers/mta-sts/files";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
@@ -89,6 +90,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
           (report.removed.length > 0 ? `; removed ${report.removed.join(", ")}` : "") +
           "\n",
       );
+      if (secrets.rotations.length > 0) io.stderr(rotationSteps(secrets.rotations, specPath));
       if (secrets.generatedDkim.length > 0) {
         io.stderr(
           `dmsctl plan: generated DKIM keys for ${secrets.generatedDkim.join(", ")} (kept in ${opts.out}/config, adopted on the next run)\n`,

@@ -54,6 +54,7 @@ import { publishDns } from "./publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./replan";
 import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
+import { refuseRetiringSelectors } from "../dkim-rotation";
 import type { MtaStsPolicyOutput } from "../mta-sts-hosting";
 
 export { writerUploads } from "./config-writer";
@@ -157,6 +158,7 @@ export class MailServer extends pulumi.ComponentResource {
     const args = references.args;
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
+    refuseRetiringSelectors(what, spec, this);
     const material = placeholderMaterial(spec);
     const plan = planMailServer(spec, material);
     const replan = replanner(what, input, spec);
