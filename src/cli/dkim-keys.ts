@@ -24,4 +24,3 @@ export function findKeyInConfig(
     .sort(cmp)[0];
   return match === undefined ? undefined : join(rspamdDir, match);
 }
-
