@@ -10,7 +10,7 @@ import type { DnsRecord, MtaStsPolicyPlan } from "../records/types";
 import type { MtaStsHostingSpec } from "../spec/schema";
 import type { z } from "zod";
 import type { DomainArgs } from "./args";
-import { loadAws } from "../providers/dns/route53";
+import { loadAws } from "../providers/optional-peer";
 import { cloudflareWorkerHosting } from "../providers/mta-sts/cloudflare-worker";
 import { awsHosting } from "../providers/mta-sts/aws";
 import { mtaStsCaddySnippet, mtaStsNginxSnippet } from "../providers/mta-sts/files";

@@ -11,7 +11,7 @@
  * `@pulumi/aws` is an optional peer dependency, loaded only when a domain uses this.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadAws } from "../dns/route53";
+import { loadAws } from "../optional-peer";
 import { slug } from "../dns/common";
 
 /** AWS's managed cache policy "CachingOptimized". */

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { loadCloudflare } from "../dns/cloudflare";
+import { loadCloudflare } from "../optional-peer";
 import { slug } from "../dns/common";
 import { MTA_STS_WORKER_MODULE, mtaStsWorkerScript } from "./worker-script";
 
