@@ -14,6 +14,8 @@ declare -A need=(
   [docker-compose]=docker-compose
   [dockerd]=docker.io
   [openssl]=openssl
+  [nginx]=nginx-light
+  [caddy]=caddy
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -8,9 +8,10 @@
  * variable's name, never a value. Hashes are deterministic (salt derived from the hostname, the
  * address and the password, see `deriveSalt`), so planning twice writes byte-identical files.
  */
+import { resolveRotation, type DkimRotation } from "./dkim-rotation";
+import { findKeyInConfig } from "./dkim-keys";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { MailServerSpec } from "../spec/schema";
 import { cmp, formatPath, type Finding } from "../spec/findings";
 import { checkRelayPassword } from "../spec/rules/readers";
@@ -41,6 +42,8 @@ export interface ResolvedSecrets {
   readonly findings: Finding[];
   /** Domains whose DKIM key was generated in this run (so the CLI can say so). */
   readonly generatedDkim: string[];
+  /** Signing switches since the previous deployment in the `--out` folder (publish before sign). */
+  readonly rotations: DkimRotation[];
 }
 
 /** Resolves every secret of a validated spec. Never throws for bad input: it returns findings. */
@@ -112,15 +115,21 @@ export async function resolveSecrets(
   });
   findings.push(...dkim.findings);
   const { dkimKeys, generatedDkim } = dkim;
+  // The previous deployment in the --out folder: retiring keys, and no one-step switch.
+  const rotation =
+    options.configDir === undefined ? undefined : resolveRotation(spec, options.configDir, true);
+  findings.push(...(rotation?.findings ?? []));
 
   return {
     material: {
       passwordHashes: hashes,
       dkimKeys,
+      ...(rotation !== undefined ? { retiringDkimKeys: rotation.retiringDkimKeys } : {}),
       ...(relayPassword !== undefined ? { relayPassword } : {}),
     },
     findings,
     generatedDkim,
+    rotations: rotation?.rotations ?? [],
   };
 }
 
@@ -206,7 +215,16 @@ export function resolveDnsMaterial(
 ): { material: PlanMaterial; findings: Finding[] } {
   const dkim = resolveDkimKeys(spec, { ...options, generateMissing: false });
   const passwordHashes = new Map(spec.accounts.map((a) => [a.address, DNS_ONLY_PASSWORD_HASH]));
-  return { material: { passwordHashes, dkimKeys: dkim.dkimKeys }, findings: dkim.findings };
+  const rotation =
+    options.configDir === undefined ? undefined : resolveRotation(spec, options.configDir, false);
+  return {
+    material: {
+      passwordHashes,
+      dkimKeys: dkim.dkimKeys,
+      ...(rotation !== undefined ? { retiringDkimKeys: rotation.retiringDkimKeys } : {}),
+    },
+    findings: [...dkim.findings, ...(rotation?.findings ?? [])],
+  };
 }
 
 /**
@@ -216,28 +234,6 @@ export function resolveDnsMaterial(
 export function generateDkimKey(bits: number): string {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
   return privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-}
-
-/**
- * A DKIM private key for `domain`/`selector` already in a DMS config directory, in either engine's
- * layout (dms-reference.md §1.3): `opendkim/keys/<d>/<s>.private` or
- * `rspamd/dkim/rsa-<bits>-<s>-<d>.private.txt`. Like DMS's own `setup config dkim`, an existing
- * key is kept, never regenerated, so re-running `--out` is idempotent.
- */
-export function findKeyInConfig(
-  configDir: string,
-  domain: string,
-  selector: string,
-): string | undefined {
-  const opendkim = join(configDir, "opendkim", "keys", domain, `${selector}.private`);
-  if (existsSync(opendkim)) return opendkim;
-  const rspamdDir = join(configDir, "rspamd", "dkim");
-  if (!existsSync(rspamdDir)) return undefined;
-  const suffix = `-${selector}-${domain}.private.txt`;
-  const match = readdirSync(rspamdDir)
-    .filter((f) => /^rsa-\d+-/.test(f) && f.endsWith(suffix))
-    .sort(cmp)[0];
-  return match === undefined ? undefined : join(rspamdDir, match);
 }
 
 function readEnv(

@@ -175,14 +175,24 @@ export function publishRecords(
   bindings: readonly RecordBinding[],
   targets: ReadonlyMap<string, ZoneTarget>,
   parent: pulumi.Resource,
+  dependsOn?: (r: DnsRecord) => readonly pulumi.Resource[] | undefined,
 ): pulumi.Resource[] {
+  // Records that must wait for other resources (the `_mta-sts` TXT for its served policy) are
+  // created on their own, with `dependsOn`; child names depend on the record only, so splitting
+  // them out renames nothing.
+  const waiting = dependsOn === undefined ? [] : bindings.filter((b) => dependsOn(b.record));
+  const out: pulumi.Resource[] = [];
+  for (const b of waiting) {
+    const create = targetOf(targets, b.record.zone).adapter.createRecords;
+    out.push(...create([b], { name, opts: { parent, dependsOn: [...dependsOn!(b.record)!] } }));
+  }
+  if (waiting.length > 0) bindings = bindings.filter((b) => !waiting.includes(b));
   const byAdapter = groupByAdapter(bindings, targets);
   // deleteBeforeReplace stays false (the default): a new record exists before the old one goes.
   // A loop rather than flatMap: one frame less in the stack Pulumi records for every record.
   // `createRecords` is called without its adapter as receiver: V8 formats a method frame
   // (`Object.createRecords`) by looking up the receiver's type and method name, in each of the
   // ~80 stack traces Pulumi formats per record (see `DnsAdapter.createRecords`).
-  const out: pulumi.Resource[] = [];
   for (const [adapter, bs] of byAdapter) {
     const create = adapter.createRecords;
     out.push(...create(bs, { name, opts: { parent } }));

@@ -34,6 +34,8 @@ import {
 } from "./resolve";
 import { mapToOutput } from "../providers/inputs";
 import { resolveReferences } from "./references";
+import { refuseRetiringSelectors } from "./dkim-rotation";
+import { hostMtaStsPolicies, waitForPolicies, type MtaStsPolicyOutput } from "./mta-sts-hosting";
 
 /** The Pulumi type token of {@link MailDomain}. */
 export const MAIL_DOMAIN_TYPE = "dms:index:MailDomain";
@@ -72,8 +74,10 @@ export class MailDomain extends pulumi.ComponentResource {
   public readonly warnings: pulumi.Output<Finding[]>;
   /** The generated DKIM private key (PEM, secret), when this component generated one. */
   public readonly dkimPrivateKeyPem: pulumi.Output<string | undefined>;
-  /** The DNS resources. */
+  /** The DNS resources, and those serving the MTA-STS policy (spec `mtaSts.hosting`). */
   public readonly dnsResources: readonly pulumi.Resource[];
+  /** The MTA-STS policy to serve (with web server snippets for `files` hosting). No secrets. */
+  public readonly mtaStsPolicies: pulumi.Output<MtaStsPolicyOutput[]>;
 
   constructor(name: string, given: MailDomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(MAIL_DOMAIN_TYPE, name, {}, opts);
@@ -101,6 +105,7 @@ export class MailDomain extends pulumi.ComponentResource {
       references.findings,
       rename,
     );
+    refuseRetiringSelectors(what, spec, this, rename);
     const keep = (r: DnsRecord) =>
       r.domain === domainName || (args.includeHostRecords === true && r.domain === args.hostname);
     const material = { passwordHashes: new Map(), dkimKeys: new Map() };
@@ -145,7 +150,17 @@ export class MailDomain extends pulumi.ComponentResource {
     const audit = auditRecords(bindings, targets);
     if (audit.some((f) => f.level === "error"))
       throw new pulumi.ResourceError(describeErrors(what, audit), this);
-    this.dnsResources = publishRecords(name, bindings, targets, this);
+    const hosting = hostMtaStsPolicies(
+      name,
+      [args.domain],
+      structural.mtaStsPolicies.filter((p) => p.domain === domainName),
+      this,
+    );
+    this.mtaStsPolicies = pulumi.output(hosting.policies.map((p) => ({ ...p })));
+    this.dnsResources = [
+      ...hosting.resources,
+      ...publishRecords(name, bindings, targets, this, waitForPolicies(hosting)),
+    ];
     const source = sources.get(domainName);
     this.records = resolvedRecords(
       records,
@@ -176,6 +191,7 @@ export class MailDomain extends pulumi.ComponentResource {
       records: this.records,
       zoneFiles: this.zoneFiles,
       warnings: this.warnings,
+      mtaStsPolicies: this.mtaStsPolicies,
     });
   }
 }

@@ -8,7 +8,7 @@ import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
 import { dkimEngine, effectiveFeatures, postmasterAddress } from "../spec/derived";
 import type { DmsFile, ReloadMode } from "./types";
-import type { PlanMaterial } from "../spec/material";
+import { selectorKey, type DkimKeyMaterial, type PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
 
 /** The config volume inside the container (dms-reference.md §0). */
@@ -226,6 +226,33 @@ function opendkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[] 
       file(`${dir}.txt`, dkimZoneSnippet(d.dkim.selector, d.name, key.publicKeyBase64), "recreate"),
     );
   }
+  // Retiring selectors: the key files stay (so the next plan adopts them and their records stay
+  // published) but neither table names them, so OpenDKIM never signs with them.
+  for (const { d, selector, key } of retiringKeys(domains, material)) {
+    const dir = `opendkim/keys/${d.name}/${selector}`;
+    if (key.privateKeyPem !== undefined) {
+      out.push(file(`${dir}.private`, userText(key.privateKeyPem), "recreate", true));
+    }
+    out.push(
+      file(`${dir}.txt`, dkimZoneSnippet(selector, d.name, key.publicKeyBase64), "recreate"),
+    );
+  }
+  return out;
+}
+
+/** The retiring selectors' keys the material holds, in domain then selector order. */
+function retiringKeys(
+  domains: readonly MailServerSpec["domains"][number][],
+  material: PlanMaterial,
+): { d: MailServerSpec["domains"][number]; selector: string; key: DkimKeyMaterial }[] {
+  const out: { d: MailServerSpec["domains"][number]; selector: string; key: DkimKeyMaterial }[] =
+    [];
+  for (const d of domains) {
+    for (const selector of [...d.dkim.retiring].sort(cmp)) {
+      const key = material.retiringDkimKeys?.get(selectorKey(d.name, selector));
+      if (key !== undefined) out.push({ d, selector, key });
+    }
+  }
   return out;
 }
 
@@ -277,6 +304,17 @@ function rspamdDkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[
         dkimZoneSnippet(d.dkim.selector, d.name, key.publicKeyBase64),
         "live",
       ),
+      file(`${base}.public.dns.txt`, lines([dkimText(key.publicKeyBase64)]), "live"),
+    );
+  }
+  // Retiring selectors: key files kept for the overlap, absent from dkim_signing.conf.
+  for (const { d, selector, key } of retiringKeys(domains, material)) {
+    const base = rspamdKeyBase(d.dkim.keySize, selector, d.name);
+    if (key.privateKeyPem !== undefined) {
+      out.push(file(`${base}.private.txt`, userText(key.privateKeyPem), "live", true));
+    }
+    out.push(
+      file(`${base}.public.txt`, dkimZoneSnippet(selector, d.name, key.publicKeyBase64), "live"),
       file(`${base}.public.dns.txt`, lines([dkimText(key.publicKeyBase64)]), "live"),
     );
   }

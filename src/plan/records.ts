@@ -7,6 +7,7 @@
  * deduplicated and sorted, records sorted by zone, name, type, and findings name domains rather
  * than list positions, so reordering the spec changes nothing in the output.
  */
+import { selectorKey } from "../spec/material";
 import type { MailServerSpec, DomainSpec } from "../spec/schema";
 import { SERVICE_PORTS, serviceExposure, effectiveFeatures } from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
@@ -179,6 +180,17 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
         [dkimText(key?.publicKeyBase64 ?? DKIM_PLACEHOLDER)],
         "dkim",
       );
+      // Retiring selectors stay published so mail they signed still verifies (a rotation's
+      // overlap); they never sign (the DMS files name only `selector`).
+      for (const selector of d.dkim.retiring) {
+        const old = material.retiringDkimKeys?.get(selectorKey(d.name, selector));
+        add(
+          dkimName(selector, d.name),
+          "TXT",
+          [dkimText(old?.publicKeyBase64 ?? DKIM_PLACEHOLDER)],
+          "dkim",
+        );
+      }
     }
     add(`_dmarc.${d.name}`, "TXT", [dmarcText(d.dmarc)], "dmarc");
     if (d.mtaSts !== undefined) {
@@ -186,14 +198,24 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
       const id = d.mtaSts.id ?? mtaStsPolicyId(text);
       const url = `https://mta-sts.${d.name}/.well-known/mta-sts.txt`;
       add(`_mta-sts.${d.name}`, "TXT", [mtaStsText(id)], "mta-sts");
-      policies.push({ domain: d.name, url, text, id });
-      findings.push({
-        id: "mta-sts-policy-https",
-        level: "warn",
-        path: "domains",
-        message: `${d.name}: the MTA-STS policy must be served over HTTPS at ${url} (with a certificate valid for mta-sts.${d.name}); without it, senders ignore the _mta-sts record`,
-        remediation: `Serve the policy text from the plan (mtaStsPolicies) at ${url}.`,
+      const hosting = d.mtaSts.hosting?.type;
+      policies.push({
+        domain: d.name,
+        url,
+        text,
+        id,
+        ...(hosting !== undefined ? { hosting } : {}),
       });
+      // A Cloudflare or AWS hosting serves it; with none or `files`, serving is the user's part.
+      const served = d.mtaSts.hosting !== undefined && d.mtaSts.hosting.type !== "files";
+      if (!served)
+        findings.push({
+          id: "mta-sts-policy-https",
+          level: "warn",
+          path: "domains",
+          message: `${d.name}: the MTA-STS policy must be served over HTTPS at ${url} (with a certificate valid for mta-sts.${d.name}); without it, senders ignore the _mta-sts record`,
+          remediation: `Serve the policy text from the plan (mtaStsPolicies) at ${url}.`,
+        });
     }
     if (d.tlsRpt !== undefined) {
       add(`_smtp._tls.${d.name}`, "TXT", [tlsRptText(d.tlsRpt.rua)], "tls-rpt");

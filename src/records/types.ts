@@ -73,4 +73,6 @@ export interface MtaStsPolicyPlan {
   readonly text: string;
   /** The id published in `_mta-sts.<domain>`. */
   readonly id: string;
+  /** How it is served (spec `mtaSts.hosting.type`); absent when the spec names no hosting. */
+  readonly hosting?: "files" | "cloudflare-worker" | "aws";
 }

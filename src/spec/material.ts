@@ -21,6 +21,17 @@ export interface PlanMaterial {
    * `DKIM_PLACEHOLDER` (`../records/policies`) in its TXT record and no key file.
    */
   readonly dkimKeys: ReadonlyMap<string, DkimKeyMaterial>;
+  /**
+   * Keys of retiring DKIM selectors (spec `dkim.retiring`), keyed by {@link selectorKey}: still
+   * published and kept on disk, never signing. A retiring selector without an entry gets the
+   * placeholder value and no key file. @default none
+   */
+  readonly retiringDkimKeys?: ReadonlyMap<string, DkimKeyMaterial>;
   /** The relay password, when the spec has a relay with credentials. */
   readonly relayPassword?: string;
+}
+
+/** The key of {@link PlanMaterial.retiringDkimKeys}: `<domain>/<selector>`. */
+export function selectorKey(domain: string, selector: string): string {
+  return `${domain}/${selector}`;
 }

@@ -86,6 +86,20 @@ export const DkimSpec = z
         message: "must be a single lowercase DNS label",
       })
       .default("mail"),
+    /**
+     * Selectors still published but no longer signing: the second step of a rotation. Moving
+     * `selector` from `a` to `b` is `selector: b` with `retiring: [a]`; once mail signed with `a`
+     * has been delivered (days: see docs/dkim-rotation.md), remove `a` here, which removes its
+     * record and key. Each retiring selector's key must already exist (it signed before).
+     * @default []
+     */
+    retiring: z
+      .array(
+        z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+          message: "must be a single lowercase DNS label",
+        }),
+      )
+      .default([]),
     /** RSA key size in bits. @default 2048 */
     keySize: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(2048),
     /**
@@ -133,6 +147,44 @@ export const DmarcSpec = z
   })
   .strict();
 
+/**
+ * How the MTA-STS policy is served at `https://mta-sts.<domain>/.well-known/mta-sts.txt`. With a
+ * hosting, the `_mta-sts` TXT record is created only after the policy is deployed, so its id never
+ * announces a policy that is not live.
+ * @see https://www.rfc-editor.org/rfc/rfc8461#section-3.3
+ */
+export const MtaStsHostingSpec = z.discriminatedUnion("type", [
+  z
+    .object({
+      /**
+       * The policy text as an output, plus ready nginx and Caddy snippets for your own web server
+       * (which needs a certificate for `mta-sts.<domain>`).
+       */
+      type: z.literal("files"),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * A Cloudflare Worker on the custom domain `mta-sts.<domain>` (Cloudflare issues the
+       * certificate). The domain's DNS must be on Cloudflare (`dns.provider: cloudflare`).
+       */
+      type: z.literal("cloudflare-worker"),
+      /** The Cloudflare account id owning the Worker: 32 hex digits. */
+      accountId: z.string().regex(/^[0-9a-f]{32}$/, { message: "must be 32 lowercase hex digits" }),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * An S3 bucket behind CloudFront with an ACM certificate (in us-east-1, as CloudFront
+       * requires) and Route53 alias records. The domain's DNS must be on Route53.
+       */
+      type: z.literal("aws"),
+    })
+    .strict(),
+]);
+
 /** MTA-STS (RFC 8461): the `_mta-sts` TXT record and the policy text. */
 export const MtaStsSpec = z
   .object({
@@ -145,6 +197,8 @@ export const MtaStsSpec = z
       .string()
       .regex(/^[A-Za-z0-9]{1,32}$/, { message: "must be 1 to 32 letters and digits" })
       .optional(),
+    /** How the policy is served. @default not served by this library (serve the planned text) */
+    hosting: MtaStsHostingSpec.optional(),
   })
   .strict();
 
@@ -177,7 +231,7 @@ export const DomainSpec = z
     ttl: Ttl.default(3600),
     /** MX preference. @default 10 */
     mxPriority: z.number().int().min(0).max(65535).default(10),
-    dkim: DkimSpec.default({ enabled: true, selector: "mail", keySize: 2048 }),
+    dkim: DkimSpec.default({ enabled: true, selector: "mail", retiring: [], keySize: 2048 }),
     spf: SpfSpec.default({ mx: true, mechanisms: [], all: "-all" }),
     dmarc: DmarcSpec.default({
       policy: "none",

@@ -21,6 +21,7 @@ import {
 } from "./dns";
 import { checkImplicitTls, checkSmtp } from "./tls-checks";
 import { probePort25, type Port25ProbeOptions } from "./port25";
+import { MTA_STS_POLICY_IDS, checkMtaStsPolicy, type MtaStsFetchOptions } from "./mta-sts-fetch";
 import { port25Check } from "./port25-check";
 
 /** Where the SMTP/TLS checks connect, and how. */
@@ -37,6 +38,11 @@ export interface NetworkCheckOptions {
   readonly ca?: string;
   /** Per-connection bound in milliseconds. @default 10000 */
   readonly timeoutMs?: number;
+  /**
+   * Where the MTA-STS policy fetch connects (`connectAddress`, `port`) and its `max_age` bounds;
+   * the CA and the time bound come from this object. @default `mta-sts.<domain>` resolved, 443
+   */
+  readonly mtaSts?: Pick<MtaStsFetchOptions, "connectAddress" | "port" | "maxAgeBounds">;
 }
 
 /** Options of {@link verifyMailServer}. */
@@ -84,6 +90,7 @@ export async function verifyMailServer(
       () => checkMtaStsAndTlsRpt(ctx, d),
     );
   }
+  tasks.push(...mtaStsTasks(spec, plan, options));
   tasks.push(...networkTasks(spec, plan, options));
   let done = 0;
   const total = tasks.length;
@@ -96,6 +103,30 @@ export async function verifyMailServer(
     }),
   );
   return makeReport(plan.hostname, results.flat());
+}
+
+/** The MTA-STS policy fetch of each domain declaring `mtaSts`: HTTPS, so off with `network`. */
+function mtaStsTasks(
+  spec: MailServerSpec,
+  plan: Plan,
+  options: VerifyOptions,
+): Array<() => Promise<Check | Check[]>> {
+  const network = options.network;
+  return spec.domains
+    .filter((d) => d.mtaSts !== undefined)
+    .map((d) => async () => {
+      if (network === false) {
+        return MTA_STS_POLICY_IDS.map((id) =>
+          skip(id, d.name, "skipped: network checks are off (--no-connect)"),
+        );
+      }
+      return checkMtaStsPolicy({ plan, dns: options.dns }, d, {
+        ...network?.mtaSts,
+        ...(network?.ca !== undefined ? { ca: network.ca } : {}),
+        ...(network?.timeoutMs !== undefined ? { timeoutMs: network.timeoutMs } : {}),
+        ...(options.now !== undefined ? { now: options.now } : {}),
+      });
+    });
 }
 
 function networkTasks(

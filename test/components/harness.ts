@@ -130,6 +130,30 @@ export function installMocks(options: MockOptions = {}): void {
           case "aws:route53/zone:Zone":
             state.zoneId = `Z-${args.name}`;
             break;
+          // MTA-STS hosting on AWS: the outputs the next resources read.
+          case "aws:s3/bucket:Bucket":
+            state.arn = `arn:aws:s3:::${args.name}`;
+            state.bucketRegionalDomainName = `${args.name}.s3.eu-west-1.amazonaws.com`;
+            break;
+          case "aws:acm/certificate:Certificate":
+            state.arn = `arn:aws:acm:us-east-1:000000000000:certificate/${args.name}`;
+            state.domainValidationOptions = [
+              {
+                domainName: args.inputs.domainName,
+                resourceRecordName: `_v.${String(args.inputs.domainName)}.`,
+                resourceRecordType: "CNAME",
+                resourceRecordValue: "_v.acm-validations.aws.",
+              },
+            ];
+            break;
+          case "aws:route53/record:Record":
+            state.fqdn = args.inputs.name;
+            break;
+          case "aws:cloudfront/distribution:Distribution":
+            state.arn = `arn:aws:cloudfront::000000000000:distribution/${args.name}`;
+            state.domainName = `${args.name}.cloudfront.net`;
+            state.hostedZoneId = "Z2FDTNDATAQYW2";
+            break;
           case "docker:index/volume:Volume":
             state.name = `${args.name}-volume`;
             break;

@@ -743,6 +743,38 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       'info tls-self-signed tls.type: is "self-signed": mail clients warn and MTA-STS cannot be enforced',
     ],
   ],
+  [
+    "DKIM retiring selectors naming the signing selector or repeating one",
+    withSpec({
+      domains: [domain({ dkim: { selector: "s2", retiring: ["s1", "s2", "s1"] } })],
+    }),
+    [
+      'error dkim-retiring-selector domains[0].dkim.retiring[1]: is "s2", the signing selector; a selector either signs or is retiring',
+      'error dkim-retiring-selector domains[0].dkim.retiring[2]: repeats "s1"',
+    ],
+  ],
+  [
+    "MTA-STS hosted on Cloudflare and AWS while the DNS is elsewhere",
+    withSpec({
+      domains: [
+        domain({
+          mtaSts: {
+            mode: "testing",
+            hosting: { type: "cloudflare-worker", accountId: "0123456789abcdef0123456789abcdef" },
+          },
+        }),
+        domain({
+          name: "example.net",
+          dns: { provider: "cloudflare", zoneId: "z" },
+          mtaSts: { mode: "testing", hosting: { type: "aws" } },
+        }),
+      ],
+    }),
+    [
+      'error mta-sts-hosting-dns domains[0].mtaSts.hosting.type: is "cloudflare-worker", which needs dns.provider "cloudflare", got "zonefile"',
+      'error mta-sts-hosting-dns domains[1].mtaSts.hosting.type: is "aws", which needs dns.provider "route53", got "cloudflare"',
+    ],
+  ],
   // ---- TLS, relay, services ----------------------------------------------------------------
   [
     "TLS none",

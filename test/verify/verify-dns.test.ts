@@ -70,6 +70,13 @@ describe("verify against BIND serving the planned zones", { skip: skipBind }, ()
       [
         ["dmarc-report-authorized", "example.net"],
         ["mta-sts-record", "example.net"],
+        ["mta-sts-policy-certificate", "example.com"],
+        ["mta-sts-policy-http", "example.com"],
+        ["mta-sts-policy-content-type", "example.com"],
+        ["mta-sts-policy-fields", "example.com"],
+        ["mta-sts-policy-mx", "example.com"],
+        ["mta-sts-policy-max-age", "example.com"],
+        ["mta-sts-policy-id", "example.com"],
         ["tls-rpt-record", "example.net"],
         ["smtp-banner", HOSTNAME],
         ["smtp-starttls", HOSTNAME],

@@ -20,6 +20,7 @@ import {
 import { checkImplicitTls, checkSmtp, type TlsCheckOptions } from "../../src/verify/tls-checks";
 import { verifyMailServer } from "../../src/verify/verify";
 import { DnsClient } from "../../src/net/dns";
+import { servePolicy, startHttps } from "../servers/https";
 import { requireTool, startPeer, type Peer } from "./peers";
 import { HOSTNAME, makeFixture } from "./fixture";
 
@@ -163,22 +164,36 @@ describe("SMTP and TLS checks", { skip }, () => {
 
   test("the whole verify passes against BIND and Postfix", async () => {
     const fx = makeFixture();
+    // example.com declares MTA-STS: its policy is served too, from its own test CA.
+    const stsCerts = makeTestCertificates("mta-sts.example.com");
+    const policy = fx.plan.mtaStsPolicies!.find((p) => p.domain === "example.com")!;
+    const sts = await startHttps(stsCerts, servePolicy(policy.text));
+    const zones = {
+      ...fx.zones,
+      "example.com": `${fx.zones["example.com"]}mta-sts 300 IN A 127.0.0.1\n`,
+    };
     let bind: BindServer | undefined;
     try {
-      bind = await startBind({ zones: fx.zones });
+      bind = await startBind({ zones });
       const report = await verifyMailServer(fx.spec, fx.plan, {
         dns: new DnsClient({ server: bind.hostPort, timeoutMs: 1000 }),
         dkimPrivateKeys: fx.keys,
         network: {
           connectHost: "127.0.0.1",
           ports: { smtp: smtpPort, submissions: submissionsPort, imaps: tls.good!.port },
-          ca: certs.caCertPem,
+          ca: certs.caCertPem + stsCerts.caCertPem,
           timeoutMs: 3000,
+          mtaSts: { port: sts.port },
         },
       });
       assert.deepEqual(
         report.checks.filter((c) => c.status === "fail").map((c) => [c.id, c.message]),
         [],
+      );
+      assert.equal(
+        report.checks.filter((c) => c.id.startsWith("mta-sts-policy-") && c.status === "pass")
+          .length,
+        7,
       );
       assert.deepEqual(
         report.checks
@@ -194,6 +209,7 @@ describe("SMTP and TLS checks", { skip }, () => {
       assert.equal(report.ok, true);
     } finally {
       await bind?.stop();
+      await sts.close();
     }
   });
 });

@@ -7,6 +7,8 @@
  * Secrets never reach stdout or stderr: secret file contents are redacted in every format and
  * only written, mode 0600, under `--out`.
  */
+import { rotationSteps } from "../dkim-rotation";
+import { mtaStsCaddySnippet, mtaStsNginxSnippet } from "../../providers/mta-sts/files";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import type { CliIo, ExitHolder } from "../main";
@@ -111,6 +113,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
             "dmsctl plan: a running container still reads the previous tree; recreate it: docker compose up -d --force-recreate\n",
           );
         }
+        if (secrets.rotations.length > 0) io.stderr(rotationSteps(secrets.rotations, specPath));
         if (secrets.generatedDkim.length > 0) {
           io.stderr(
             `dmsctl plan: generated DKIM keys for ${secrets.generatedDkim.join(", ")} (kept in ${opts.out}/config, adopted on the next run)\n`,
@@ -175,7 +178,8 @@ function fail(
 
 /**
  * The `--out` tree: `config/` (the DMS config volume; secrets 0600, `user-patches.sh` 0755),
- * `mailserver.env`, `compose.yaml`, `zones/<zone>.zone` and `mta-sts/<domain>/mta-sts.txt`.
+ * `mailserver.env`, `compose.yaml`, `zones/<zone>.zone` and `mta-sts/<domain>/mta-sts.txt` (with
+ * `nginx.conf` and `Caddyfile` beside it for `files` hosting).
  */
 export function outFiles(plan: Plan): OutFile[] {
   const files: OutFile[] = plan.files.map((f) => ({
@@ -190,6 +194,13 @@ export function outFiles(plan: Plan): OutFile[] {
   }
   for (const p of plan.mtaStsPolicies ?? []) {
     files.push({ path: `mta-sts/${p.domain}/mta-sts.txt`, content: p.text, mode: 0o644 });
+    if (p.hosting === "files") {
+      // Ready site blocks for the user's own web server (spec mtaSts.hosting: files).
+      const nginx = mtaStsNginxSnippet(p.domain);
+      files.push({ path: `mta-sts/${p.domain}/nginx.conf`, content: nginx, mode: 0o644 });
+      const caddy = mtaStsCaddySnippet(p.domain);
+      files.push({ path: `mta-sts/${p.domain}/Caddyfile`, content: caddy, mode: 0o644 });
+    }
   }
   return files;
 }

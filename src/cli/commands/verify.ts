@@ -30,6 +30,8 @@ export interface VerifyCliOptions {
   readonly smtpPort?: string;
   readonly submissionsPort?: string;
   readonly imapsPort?: string;
+  readonly mtaStsHost?: string;
+  readonly mtaStsPort?: string;
   readonly ca?: string;
   readonly dnsbl: string[];
   readonly probePort25: boolean;
@@ -57,6 +59,11 @@ export function registerVerifyCommand(program: Command, io: CliIo, exit: ExitHol
     .option("--smtp-port <port>", "port of SMTP (default 25)")
     .option("--submissions-port <port>", "port of submissions, implicit TLS (default 465)")
     .option("--imaps-port <port>", "port of IMAPS (default 993)")
+    .option(
+      "--mta-sts-host <address>",
+      "fetch the MTA-STS policies from this address (default: mta-sts.<domain> resolved)",
+    )
+    .option("--mta-sts-port <port>", "port of the MTA-STS policy server (default 443)")
     .option("--ca <file>", "extra trusted CA certificates (PEM) for the TLS checks")
     .option(
       "--dnsbl <zone>",
@@ -123,6 +130,7 @@ export async function runVerify(
     submissions: parsePort(opts.submissionsPort, "--submissions-port", problems),
     imaps: parsePort(opts.imapsPort, "--imaps-port", problems),
   };
+  const mtaStsPort = parsePort(opts.mtaStsPort, "--mta-sts-port", problems);
   const port25Targets: Port25Target[] = [];
   for (const t of opts.port25Target) {
     const parsed = parseTarget(t);
@@ -191,6 +199,10 @@ export async function runVerify(
           ...(opts.smtpHost !== undefined ? { connectHost: opts.smtpHost } : {}),
           ports: Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== undefined)),
           ...(ca !== undefined ? { ca } : {}),
+          mtaSts: {
+            ...(opts.mtaStsHost !== undefined ? { connectAddress: opts.mtaStsHost } : {}),
+            ...(mtaStsPort !== undefined ? { port: mtaStsPort } : {}),
+          },
           timeoutMs,
         }
       : false,

@@ -54,6 +54,8 @@ import { publishDns } from "./publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./replan";
 import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
+import { refuseRetiringSelectors } from "../dkim-rotation";
+import type { MtaStsPolicyOutput } from "../mta-sts-hosting";
 
 export { writerUploads } from "./config-writer";
 
@@ -127,6 +129,8 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly port25Check?: Port25Check;
   /** The DNS, PTR and firewall resources. */
   public readonly networkResources: readonly pulumi.Resource[];
+  /** The MTA-STS policies to serve (with web server snippets for `files` hosting). No secrets. */
+  public readonly mtaStsPolicies: pulumi.Output<MtaStsPolicyOutput[]>;
   /** Builders of the outputs computed on first read, each run at most once. */
   private readonly onRead: {
     readonly records: () => pulumi.Output<DnsRecord[]>;
@@ -154,6 +158,7 @@ export class MailServer extends pulumi.ComponentResource {
     const args = references.args;
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
+    refuseRetiringSelectors(what, spec, this);
     const material = placeholderMaterial(spec);
     const plan = planMailServer(spec, material);
     const replan = replanner(what, input, spec);
@@ -170,6 +175,7 @@ export class MailServer extends pulumi.ComponentResource {
 
     // 3. DNS.
     const dns = publishDns(this, what, name, args, plan, publicPlan, dkim);
+    this.mtaStsPolicies = dns.mtaStsPolicies;
 
     // 4. Image, volumes, config writer, container.
     const { image, volumes } = storage(this, what, name, args, plan);

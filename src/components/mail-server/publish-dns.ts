@@ -1,4 +1,5 @@
 /** The DNS step of `MailServer`: every domain's records through its zone's adapter. */
+import { hostMtaStsPolicies, waitForPolicies } from "../mta-sts-hosting";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../../plan/types";
 import type { MailServerArgs } from "../args";
@@ -36,7 +37,12 @@ export function publishDns(
   if (audit.some((f) => f.level === "error")) {
     throw new pulumi.ResourceError(describeErrors(what, audit), parent);
   }
-  const resources = publishRecords(name, bindings, targets, parent);
+  // MTA-STS hosting first: each `_mta-sts` TXT depends on its policy being served.
+  const hosting = hostMtaStsPolicies(name, args.domains, plan.mtaStsPolicies ?? [], parent);
+  const resources = [
+    ...hosting.resources,
+    ...publishRecords(name, bindings, targets, parent, waitForPolicies(hosting)),
+  ];
   const records = once(() =>
     resolvedRecords(
       plan.records,
@@ -54,5 +60,6 @@ export function publishDns(
           ),
     ),
   );
-  return { resources, audit, records };
+  const mtaStsPolicies = pulumi.output(hosting.policies.map((p) => ({ ...p })));
+  return { resources, audit, records, mtaStsPolicies };
 }

@@ -16,6 +16,8 @@ import { FEATURE_RULES } from "./features";
 import { DKIM_RULES } from "./dkim";
 import { SPF_RULES } from "./spf";
 import { POLICY_RULES } from "./policies";
+import { MTA_STS_HOSTING_RULES } from "./mta-sts-hosting";
+import { DKIM_ROTATION_RULES, DKIM_ROTATION_STATE_RULES } from "./dkim-rotation";
 import { SERVICE_RULES } from "./services";
 import { ENV_RULES } from "./env";
 import { OVERRIDE_RULES } from "./overrides";
@@ -37,8 +39,10 @@ export const VALIDATION_GROUPS = [
   ACCOUNT_RULES,
   FEATURE_RULES,
   DKIM_RULES,
+  DKIM_ROTATION_RULES,
   SPF_RULES,
   POLICY_RULES,
+  MTA_STS_HOSTING_RULES,
   SERVICE_RULES,
   ENV_RULES,
   OVERRIDE_RULES,
@@ -48,7 +52,12 @@ export const VALIDATION_GROUPS = [
 ] as const;
 
 /** The groups of ids reported after validation: reading secrets, planning, DNS audits. */
-export const LATER_GROUPS = [SECRET_RULES, PLANNING_RULES, DNS_AUDIT_RULES] as const;
+export const LATER_GROUPS = [
+  SECRET_RULES,
+  DKIM_ROTATION_STATE_RULES,
+  PLANNING_RULES,
+  DNS_AUDIT_RULES,
+] as const;
 
 /** The rule table of each group in a union (distributes over the union). */
 type TableOf<G> = G extends RuleGroup<infer R> ? R : never;
