@@ -20,6 +20,7 @@ import { SERVICE_RULES } from "./services";
 import { ENV_RULES } from "./env";
 import { OVERRIDE_RULES } from "./overrides";
 import { HOST_RULES } from "./host";
+import { PLATFORM_RULES } from "./platform";
 import { SECRET_RULES } from "./secrets";
 import { PLANNING_RULES } from "./planning";
 import { DNS_AUDIT_RULES } from "./dns-audit";
@@ -42,6 +43,7 @@ export const VALIDATION_GROUPS = [
   ENV_RULES,
   OVERRIDE_RULES,
   HOST_RULES,
+  PLATFORM_RULES,
   INTERNAL_RULES,
 ] as const;
 
