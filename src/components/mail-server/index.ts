@@ -154,6 +154,12 @@ export class MailServer extends pulumi.ComponentResource {
     const args = references.args;
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
+    if (spec.platform.kind !== "docker") {
+      throw new pulumi.ResourceError(
+        `${what}: platform.kind: MailServer deploys to Docker; use KubernetesMailServer for "kubernetes"`,
+        this,
+      );
+    }
     const material = placeholderMaterial(spec);
     const plan = planMailServer(spec, material);
     const replan = replanner(what, input, spec);
