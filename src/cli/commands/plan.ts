@@ -1,5 +1,5 @@
 /**
- * `dmsctl plan SPEC [--format table|json|zone|markdown] [--out DIR]`: validates a spec, resolves
+ * `dmsctl plan SPEC [--format table|json|zone|markdown|kubernetes] [--out DIR]`: validates a spec, resolves
  * its secrets, prints the plan, and with `--out` writes a directory `docker compose up` starts.
  *
  * Exit codes: 0 planned; 1 the spec is invalid or a secret cannot be resolved (every problem
@@ -16,17 +16,19 @@ import type { Plan } from "../../plan/types";
 import {
   renderCompose,
   renderJson,
+  renderKubernetes,
   renderMarkdown,
   renderTable,
   renderZoneFiles,
 } from "../../plan/render";
+import type { MailServerSpec } from "../../spec/schema";
 import { renderEnvFile } from "../../dms";
 import { resolveSecrets } from "../secrets";
 import { printInvalid, readSpecFile } from "../spec-file";
 import { writeFilesAtomically, type OutFile } from "../io";
 
 /** Output formats of `dmsctl plan`. */
-export const PLAN_FORMATS = ["table", "json", "zone", "markdown"] as const;
+export const PLAN_FORMATS = ["table", "json", "zone", "markdown", "kubernetes"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** Options of {@link runPlan}. */
@@ -65,6 +67,12 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   }
   const where = file.where;
   if (file.kind === "invalid") return fail(specPath, format, file.findings, io, where);
+  if (format === "kubernetes" && file.spec.platform.kind !== "kubernetes") {
+    io.stderr(
+      `dmsctl plan: --format kubernetes needs platform.kind: kubernetes in ${specPath}, got ${JSON.stringify(file.spec.platform.kind)}\n`,
+    );
+    return 1;
+  }
 
   const configDir = opts.out === undefined ? undefined : join(resolve(opts.out), "config");
   const secrets = await resolveSecrets(file.spec, {
@@ -79,7 +87,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
 
   if (opts.out !== undefined) {
-    const files = outFiles(plan);
+    const files = outFiles(plan, file.spec);
     try {
       const report = writeFilesAtomically(opts.out, files);
       const secretCount = files.filter((f) => f.mode === 0o600).length;
@@ -99,7 +107,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
     }
   }
 
-  io.stdout(render(plan, format));
+  io.stdout(render(plan, format, file.spec));
   if (format === "zone") {
     // Zone text must stay loadable as is; warnings go to stderr instead.
     for (const f of plan.warnings) io.stderr(`${formatFinding(f)}\n`);
@@ -107,7 +115,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   return 0;
 }
 
-function render(plan: Plan, format: PlanFormat): string {
+function render(plan: Plan, format: PlanFormat, spec: MailServerSpec): string {
   switch (format) {
     case "table":
       return renderTable(plan);
@@ -119,6 +127,8 @@ function render(plan: Plan, format: PlanFormat): string {
         .join("\n");
     case "markdown":
       return renderMarkdown(plan);
+    case "kubernetes":
+      return renderKubernetes(plan, spec);
     default: {
       const _: never = format;
       throw new Error(`unknown format ${String(_)}`);
@@ -145,9 +155,10 @@ function fail(
 
 /**
  * The `--out` tree: `config/` (the DMS config volume; secrets 0600, `user-patches.sh` 0755),
- * `mailserver.env`, `compose.yaml`, `zones/<zone>.zone` and `mta-sts/<domain>/mta-sts.txt`.
+ * `mailserver.env`, `compose.yaml`, `zones/<zone>.zone` and `mta-sts/<domain>/mta-sts.txt`; for
+ * a Kubernetes spec also `kubernetes.yaml` (every object, the Secret's data included, 0600).
  */
-export function outFiles(plan: Plan): OutFile[] {
+export function outFiles(plan: Plan, spec?: MailServerSpec): OutFile[] {
   const files: OutFile[] = plan.files.map((f) => ({
     path: `config/${f.path}`,
     content: f.content,
@@ -160,6 +171,11 @@ export function outFiles(plan: Plan): OutFile[] {
   }
   for (const p of plan.mtaStsPolicies ?? []) {
     files.push({ path: `mta-sts/${p.domain}/mta-sts.txt`, content: p.text, mode: 0o644 });
+  }
+  if (spec?.platform.kind === "kubernetes") {
+    // The complete objects, the Secret's data included: mode 0600 like the secret config files.
+    const content = renderKubernetes(plan, spec, { includeSecrets: true });
+    files.push({ path: "kubernetes.yaml", content, mode: 0o600 });
   }
   return files;
 }
