@@ -322,7 +322,8 @@ function statefulSet(plan: Plan, settings: KubernetesSettings, name: string): Ku
             secret: {
               secretName:
                 settings.tls.kind === "secret" ? settings.tls.secretName : names.tlsSecret,
-              // The names DMS reads with SSL_TYPE=letsencrypt (dms-reference: live/<host>/).
+              // The names DMS reads with SSL_TYPE=letsencrypt, /etc/letsencrypt/live/<hostname>/:
+              // https://docker-mailserver.github.io/docker-mailserver/latest/config/security/ssl/
               items: [
                 { key: "tls.crt", path: "fullchain.pem" },
                 { key: "tls.key", path: "privkey.pem" },
