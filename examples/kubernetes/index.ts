@@ -45,6 +45,8 @@ const mail = new KubernetesMailServer("mail", {
 
 export const address = mail.address;
 export const records = mail.records;
+export const zoneFiles = mail.zoneFiles;
+export const clientSettings = mail.clientSettings;
 export const ports = mail.ports;
 export const ptr = mail.ptr;
 export const warnings = mail.warnings;

@@ -37,7 +37,10 @@ import { requireOptionalPeer } from "../providers/optional-peer";
 import type { MailServerArgs } from "./args";
 import { resolveReferences } from "./references";
 import { structuralInput, validateOrThrow } from "./resolve";
+import { clientSettings, type ClientSettings } from "./client-settings";
+import { zoneFileTexts } from "./dns";
 import { dkimMaterial, passwordHashes, stackKey } from "./mail-server/secrets";
+import { once } from "./mail-server/once";
 import { portsAndPtr } from "./mail-server/host-rules";
 import { publishDns } from "./mail-server/publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./mail-server/replan";
@@ -94,7 +97,15 @@ function loadKubernetes(): typeof k8s {
 export class KubernetesMailServer extends pulumi.ComponentResource {
   /** Every DNS record with its final value, sorted by zone, name, type. No secrets. */
   public get records(): pulumi.Output<DnsRecord[]> {
-    return this.recordsOnRead();
+    return this.onRead.records();
+  }
+  /** Zone file text per zone apex (all zones, whichever provider publishes them). */
+  public get zoneFiles(): pulumi.Output<Record<string, string>> {
+    return this.onRead.zoneFiles();
+  }
+  /** How mail clients connect, per account. */
+  public get clientSettings(): pulumi.Output<ClientSettings[]> {
+    return this.onRead.clientSettings();
   }
   /** Reachability of each service (the port table). */
   public readonly ports: pulumi.Output<PortRule[]>;
@@ -112,7 +123,12 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
   public readonly dkimKeys: Readonly<Record<string, tls.PrivateKey>>;
   /** The DNS and PTR resources. */
   public readonly networkResources: readonly pulumi.Resource[];
-  private readonly recordsOnRead: () => pulumi.Output<DnsRecord[]>;
+  /** Builders of the outputs computed on first read, as in `MailServer`. */
+  private readonly onRead: {
+    readonly records: () => pulumi.Output<DnsRecord[]>;
+    readonly zoneFiles: () => pulumi.Output<Record<string, string>>;
+    readonly clientSettings: () => pulumi.Output<ClientSettings[]>;
+  };
 
   constructor(
     name: string,
@@ -322,7 +338,19 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
     // 7. Outputs: all free of secrets.
     this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
     this.ptr = ptrPlan;
-    this.recordsOnRead = dns.records;
+    this.onRead = {
+      records: dns.records,
+      zoneFiles: once(() => zoneFileTexts(plan.zones, dns.records())),
+      clientSettings: once(() =>
+        pulumi.output(
+          clientSettings(
+            spec.hostname,
+            plan.ports,
+            spec.accounts.map((a) => a.address),
+          ),
+        ),
+      ),
+    };
     const warningsOf = (planWarnings: readonly Finding[]) =>
       sortFindings(
         [...validation, ...planWarnings, ...dns.audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),

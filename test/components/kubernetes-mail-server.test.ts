@@ -247,4 +247,39 @@ describe("KubernetesMailServer", () => {
       /objectName: must be a Kubernetes name .* got "Mail_1"/,
     );
   });
+
+  it("is what the stack-config program builds for a Kubernetes spec", async () => {
+    pulumi.runtime.setAllConfig(
+      {
+        "mailserver:spec": JSON.stringify({
+          hostname: "mail.example.com",
+          domains: [{ name: "example.com" }],
+          accounts: [{ address: "alice@example.com" }],
+          tls: { type: "self-signed" },
+          platform: { kind: "kubernetes", namespace: "mail" },
+        }),
+        "mailserver:passwords": JSON.stringify({ "alice@example.com": PASSWORD }),
+        "mailserver:objectName": "mx",
+      },
+      ["mailserver:passwords"],
+    );
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { serverFromConfig } =
+      require("../../src/stack/program") as typeof import("../../src/stack/program");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    regs.length = 0;
+    const m = serverFromConfig("stack");
+    assert.ok(m instanceof KubernetesMailServer);
+    await valueOf(m.warnings);
+    await valueOf(m.objects["mx"]!.id as pulumi.Output<unknown>);
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    const sts = regs.find((r) => r.name === "stack-statefulset");
+    assert.ok(sts, "the StatefulSet is registered");
+    assert.equal((unwrap(sts.inputs) as { metadata: { name: string } }).metadata.name, "mx");
+    for (const r of regs) {
+      for (const [path, value] of plainStrings(r.inputs)) {
+        assert.equal(value.includes(PASSWORD), false, `${r.name}.${path}`);
+      }
+    }
+  });
 });
