@@ -241,9 +241,9 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
     const opened = (kind: string, objName: string) => pulumi.unsecret(pick(kind, objName));
 
     const objects: Record<string, pulumi.CustomResource> = {};
-    const configMaps = [names.config, names.configStartup].map((cm) => {
+    for (const cm of [names.config, names.configStartup]) {
       const o = opened("ConfigMap", cm);
-      const r = new kube.core.v1.ConfigMap(
+      objects[cm] = new kube.core.v1.ConfigMap(
         `${name}-${cm === names.config ? "config" : "config-startup"}`,
         {
           metadata: o.apply((x) => x.metadata),
@@ -251,9 +251,7 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
         },
         { parent },
       );
-      objects[cm] = r;
-      return r;
-    });
+    }
     const secretObject = pick("Secret", names.secrets);
     const secret = new kube.core.v1.Secret(
       `${name}-secrets`,
@@ -298,7 +296,11 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
         metadata: sts.apply((x) => x.metadata),
         spec: sts.apply((x) => x["spec"] as k8s.types.input.apps.v1.StatefulSetSpec),
       },
-      { parent, dependsOn: [...configMaps, secret, ...claims] },
+      // Not on the ConfigMaps and the Secret: @pulumi/kubernetes replaces them (delete, then
+      // create under the same name) when their data changes, unless the provider sets
+      // enableConfigMapMutable / enableSecretMutable, and a dependsOn could draw the StatefulSet
+      // into that replacement. The pod names them, and the kubelet waits for them.
+      { parent, dependsOn: claims },
     );
     objects[names.statefulSet] = statefulSet;
     if (serviceResource !== undefined) objects[names.service] = serviceResource;
