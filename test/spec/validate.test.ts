@@ -840,6 +840,31 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       "error passthrough-control-char overrides.userPatches: contains a NUL character on line 2; docker-mailserver copies this file verbatim, so it must be LF-only text",
     ],
   ],
+  // ---- platform (more in platform-rules.test.ts) -------------------------------------------
+  [
+    "a Kubernetes setting on Docker",
+    withSpec({ platform: { nodeSelector: { pool: "mail" } } }),
+    [
+      'error platform-kubernetes-only platform.nodeSelector: is a Kubernetes setting but platform.kind is "docker", got {"pool":"mail"}',
+    ],
+  ],
+  [
+    "a Docker host setting on Kubernetes",
+    withSpec({
+      bindAddresses: ["192.0.2.10"],
+      platform: { kind: "kubernetes", tlsSecret: "mail-tls" },
+    }),
+    [
+      'error platform-docker-only bindAddresses: is a Docker host setting; on Kubernetes the Service publishes the ports, got ["192.0.2.10"]',
+    ],
+  ],
+  [
+    "no certificate source for letsencrypt on Kubernetes",
+    withSpec({ platform: { kind: "kubernetes" } }),
+    [
+      'error platform-kubernetes-tls platform: tls.type is "letsencrypt" but neither platform.certManager nor platform.tlsSecret is set',
+    ],
+  ],
 ];
 
 describe("validateSpec: one bad spec per rule", () => {
