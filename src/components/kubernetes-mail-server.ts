@@ -33,7 +33,7 @@ import {
   objectNames,
   type KubernetesObject,
 } from "../providers/host/kubernetes";
-import { requireOptionalPeer } from "../providers/optional-peer";
+import { loadKubernetes } from "../providers/optional-peer";
 import type { MailServerArgs } from "./args";
 import { resolveReferences } from "./references";
 import { structuralInput, validateOrThrow } from "./resolve";
@@ -70,14 +70,6 @@ export type KubernetesMailServerArgs = Omit<
    */
   readonly objectName?: string;
 };
-
-function loadKubernetes(): typeof k8s {
-  return requireOptionalPeer<typeof k8s>(
-    "@pulumi/kubernetes",
-    "platform.kind is kubernetes",
-    "@pulumi/kubernetes@^4",
-  );
-}
 
 /**
  * docker-mailserver on Kubernetes: a one-replica StatefulSet with its volume claims, config,
