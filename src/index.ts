@@ -163,6 +163,11 @@ export {
 export { renderMarkdown } from "./plan/render/markdown";
 export { renderZoneFile, renderZoneFiles, type ZoneFile } from "./plan/render/zone";
 export { renderCompose } from "./plan/render/compose";
+export {
+  DEFAULT_KUBERNETES_NAME,
+  renderKubernetes,
+  type KubernetesRenderOptions,
+} from "./plan/render/kubernetes";
 
 // Provider adapters: DNS (one folder per provider) and host port rules (src/providers).
 export {
