@@ -4,7 +4,7 @@
  * median of the pairs' ratios (a cold start here varies by more than the 1.2 target's margin
  * from one run to the next, and a pair sees the same machine state on both sides), with its
  * quartiles and each side's median. Also reports whether `@pulumi/aws` or
- * `@pulumi/cloudflare` ended up in `require.cache` (they must not: they load only when used).
+ * `@pulumi/cloudflare` or `@pulumi/kubernetes` ended up in `require.cache` (they must not: they load only when used).
  * Target: ratio at most 1.2. Needs `npm run build` first.
  */
 import { spawnSync } from "node:child_process";
@@ -19,7 +19,7 @@ function measure(target: string): { ms: number; cloudSdkLoaded: boolean } {
     const t0 = process.hrtime.bigint();
     require(${JSON.stringify(target)});
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    const loaded = Object.keys(require.cache).some((k) => /@pulumi[\\\\/](aws|cloudflare)[\\\\/]/.test(k));
+    const loaded = Object.keys(require.cache).some((k) => /@pulumi[\\\\/](aws|cloudflare|kubernetes)[\\\\/]/.test(k));
     console.log(JSON.stringify({ ms, cloudSdkLoaded: loaded }));`;
   const r = spawnSync(process.execPath, ["-e", code], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);

@@ -163,6 +163,11 @@ export {
 export { renderMarkdown } from "./plan/render/markdown";
 export { renderZoneFile, renderZoneFiles, type ZoneFile } from "./plan/render/zone";
 export { renderCompose } from "./plan/render/compose";
+export {
+  DEFAULT_KUBERNETES_NAME,
+  renderKubernetes,
+  type KubernetesRenderOptions,
+} from "./plan/render/kubernetes";
 
 // Provider adapters: DNS (one folder per provider) and host port rules (src/providers).
 export {
@@ -183,6 +188,23 @@ export {
 } from "./providers/dns";
 export { RSPAMD_UI_PORT, renderNftables, type NftablesOptions } from "./providers/host/nftables";
 export { ingressRules, type IngressRulePlan } from "./providers/host/security-group";
+export {
+  DEFAULT_NAMESPACE,
+  configKey,
+  kubernetesConfigData,
+  kubernetesDelivery,
+  kubernetesObjects,
+  kubernetesSettings,
+  letsencryptLiveDir,
+  objectNames,
+  rolloutHash,
+  type KubernetesConfigData,
+  type KubernetesDelivery,
+  type KubernetesObject,
+  type KubernetesObjectOptions,
+  type KubernetesSettings,
+  type KubernetesTls,
+} from "./providers/host/kubernetes";
 
 // Pulumi components (src/components).
 export type {
@@ -197,6 +219,11 @@ export type {
   RelayArgs,
 } from "./components/args";
 export { MAIL_SERVER_TYPE, MailServer } from "./components/mail-server";
+export {
+  KUBERNETES_MAIL_SERVER_TYPE,
+  KubernetesMailServer,
+  type KubernetesMailServerArgs,
+} from "./components/kubernetes-mail-server";
 export { MAIL_DOMAIN_TYPE, MailDomain, type MailDomainArgs } from "./components/mail-domain";
 export {
   PORT25_CHECK_TYPE,

@@ -144,6 +144,7 @@ const SPEC_KEYS = new Set<string>([
   "bindAddresses",
   "services",
   "retainData",
+  "platform",
 ]);
 
 /** A deep copy of `input` with `holes[i]` set to `values[i]`. */

@@ -1,11 +1,13 @@
 /**
- * Loading an optional peer dependency (`@pulumi/aws`, `@pulumi/cloudflare`) on first use, so
- * importing the package never loads a cloud SDK the program does not use. Node caches the module.
+ * Loading an optional peer dependency (`@pulumi/aws`, `@pulumi/cloudflare`, `@pulumi/kubernetes`)
+ * on first use, so importing the package never loads a cloud SDK the program does not use. Node
+ * caches the module.
  * The loaders live here, not in the DNS adapters, so the host adapters (PTR, security group) use
  * them without importing a DNS adapter.
  */
 import type * as awsTypes from "@pulumi/aws";
 import type * as cf from "@pulumi/cloudflare";
+import type * as k8s from "@pulumi/kubernetes";
 
 /**
  * `require(name)`, or an error saying what needed it and how to install it.
@@ -39,5 +41,14 @@ export function loadCloudflare(): typeof cf {
     "@pulumi/cloudflare",
     "a domain publishes its DNS on Cloudflare",
     "@pulumi/cloudflare@^6",
+  );
+}
+
+/** Loads `@pulumi/kubernetes` on first use, with an install hint when it is missing. */
+export function loadKubernetes(): typeof k8s {
+  return requireOptionalPeer<typeof k8s>(
+    "@pulumi/kubernetes",
+    "platform.kind is kubernetes",
+    "@pulumi/kubernetes@^4",
   );
 }

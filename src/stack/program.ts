@@ -11,13 +11,16 @@
  * - `relayPassword` (secret): the relay's SMTP password;
  * - `dkimPrivateKeys` (secret object, domain -> PEM): keys to adopt instead of generating;
  * - `ptr` (object): `{ kind: "aws-eip", allocationId }` or `{ kind: "cloudflare", zoneId }`;
- * - `awsSecurityGroupId`, `containerName` (strings).
+ * - `awsSecurityGroupId`, `containerName` (strings, Docker); `objectName` (string, Kubernetes).
+ * With `platform.kind: kubernetes` in the spec the program builds a `KubernetesMailServer`
+ * (docs/kubernetes.md); the cluster comes from the default provider's config (kubeconfig).
  * The Docker host comes from the default provider's config (`docker:host`, e.g.
  * `ssh://admin@mail.example.com`); Cloudflare and AWS credentials likewise (`cloudflare:apiToken`,
  * `aws:region`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MailServer } from "../components/mail-server";
+import { KubernetesMailServer } from "../components/kubernetes-mail-server";
 import type { AccountArgs, DomainArgs, MailServerArgs, PtrArgs } from "../components/args";
 import { showValue } from "../spec/findings";
 
@@ -29,6 +32,31 @@ export function mailServerFromConfig(
   name = "mail",
   config = new pulumi.Config(CONFIG_NAMESPACE),
 ): MailServer {
+  return new MailServer(name, argsFromConfig(config));
+}
+
+/**
+ * Reads the stack config and builds the server its spec's `platform.kind` names: a `MailServer`
+ * (Docker, the default) or a `KubernetesMailServer` (config key `objectName`: the Kubernetes
+ * objects' base name).
+ */
+export function serverFromConfig(
+  name = "mail",
+  config = new pulumi.Config(CONFIG_NAMESPACE),
+): MailServer | KubernetesMailServer {
+  const args = argsFromConfig(config);
+  const platform = (args as { platform?: { kind?: unknown } }).platform;
+  if (platform?.kind !== "kubernetes") return new MailServer(name, args);
+  const { awsSecurityGroupId: _sg, containerName: _cn, ...rest } = args;
+  const objectName = config.get("objectName");
+  return new KubernetesMailServer(name, {
+    ...rest,
+    ...(objectName !== undefined ? { objectName } : {}),
+  });
+}
+
+/** The component arguments the stack config describes (secrets as secret Outputs). */
+function argsFromConfig(config: pulumi.Config): MailServerArgs {
   const spec = config.requireObject<Record<string, unknown>>("spec");
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
     throw new Error(
@@ -73,7 +101,7 @@ export function mailServerFromConfig(
     ...(awsSecurityGroupId !== undefined ? { awsSecurityGroupId } : {}),
     ...(containerName !== undefined ? { containerName } : {}),
   } as MailServerArgs;
-  return new MailServer(name, args);
+  return args;
 }
 
 /**

@@ -954,6 +954,31 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       'error caa-value-chars domains[0].caa.iodef: contains "\\"", which a CAA value cannot carry, got "mailto:a\\"b@example.com"',
     ],
   ],
+  // ---- platform (more in platform-rules.test.ts) -------------------------------------------
+  [
+    "a Kubernetes setting on Docker",
+    withSpec({ platform: { nodeSelector: { pool: "mail" } } }),
+    [
+      'error platform-kubernetes-only platform.nodeSelector: is a Kubernetes setting but platform.kind is "docker", got {"pool":"mail"}',
+    ],
+  ],
+  [
+    "a Docker host setting on Kubernetes",
+    withSpec({
+      bindAddresses: ["192.0.2.10"],
+      platform: { kind: "kubernetes", tlsSecret: "mail-tls" },
+    }),
+    [
+      'error platform-docker-only bindAddresses: is a Docker host setting; on Kubernetes the Service publishes the ports, got ["192.0.2.10"]',
+    ],
+  ],
+  [
+    "no certificate source for letsencrypt on Kubernetes",
+    withSpec({ platform: { kind: "kubernetes" } }),
+    [
+      'error platform-kubernetes-tls platform: tls.type is "letsencrypt" but neither platform.certManager nor platform.tlsSecret is set',
+    ],
+  ],
 ];
 
 describe("validateSpec: one bad spec per rule", () => {

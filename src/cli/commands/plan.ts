@@ -1,5 +1,5 @@
 /**
- * `dmsctl plan SPEC [--format table|json|zone|markdown] [--out DIR]`: validates a spec, resolves
+ * `dmsctl plan SPEC [--format table|json|zone|markdown|kubernetes] [--out DIR]`: validates a spec, resolves
  * its secrets, prints the plan, and with `--out` writes a directory `docker compose up` starts.
  *
  * Exit codes: 0 planned; 1 the spec is invalid or a secret cannot be resolved (every problem
@@ -18,17 +18,19 @@ import type { Plan } from "../../plan/types";
 import {
   renderCompose,
   renderJson,
+  renderKubernetes,
   renderMarkdown,
   renderTable,
   renderZoneFiles,
 } from "../../plan/render";
+import type { MailServerSpec } from "../../spec/schema";
 import { renderEnvFile } from "../../dms";
 import { resolveSecrets } from "../secrets";
 import { printInvalid, readSpecFile } from "../spec-file";
 import { openOutDir, OutDirError, type OutDir, type OutFile } from "../out-dir";
 
 /** Output formats of `dmsctl plan`. */
-export const PLAN_FORMATS = ["table", "json", "zone", "markdown"] as const;
+export const PLAN_FORMATS = ["table", "json", "zone", "markdown", "kubernetes"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** Options of {@link runPlan}. */
@@ -67,6 +69,12 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   }
   const where = file.where;
   if (file.kind === "invalid") return fail(specPath, format, file.findings, io, where);
+  if (format === "kubernetes" && file.spec.platform.kind !== "kubernetes") {
+    io.stderr(
+      `dmsctl plan: --format kubernetes needs platform.kind: kubernetes in ${specPath}, got ${JSON.stringify(file.spec.platform.kind)}\n`,
+    );
+    return 1;
+  }
 
   // The lock is taken before the DKIM keys in DIR/config are read, so two runs cannot adopt or
   // generate different keys for one tree; recovery of a killed run happens here too.
@@ -97,7 +105,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
     const plan: Plan = { ...planned, warnings: sortFindings([...planned.warnings, ...found]) };
 
     if (outDir !== undefined) {
-      const files = outFiles(plan);
+      const files = outFiles(plan, file.spec);
       try {
         const report = outDir.replace(files);
         const secretCount = files.filter((f) => f.mode === 0o600).length;
@@ -125,22 +133,22 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
         return 1;
       }
     }
-    printPlan(plan, format, io);
+    printPlan(plan, format, io, file.spec);
     return 0;
   } finally {
     outDir?.release();
   }
 }
 
-function printPlan(plan: Plan, format: PlanFormat, io: CliIo): void {
-  io.stdout(render(plan, format));
+function printPlan(plan: Plan, format: PlanFormat, io: CliIo, spec: MailServerSpec): void {
+  io.stdout(render(plan, format, spec));
   if (format === "zone") {
     // Zone text must stay loadable as is; warnings go to stderr instead.
     for (const f of plan.warnings) io.stderr(`${formatFinding(f)}\n`);
   }
 }
 
-function render(plan: Plan, format: PlanFormat): string {
+function render(plan: Plan, format: PlanFormat, spec: MailServerSpec): string {
   switch (format) {
     case "table":
       return renderTable(plan);
@@ -152,6 +160,8 @@ function render(plan: Plan, format: PlanFormat): string {
         .join("\n");
     case "markdown":
       return renderMarkdown(plan);
+    case "kubernetes":
+      return renderKubernetes(plan, spec);
     default: {
       const _: never = format;
       throw new Error(`unknown format ${String(_)}`);
@@ -179,9 +189,10 @@ function fail(
 /**
  * The `--out` tree: `config/` (the DMS config volume; secrets 0600, `user-patches.sh` 0755),
  * `mailserver.env`, `compose.yaml`, `zones/<zone>.zone` and `mta-sts/<domain>/mta-sts.txt` (with
- * `nginx.conf` and `Caddyfile` beside it for `files` hosting).
+ * `nginx.conf` and `Caddyfile` beside it for `files` hosting); for a Kubernetes spec also
+ * `kubernetes.yaml` (every object, the Secret's data included, 0600).
  */
-export function outFiles(plan: Plan): OutFile[] {
+export function outFiles(plan: Plan, spec?: MailServerSpec): OutFile[] {
   const files: OutFile[] = plan.files.map((f) => ({
     path: `config/${f.path}`,
     content: f.content,
@@ -201,6 +212,11 @@ export function outFiles(plan: Plan): OutFile[] {
       const caddy = mtaStsCaddySnippet(p.domain);
       files.push({ path: `mta-sts/${p.domain}/Caddyfile`, content: caddy, mode: 0o644 });
     }
+  }
+  if (spec?.platform.kind === "kubernetes") {
+    // The complete objects, the Secret's data included: mode 0600 like the secret config files.
+    const content = renderKubernetes(plan, spec, { includeSecrets: true });
+    files.push({ path: "kubernetes.yaml", content, mode: 0o600 });
   }
   return files;
 }

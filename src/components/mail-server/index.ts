@@ -159,6 +159,12 @@ export class MailServer extends pulumi.ComponentResource {
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
     refuseRetiringSelectors(what, spec, this);
+    if (spec.platform.kind !== "docker") {
+      throw new pulumi.ResourceError(
+        `${what}: platform.kind: MailServer deploys to Docker; use KubernetesMailServer for "kubernetes"`,
+        this,
+      );
+    }
     const material = placeholderMaterial(spec);
     const plan = planMailServer(spec, material);
     const replan = replanner(what, input, spec);

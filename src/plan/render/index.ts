@@ -5,3 +5,4 @@ export * from "./zone";
 export * from "./markdown";
 export { elide } from "./text";
 export * from "./compose";
+export * from "./kubernetes";

@@ -23,6 +23,7 @@ import { ENV_RULES } from "./env";
 import { OVERRIDE_RULES } from "./overrides";
 import { HOST_RULES } from "./host";
 import { READER_RULES } from "./readers";
+import { PLATFORM_RULES } from "./platform";
 import { SECRET_RULES } from "./secrets";
 import { PLANNING_RULES } from "./planning";
 import { DNS_AUDIT_RULES } from "./dns-audit";
@@ -48,6 +49,7 @@ export const VALIDATION_GROUPS = [
   OVERRIDE_RULES,
   HOST_RULES,
   READER_RULES,
+  PLATFORM_RULES,
   INTERNAL_RULES,
 ] as const;
 
