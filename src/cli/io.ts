@@ -14,6 +14,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -50,6 +51,10 @@ export function writeFilesAtomically(dir: string, files: readonly OutFile[]): Wr
     if (!target.startsWith(root + sep))
       throw new Error(`refusing to write outside ${dir}: ${f.path}`);
   }
+  // An existing file where the directory should be would surface as a bare EEXIST from mkdir.
+  if (existsSync(root) && !statSync(root).isDirectory()) {
+    throw new Error(`cannot write to ${dir}: it exists and is not a directory; give a directory`);
+  }
   const previous = readManifest(root);
   const tag = `.dmsctl-tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   const temps: string[] = [];
@@ -70,7 +75,8 @@ export function writeFilesAtomically(dir: string, files: readonly OutFile[]): Wr
   } catch (err) {
     for (const t of temps) rmSync(t, { force: true });
     const e = err as NodeJS.ErrnoException;
-    const where = e.path === undefined ? "" : ` ${relative(root, e.path.replace(tag, ""))}`;
+    const rel = e.path === undefined ? "" : relative(root, e.path.replace(tag, ""));
+    const where = rel === "" ? "" : ` ${rel}`;
     throw new Error(`cannot write${where} in ${dir}: ${e.code ?? e.message}`);
   }
   for (const f of sorted) {
