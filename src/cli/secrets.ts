@@ -201,7 +201,7 @@ export function resolveDnsMaterial(
 }
 
 /**
- * A new RSA DKIM key of `bits`, PKCS#1 PEM as `opendkim-genkey` writes it (dms-reference.md §8
+ * A new RSA DKIM key of `bits`, PKCS#1 PEM as `opendkim-genkey` writes it (docs/dms-contract.md#dkim-keys
  * `example-opendkim`).
  */
 export function generateDkimKey(bits: number): string {
@@ -211,7 +211,7 @@ export function generateDkimKey(bits: number): string {
 
 /**
  * A DKIM private key for `domain`/`selector` already in a DMS config directory, in either engine's
- * layout (dms-reference.md §1.3): `opendkim/keys/<d>/<s>.private` or
+ * layout (docs/dms-contract.md#file-formats): `opendkim/keys/<d>/<s>.private` or
  * `rspamd/dkim/rsa-<bits>-<s>-<d>.private.txt`. Like DMS's own `setup config dkim`, an existing
  * key is kept, never regenerated, so re-running `--out` is idempotent.
  */

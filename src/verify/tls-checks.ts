@@ -86,7 +86,7 @@ function day(d: Date): string {
 function certFix(hostname: string): string {
   return (
     `Serve a certificate for ${hostname} from a public CA (spec tls: letsencrypt or manual), ` +
-    "and renew it before it expires; DMS reloads renewed certificates (dms-reference.md §1.2)."
+    "and renew it before it expires; DMS reloads renewed certificates (docs/dms-contract.md#live-reload)."
   );
 }
 
