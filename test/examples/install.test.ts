@@ -6,7 +6,7 @@
  *
  * Slow by nature (several minutes: the Pulumi SDKs are large), so it runs once per suite; the
  * steps are bounded by timeouts. `npm test` builds `dist/` first; run alone, this builds it when
- * missing.
+ * it is missing or older than a source file.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +19,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,15 @@ const REPO = join(__dirname, "..", "..");
 const EXAMPLES = readdirSync(join(REPO, "examples"))
   .filter((e) => existsSync(join(REPO, "examples", e, "package.json")))
   .sort();
+
+/** The newest modification time of any file under `dir`. */
+function newest(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
+}
 
 let root: string;
 let tarball: string;
@@ -52,7 +62,9 @@ function run(
 
 before(() => {
   root = mkdtempSync(join(tmpdir(), "dms-examples-"));
-  if (!existsSync(join(REPO, "dist", "cjs", "index.js"))) {
+  // A dist/ older than the newest source file would pack stale code: build it again then.
+  const built = join(REPO, "dist", "cjs", "index.js");
+  if (!existsSync(built) || statSync(built).mtimeMs < newest(join(REPO, "src"))) {
     run("npm", ["run", "--silent", "build"], REPO, 300_000);
   }
   // One pack for every example; dist/ is already built, so the prepare script need not run again.
