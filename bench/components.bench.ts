@@ -22,6 +22,7 @@ import {
 } from "../test/components/harness";
 import { setRun } from "./programs/context";
 import { declareHandWritten } from "./programs/hand-written-children";
+import { pick } from "./mode";
 
 // Stack traces are captured for every registered resource (Pulumi records source positions);
 // tsx turns on source-map translation of them, which a compiled Pulumi program does not have and
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
   for (const { key, n, mode } of cases) {
     const first = await component(n);
     const template = first.regs;
-    const reps = n >= 1000 ? 6 : n >= 100 ? 16 : 100;
+    const reps = n >= 1000 ? pick(6, 1) : n >= 100 ? pick(16, 3) : pick(100, 10);
     const c: number[] = [];
     const h: number[] = [];
     for (let i = 0; i < reps; i++) {

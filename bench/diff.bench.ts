@@ -18,10 +18,11 @@ import { MailServerSpecSchema } from "../src/spec/schema";
 import { liveQuestions } from "../src/diff/compute";
 import { diffLive } from "../src/diff/live";
 import { startBind } from "../test/servers/bind";
+import { pick } from "./mode";
 
-const DOMAINS = Number(process.env.DIFF_BENCH_DOMAINS ?? 1000);
+const DOMAINS = Number(process.env.DIFF_BENCH_DOMAINS ?? pick(1000, 100));
 const CONCURRENCY = Number(process.env.DIFF_BENCH_CONCURRENCY ?? 32);
-const REPS = Number(process.env.DIFF_BENCH_REPS ?? 5);
+const REPS = Number(process.env.DIFF_BENCH_REPS ?? pick(5, 2));
 const ZONE = "bench.test";
 
 function median(xs: readonly number[]): number {

@@ -10,10 +10,11 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { deriveSalt, hashPasswords, sha512Crypt } from "../src/dms/password";
+import { pick } from "./mode";
 
-const N = 500;
-const REPEATS = 3;
-const BATCH = 2000;
+const N = pick(500, 50);
+const REPEATS = pick(3, 1);
+const BATCH = pick(2000, 200);
 
 const inputs = Array.from({ length: N }, (_, i) => {
   const password = `bench-password-${i}`;

@@ -10,9 +10,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pick } from "./mode";
 
 const ROOT = join(__dirname, "..");
-const RUNS = 21;
+const RUNS = pick(21, 3);
 
 function measure(target: string): { ms: number; cloudSdkLoaded: boolean } {
   const code = `

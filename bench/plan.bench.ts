@@ -8,10 +8,11 @@ import { validateSpec } from "../src/spec/validate";
 import { planMailServer } from "../src/plan/plan";
 import type { PlanMaterial } from "../src/spec/material";
 import type { MailServerSpecInput } from "../src/spec/schema";
+import { pick } from "./mode";
 
-const DOMAINS = 1000;
-const ACCOUNTS = 10_000;
-const RUNS = 7;
+const DOMAINS = pick(1000, 100);
+const ACCOUNTS = pick(10_000, 1000);
+const RUNS = pick(7, 2);
 const TARGET_MS = 1000;
 const HASH =
   "{SHA512-CRYPT}$6$jnPjbzp9SpWcyf1L$yOCvAaHtnfqIO.uiloI56InEmHQF8FFevY5dQvMICGDxdyK0zerQUeAuxhW/CfAHwHJY6vMmMKm5sh7mHHLEH/";

@@ -1,19 +1,24 @@
 /**
  * `npm run bench`: runs every `bench/*.bench.ts` in its own process (so one benchmark's warm-up or
  * worker threads cannot skew another) and prints one JSON document with all their figures.
- * Each benchmark prints a single JSON object on its last stdout line.
+ * Each benchmark prints a single JSON object on its last stdout line. `--quick` runs the same
+ * benchmarks with fewer repetitions and smaller sizes (`bench/mode.ts`) and adds `"quick": true`;
+ * other arguments select benchmarks by name prefix.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = __dirname;
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --quick: fewer repetitions and smaller sizes (bench/mode.ts), same JSON shape, labelled.
+const quick = args.includes("--quick");
+const only = args.filter((a) => a !== "--quick");
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
   .sort();
-const results: Record<string, unknown> = {};
+const results: Record<string, unknown> = quick ? { quick: true } : {};
 let failed = false;
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, "");
@@ -23,6 +28,7 @@ for (const file of files) {
   const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(dir, file)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DMS_BENCH_QUICK: quick ? "1" : "0" },
     timeout: 20 * 60 * 1000,
   });
   const last = run.stdout.trim().split("\n").pop() ?? "";

@@ -7,11 +7,12 @@ import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
 import { validateSpec } from "../src/spec/validate";
 import { parseSpecText } from "../src/spec/load";
+import { pick } from "./mode";
 
-const DOMAINS = 1000;
-const ACCOUNTS = 10_000;
-const ALIASES = 5000;
-const RUNS = 7;
+const DOMAINS = pick(1000, 100);
+const ACCOUNTS = pick(10_000, 1000);
+const ALIASES = pick(5000, 500);
+const RUNS = pick(7, 2);
 const HASH = `{SHA512-CRYPT}$6$abcdefghijklmnop$${"A".repeat(43)}${"b".repeat(43)}`;
 
 function bigSpec(): Record<string, unknown> {

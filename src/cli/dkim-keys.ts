@@ -5,7 +5,7 @@ import { cmp } from "../spec/findings";
 
 /**
  * A DKIM private key for `domain`/`selector` already in a DMS config directory, in either engine's
- * layout (dms-reference.md §1.3): `opendkim/keys/<d>/<s>.private` or
+ * layout (docs/dms-contract.md#file-formats): `opendkim/keys/<d>/<s>.private` or
  * `rspamd/dkim/rsa-<bits>-<s>-<d>.private.txt`. Like DMS's own `setup config dkim`, an existing
  * key is kept, never regenerated, so re-running `--out` is idempotent.
  */

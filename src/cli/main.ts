@@ -1,27 +1,23 @@
 /**
  * `dmsctl`: argument parsing and dispatch only. Each command lives in `./commands/<name>.ts`, calls
- * the pure layers and renders; none holds mail logic of its own.
+ * the pure layers and renders; none holds mail logic of its own. What the program and the
+ * commands share (I/O sinks, exit codes) lives in `./types.ts`, so the commands never import this
+ * file.
  *
- * Exit codes are per command and documented in the README; usage errors are always 2.
+ * Conventions (docs/cli.md): durations in seconds (`10`, `10s`, `500ms`, `2m`); every command's
+ * help lists its exit codes; usage errors exit 2 unless a command documents otherwise; an unknown
+ * command gets a "did you mean" hint, not the whole help.
  */
 import { Command, CommanderError } from "commander";
 import { registerPlanCommand } from "./commands/plan";
 import { registerDiffCommand } from "./commands/diff";
 import { registerProbePort25Command } from "./commands/probe-port25";
 import { registerVerifyCommand } from "./commands/verify";
+import { packageVersion } from "./conventions";
+import { EXIT_USAGE, type CliIo, type ExitHolder } from "./types";
 
-/** Exit code for a usage error (unknown option, missing argument). */
-export const EXIT_USAGE = 2;
-
-/** Output sinks, injectable so tests can run the CLI in-process. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: NodeJS.ProcessEnv;
-  readonly isTty: boolean;
-  /** Whether stderr is a terminal (progress output goes there). @default false */
-  readonly stderrIsTty?: boolean;
-}
+export { EXIT_USAGE } from "./types";
+export type { CliIo, ExitHolder } from "./types";
 
 const defaultIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
@@ -31,20 +27,21 @@ const defaultIo: CliIo = {
   stderrIsTty: Boolean(process.stderr.isTTY),
 };
 
-/** Commands report their exit code through this holder (commander's actions return nothing). */
-export interface ExitHolder {
-  code: number;
-  /** A command's own exit code for usage errors, when it documents one. @default EXIT_USAGE */
-  usageCode?: number;
-}
-
 /** Builds the program; each command module adds itself. */
 export function buildProgram(io: CliIo, exit: ExitHolder): Command {
   const program = new Command("dmsctl")
     .description("Plan, verify and diff a docker-mailserver deployment")
+    .version(packageVersion(), "-V, --version", "print the version of dmsctl")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError();
+    // A one-line hint instead of the whole help: the error (and any "did you mean") stays visible.
+    .showHelpAfterError("(run dmsctl --help, or dmsctl COMMAND --help, for usage)")
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      "\nDurations are seconds: 10, 10s, 500ms or 2m. Each command's help lists its exit codes;\n" +
+        "usage errors exit 2 (diff: 1). See docs/cli.md.\n",
+    );
   registerPlanCommand(program, io, exit);
   registerDiffCommand(program, io, exit);
   registerProbePort25Command(program, io, exit);

@@ -228,7 +228,7 @@ export function resolveDnsMaterial(
 }
 
 /**
- * A new RSA DKIM key of `bits`, PKCS#1 PEM as `opendkim-genkey` writes it (dms-reference.md §8
+ * A new RSA DKIM key of `bits`, PKCS#1 PEM as `opendkim-genkey` writes it (docs/dms-contract.md#dkim-keys
  * `example-opendkim`).
  */
 export function generateDkimKey(bits: number): string {

@@ -89,7 +89,7 @@ export type MailServerSpecArgs = Omit<
   /** The public IPv6 address of the mail host (AAAA record, SPF, PTR). */
   readonly ipv6?: pulumi.Input<string>;
   readonly domains: DomainArgs[];
-  /** Mailboxes. At least one is needed before the container first starts (dms-reference.md §6.3). @default [] */
+  /** Mailboxes. At least one is needed before the container first starts (docs/dms-contract.md#first-account). @default [] */
   readonly accounts?: AccountArgs[];
   readonly relay?: RelayArgs;
 };

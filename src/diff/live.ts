@@ -9,6 +9,7 @@ import type { DnsRecord } from "../records/types";
 import { longestZone } from "../records/names";
 import { computeDiff, liveQuestions, type Question } from "./compute";
 import type { Diff, LiveRecordSet } from "./types";
+import { lookupRootCauses, withRootCauses } from "./root-cause";
 
 /** Options of {@link diffLive}. */
 export interface LiveDiffOptions {
@@ -61,8 +62,10 @@ export async function diffLive(
 ): Promise<Diff> {
   const previous = options.previous ?? [];
   const live = await queryLive(source, liveQuestions(desired, previous));
-  return computeDiff(desired, live, {
+  const diff = computeDiff(desired, live, {
     previous,
     source: { kind: "live", resolver: options.resolverLabel },
   });
+  const zones = [...new Set([...desired, ...previous].map((r) => r.zone))];
+  return withRootCauses(diff, lookupRootCauses(live, zones, options.resolverLabel));
 }

@@ -152,6 +152,24 @@ interface ResourceChange {
 const AFTER_OPS = new Set(["create", "create-replacement", "update", "replace", "same", "import"]);
 const BEFORE_OPS = new Set(["delete", "delete-replaced", "update", "replace", "same", "import"]);
 
+/**
+ * The note of a preview that lists no unchanged resource: `pulumi preview --json` leaves "same"
+ * steps out unless given `--show-sames`, and without them records that stay as they are (our SPF,
+ * another program's proxied host) are invisible, so conflicts with them cannot be found.
+ */
+export const NO_SAMES_NOTE =
+  "The preview lists no unchanged (same) resources besides the stack: run `pulumi preview --json --show-sames`, or conflicts with unchanged records (a second SPF, a proxied mail host) are missed.";
+
+/**
+ * Whether the preview could list unchanged resources and does (`--show-sames` was given): true for
+ * an empty program or a new stack (nothing exists yet, so nothing can be unchanged).
+ */
+function hasSameSteps(steps: readonly JsonObject[]): boolean {
+  const isStack = (s: JsonObject) => parseUrn(String(s.urn)).type === "pulumi:pulumi:Stack";
+  if (steps.length === 0 || steps.some((s) => isStack(s) && s.op === "create")) return true;
+  return steps.some((s) => s.op === "same" && !isStack(s));
+}
+
 /** Builds the diff of the DNS record steps of a `pulumi preview --json` document. */
 export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff {
   const steps = parsePreview(text, options.file);
@@ -184,6 +202,7 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
   const resources = [...byUrn.values()];
   const apexes = [...new Set(zones.values())];
   const notes = new Set<string>();
+  if (!hasSameSteps(steps)) notes.add(NO_SAMES_NOTE);
   const place = (s: PreviewRecordState): { zone: string; name: string } => {
     const apex = zones.get(s.zoneId) ?? longestZone(s.name.replace(/\.$/, ""), apexes);
     if (apex === undefined) {

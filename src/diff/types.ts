@@ -118,6 +118,11 @@ export interface Diff {
   readonly riskCounts: Readonly<Record<Risk, number>>;
   /** Caveats of the comparison, for the report ("live TTLs are not compared"). Sorted. */
   readonly notes: readonly string[];
+  /**
+   * Why lookups failed, when one cause explains a group of them (the DNS server does not answer,
+   * a zone gets no answers): one sentence each. Absent when no lookup failed that way.
+   */
+  readonly rootCauses?: readonly string[];
 }
 
 /** Whether an entry writes DNS. */

@@ -1,7 +1,7 @@
 /**
- * The DMS container as data (dms-reference.md §5): image, hostname, env, the four named volumes,
+ * The DMS container as data (docs/dms-contract.md#compose): image, hostname, env, the four named volumes,
  * TLS bind mounts, capabilities, limits, healthcheck, and the hash that forces a replacement when
- * startup-only configuration changes (§1.2, §9.2).
+ * startup-only configuration changes (docs/dms-contract.md#live-reload).
  */
 import { createHash } from "node:crypto";
 import type { MailServerSpec } from "../spec/schema";
@@ -13,7 +13,7 @@ import { CONFIG_DIR } from "./files";
 import { MANUAL_TLS_CERT_PATH, MANUAL_TLS_KEY_PATH, planEnv } from "./env";
 
 /**
- * The healthcheck of the v15.1.0 compose file (dms-reference.md §5): SMTP listening on IPv4. It
+ * The healthcheck of the v15.1.0 compose file (docs/dms-contract.md#compose): SMTP listening on IPv4. It
  * works on every 15.x image (`ss` from iproute2 is in the image); edge's `dms-healthcheck` is not
  * in 15.1.0.
  */
@@ -29,12 +29,12 @@ function volumes(spec: MailServerSpec): VolumePlan[] {
   ];
 }
 
-/** TLS material from the host, read-only (dms-reference.md §3.2). */
+/** TLS material from the host, read-only (docs/dms-contract.md#tls). */
 function bindMounts(spec: MailServerSpec): BindMountPlan[] {
   const tls = spec.tls;
   switch (tls.type) {
     case "letsencrypt":
-      // The whole tree: live/ holds symlinks into archive/ (§9.10).
+      // The whole tree: live/ holds symlinks into archive/ (docs/dms-contract.md#pin-the-image).
       return [{ hostPath: tls.hostDir, containerPath: "/etc/letsencrypt", readOnly: true }];
     case "manual":
       return [
@@ -84,7 +84,7 @@ export function recreateHash(
 
 /**
  * The container for `spec`, given its planned files (from `planDmsFiles`). Restart `always` and a
- * 60 s stop grace period as in DMS's compose file (§5), so Postfix and Dovecot can finish.
+ * 60 s stop grace period as in DMS's compose file (docs/dms-contract.md#compose), so Postfix and Dovecot can finish.
  */
 export function planContainer(spec: MailServerSpec, files: readonly DmsFile[]): ContainerPlan {
   const env = planEnv(spec);

@@ -1,6 +1,6 @@
 /**
- * `mailserver.env`: the container environment (dms-reference.md §3). Plain `KEY=value` values
- * only, never a secret: the relay password lives in `postfix-sasl-password.cf` (§1.3, §3.7), not
+ * `mailserver.env`: the container environment (docs/dms-contract.md#environment). Plain `KEY=value` values
+ * only, never a secret: the relay password lives in `postfix-sasl-password.cf` (docs/dms-contract.md#file-formats, docs/dms-contract.md#relay), not
  * in `RELAY_PASSWORD`, because env values show up in `docker inspect`, Pulumi state inputs and
  * provider logs.
  */
@@ -16,7 +16,7 @@ export const MANUAL_TLS_KEY_PATH = "/etc/dms/tls/key.pem";
 
 const bool = (b: boolean) => (b ? "1" : "0");
 
-/** `SSL_TYPE` (dms-reference.md §3.2); the paths are set for `manual` only. */
+/** `SSL_TYPE` (docs/dms-contract.md#tls); the paths are set for `manual` only. */
 function sslType(spec: MailServerSpec): string {
   const tls = spec.tls;
   switch (tls.type) {
@@ -46,7 +46,7 @@ const DERIVED: {
   ) => string | undefined;
 } = {
   ACCOUNT_PROVISIONER: () => "FILE",
-  // §3.7: DEFAULT_RELAY_HOST relays all mail; RELAY_HOST is the legacy per-domain form and the
+  // docs/dms-contract.md#relay: DEFAULT_RELAY_HOST relays all mail; RELAY_HOST is the legacy per-domain form and the
   // two must not be combined. Credentials go in postfix-sasl-password.cf, not RELAY_USER.
   DEFAULT_RELAY_HOST: (spec) => relayHost(spec),
   ENABLE_AMAVIS: (_, f) => bool(f.amavis),
@@ -82,7 +82,7 @@ const DERIVED: {
  * `ENABLE_*` following {@link effectiveFeatures}, and the hardening defaults of
  * `DEFAULT_ENV`: `SPOOF_PROTECTION=1` (DMS defaults to 0) so that a logged-in user can only
  * send as their own addresses and aliases, and `PERMIT_DOCKER=none` so that no container network
- * is a trusted relay (§3.1, §9.10); both can be overridden through `spec.env`, whose entries win
+ * is a trusted relay (docs/dms-contract.md#environment, docs/dms-contract.md#pin-the-image); both can be overridden through `spec.env`, whose entries win
  * over derived ones.
  *
  * @throws Error when an `env` value contains a line break (an env file cannot hold it).
@@ -103,7 +103,7 @@ export function planEnv(spec: MailServerSpec): [string, string][] {
   return [...env.entries()].sort((a, b) => cmp(a[0], b[0]));
 }
 
-/** `mailserver.env` text: `KEY=value` lines, no quoting (DMS reads values verbatim, §3). */
+/** `mailserver.env` text: `KEY=value` lines, no quoting (DMS reads values verbatim, docs/dms-contract.md#environment). */
 export function renderEnvFile(env: readonly (readonly [string, string])[]): string {
   return env.map(([k, v]) => `${k}=${v}\n`).join("");
 }

@@ -1,6 +1,6 @@
 /**
  * The docker-mailserver config volume as data: every file DMS reads from `/tmp/docker-mailserver`,
- * rendered from the spec in the exact formats of dms-reference.md §1.3. Pure: no I/O; the same
+ * rendered from the spec in the exact formats of docs/dms-contract.md#file-formats. Pure: no I/O; the same
  * spec and material give byte-identical files, whatever order domains, accounts and aliases were
  * listed in.
  */
@@ -11,7 +11,7 @@ import type { DmsFile, ReloadMode } from "./types";
 import { selectorKey, type DkimKeyMaterial, type PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
 
-/** The config volume inside the container (dms-reference.md §0). */
+/** The config volume inside the container (docs/dms-contract.md#config-volume). */
 export const CONFIG_DIR = "/tmp/docker-mailserver";
 /**
  * Local alias that discards mail (`postfix-aliases.cf`), as the DMS FAQ "How can I delete all the
@@ -22,12 +22,12 @@ export const DEVNULL_ALIAS = "devnull";
  * What sink addresses map to in `postfix-virtual.cf`. The FAQ writes a bare `devnull`, which
  * Postfix qualifies with `$myorigin` (= `$myhostname` in DMS's main.cf): that breaks with a
  * catch-all on the hostname's domain (the FAQ adds a guard line) and with a bare-domain setup,
- * where the hostname is a virtual domain and no longer in `mydestination` (§6.2). `localhost` is
+ * where the hostname is a virtual domain and no longer in `mydestination` (docs/dms-contract.md#bare-domain). `localhost` is
  * in `mydestination` in both DMS's default and the bare-domain override, and never a virtual
  * domain, so `devnull@localhost` always reaches the local alias.
  */
 export const DEVNULL_TARGET = `${DEVNULL_ALIAS}@localhost`;
-/** Postfix override for a bare-domain setup (dms-reference.md §6.2). */
+/** Postfix override for a bare-domain setup (docs/dms-contract.md#bare-domain). */
 export const BARE_DOMAIN_MYDESTINATION = "mydestination = localhost.$mydomain, localhost";
 
 /** Thrown when the material does not fit the spec; lists every problem, never a secret. */
@@ -43,7 +43,7 @@ function lines(ls: readonly string[]): string {
   return ls.length === 0 ? "" : ls.join("\n") + "\n";
 }
 
-/** User-supplied text: CRLF to LF, and a final newline (dms-reference.md §1.1, §9.1). */
+/** User-supplied text: CRLF to LF, and a final newline (docs/dms-contract.md#line-endings). */
 function userText(text: string): string {
   const lf = text.replace(/\r\n/g, "\n");
   return lf === "" || lf.endsWith("\n") ? lf : lf + "\n";
@@ -55,7 +55,7 @@ function file(path: string, content: string, reload: ReloadMode, secret = false)
 
 /**
  * The order DMS's unanchored first-match `grep` needs in `postfix-accounts.cf` and
- * `dovecot-quotas.cf` (dms-reference.md §1.3): DMS looks an address B up with `grep "B"` /
+ * `dovecot-quotas.cf` (docs/dms-contract.md#file-formats): DMS looks an address B up with `grep "B"` /
  * `grep -i "B:"` and uses the first matching line. A line for another address A matches only if
  * A contains (for quotas: ends with) a match of B, where `.` in B matches any character. Then
  * either A is longer than B, or A has B's length and differs from B only where B has a `.`.
@@ -104,7 +104,7 @@ function accountsFile(spec: MailServerSpec, material: PlanMaterial, problems: st
 }
 
 /**
- * `postfix-virtual.cf`: specific keys first, catch-alls last (dms-reference.md §1.3, §9.7), each
+ * `postfix-virtual.cf`: specific keys first, catch-alls last (docs/dms-contract.md#aliases), each
  * group sorted; targets `,`-joined, sorted and deduplicated.
  */
 function virtualFile(spec: MailServerSpec): DmsFile {
@@ -147,7 +147,7 @@ function virtualFile(spec: MailServerSpec): DmsFile {
   );
 }
 
-/** `postfix-aliases.cf`, `aliases(5)` syntax with a colon (dms-reference.md §1.3). */
+/** `postfix-aliases.cf`, `aliases(5)` syntax with a colon (docs/dms-contract.md#file-formats). */
 function aliasesFile(spec: MailServerSpec): DmsFile {
   const ls = spec.devnull.length > 0 ? [`${DEVNULL_ALIAS}: /dev/null`] : [];
   return file("postfix-aliases.cf", lines(ls), "live");
@@ -180,7 +180,7 @@ function quotasFile(spec: MailServerSpec): DmsFile {
 
 /**
  * A DKIM public key as a zone-file snippet, shaped like `opendkim-genkey`'s `<selector>.txt`
- * (dms-reference.md §2): relative owner, tab-separated `IN TXT`, a parenthesised list of quoted
+ * (docs/dms-contract.md#dkim-keys): relative owner, tab-separated `IN TXT`, a parenthesised list of quoted
  * strings of at most 255 bytes, a trailing comment.
  */
 export function dkimZoneSnippet(selector: string, domain: string, publicKeyBase64: string): string {
@@ -192,7 +192,7 @@ export function dkimZoneSnippet(selector: string, domain: string, publicKeyBase6
   return `${selector}._domainkey\tIN\tTXT\t( ${body} )  ; ----- DKIM key ${selector} for ${domain}\n`;
 }
 
-/** OpenDKIM layout (dms-reference.md §1.3 `opendkim/`, §2): startup-only, so `recreate`. */
+/** OpenDKIM layout (docs/dms-contract.md#dkim-keys): startup-only, so `recreate`. */
 function opendkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[] {
   const domains = spec.domains.filter((d) => d.dkim.enabled).sort((a, b) => cmp(a.name, b.name));
   if (domains.length === 0) return [];
@@ -256,14 +256,14 @@ function retiringKeys(
   return out;
 }
 
-/** Rspamd key file base name (dms-reference.md §1.3 `rspamd/dkim/`). */
+/** Rspamd key file base name (docs/dms-contract.md#dkim-keys). */
 function rspamdKeyBase(keySize: number, selector: string, domain: string): string {
   return `rspamd/dkim/rsa-${keySize}-${selector}-${domain}`;
 }
 
 /**
  * Rspamd layout: keys under `rspamd/dkim/` and one `dkim_signing.conf` naming every domain (DMS's
- * own generator writes one domain only, dms-reference.md §2). Rspamd files reload live.
+ * own generator writes one domain only, docs/dms-contract.md#dkim-keys). Rspamd files reload live.
  */
 function rspamdDkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[] {
   const domains = spec.domains.filter((d) => d.dkim.enabled).sort((a, b) => cmp(a.name, b.name));
@@ -322,7 +322,7 @@ function rspamdDkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[
 }
 
 /**
- * Relay files (dms-reference.md §1.3, §3.7): every domain mapped to the relay, and the credentials
+ * Relay files (docs/dms-contract.md#relay): every domain mapped to the relay, and the credentials
  * keyed by the relay exactly as `DEFAULT_RELAY_HOST` names it, so that mail from any sender
  * (bounces, root) authenticates too. Both reload live.
  */
@@ -361,7 +361,7 @@ export function relayHost(spec: MailServerSpec): string | undefined {
   return spec.relay === undefined ? undefined : `[${spec.relay.host}]:${spec.relay.port}`;
 }
 
-/** Startup-only overrides (dms-reference.md §1.3): all `recreate`. */
+/** Startup-only overrides (docs/dms-contract.md#file-formats): all `recreate`. */
 function overrideFiles(spec: MailServerSpec): DmsFile[] {
   const out: DmsFile[] = [];
   const main = [

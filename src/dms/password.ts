@@ -1,7 +1,7 @@
 /**
  * Password hashing for `postfix-accounts.cf`: SHA512-CRYPT (`$6$`), byte-identical to glibc /
  * libxcrypt `crypt(3)`, which is what DMS's `setup email add` writes through `doveadm pw -s
- * SHA512-CRYPT` and what Dovecot verifies (dms-reference.md §1.3, §9.5).
+ * SHA512-CRYPT` and what Dovecot verifies (docs/dms-contract.md#password-hashes).
  *
  * Two salt sources share one hash function: the Pulumi components keep a random salt
  * ({@link randomSalt}) in state; `dmsctl`, which has no state and must plan deterministically,

@@ -1,6 +1,6 @@
 /**
  * Port rules: which of DMS's service ports are published, on which host addresses, and which
- * sources firewalls let in (dms-reference.md §4). The Rspamd controller (11334) and the internal
+ * sources firewalls let in (docs/dms-contract.md#ports). The Rspamd controller (11334) and the internal
  * ports are never listed: they must not be published.
  */
 import type { MailServerSpec } from "../spec/schema";

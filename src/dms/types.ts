@@ -6,7 +6,7 @@
 import type { ServiceName } from "../spec/derived";
 
 /**
- * How docker-mailserver picks up a change to a file (dms-reference.md §1.2): `live` files are
+ * How docker-mailserver picks up a change to a file (docs/dms-contract.md#live-reload): `live` files are
  * watched by the changedetector and reloaded in place; `recreate` files are read at startup only,
  * so a change must replace the container.
  */
@@ -83,7 +83,7 @@ export interface ContainerPlan {
   };
   /**
    * sha256 over the env and every `recreate` file: when it changes, the container must be
-   * replaced (dms-reference.md §9.2). Live files are deliberately not part of it.
+   * replaced (docs/dms-contract.md#live-reload). Live files are deliberately not part of it.
    */
   readonly recreateHash: string;
 }

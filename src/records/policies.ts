@@ -70,7 +70,7 @@ export function dkimName(selector: string, domain: string): string {
 
 /**
  * `v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>`, the form DMS's OpenDKIM and Rspamd
- * generators publish (dms-reference.md §2).
+ * generators publish (docs/dms-contract.md#dkim-keys).
  * @see https://www.rfc-editor.org/rfc/rfc6376#section-3.6.1
  */
 export function dkimText(publicKeyBase64: string): string {

@@ -26,7 +26,7 @@ export interface EffectiveFeatures {
 
 /**
  * Resolves derived feature defaults. With rspamd on, OpenDKIM, OpenDMARC and policyd-spf default
- * off (the recommended Rspamd profile, dms-reference.md §3.10); with it off they default on, as in
+ * off (the recommended Rspamd profile, docs/dms-contract.md#environment); with it off they default on, as in
  * DMS itself. Quotas are forced off with `smtpOnly`, as DMS does.
  */
 export function effectiveFeatures(spec: MailServerSpec): EffectiveFeatures {
@@ -53,7 +53,7 @@ export function effectiveFeatures(spec: MailServerSpec): EffectiveFeatures {
 
 /**
  * Which engine signs DKIM. DMS uses OpenDKIM whenever it is enabled, even alongside rspamd
- * (dms-reference.md §2 "Dispatch"); rspamd signs only when OpenDKIM is off.
+ * (docs/dms-contract.md#dkim-keys "Dispatch"); rspamd signs only when OpenDKIM is off.
  */
 export function dkimEngine(spec: MailServerSpec): "opendkim" | "rspamd" | "none" {
   const f = effectiveFeatures(spec);
@@ -84,7 +84,7 @@ export function postmasterAddress(spec: MailServerSpec): string {
 /**
  * `POSTMASTER_ADDRESS`: the spec's `postmaster`, else postmaster@ the hostname's parent domain
  * when it is a mail domain here (DMS's own default), else postmaster@ the first domain. Never an
- * account: the env is read at startup only (dms-reference.md §1.2), so a default that followed
+ * account: the env is read at startup only (docs/dms-contract.md#live-reload), so a default that followed
  * the account list would replace the container when an account sorting first is added or
  * removed. Mail to it reaches {@link postmasterAddress} through the postmaster@ aliases.
  */
@@ -100,7 +100,7 @@ export function postmasterEnvAddress(spec: MailServerSpec): string {
 export type ServiceName =
   "smtp" | "submissions" | "submission" | "imap" | "imaps" | "pop3" | "pop3s" | "managesieve";
 
-/** Well-known port of each service (dms-reference.md §4). */
+/** Well-known port of each service (docs/dms-contract.md#ports). */
 export const SERVICE_PORTS: Readonly<Record<ServiceName, number>> = {
   smtp: 25,
   submissions: 465,

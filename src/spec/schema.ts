@@ -14,7 +14,7 @@ import { MEMORY_PATTERN } from "./units";
 
 export { MEMORY_PATTERN };
 
-/** Images are pinned: `latest` and `edge` jump major versions (dms-reference.md §9.10). */
+/** Images are pinned: `latest` and `edge` jump major versions (docs/dms-contract.md#pin-the-image). */
 export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/docker-mailserver/docker-mailserver";
 /** The docker-mailserver release this library models by default (Dovecot 2.3). */
 export const DEFAULT_IMAGE_TAG = "15.1.0";
@@ -26,7 +26,7 @@ export const FQDN_PATTERN = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`
 const LOCAL_PART = "[a-z0-9!#$%&'*+/=?^_`{}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_`{}~-]+)*";
 const ADDRESS_PATTERN = new RegExp(`^${LOCAL_PART}@${LABEL}(?:\\.${LABEL})+$`);
 const ALIAS_KEY_PATTERN = new RegExp(`^(?:${LOCAL_PART})?@${LABEL}(?:\\.${LABEL})+$`);
-/** `0` or `<int><unit>`, unit one of B k M G T (dms-reference.md §1.3 `dovecot-quotas.cf`). */
+/** `0` or `<int><unit>`, unit one of B k M G T (docs/dms-contract.md#file-formats). */
 export const QUOTA_PATTERN = /^(?:0|[1-9][0-9]*[BkMGT])$/;
 /** Environment variable names we read secrets from (CLI). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -271,7 +271,7 @@ export const AccountSpec = z
     passwordHash: z.string().min(1).optional(),
     /**
      * Mailbox quota: `0` (unlimited) or `<int><B|k|M|G|T>`, binary units
-     * (dms-reference.md §1.3 `dovecot-quotas.cf`). A bare number `0` is accepted because YAML
+     * (docs/dms-contract.md#file-formats). A bare number `0` is accepted because YAML
      * reads `quota: 0` as a number. @default no per-account quota
      */
     quota: z
@@ -304,7 +304,7 @@ export const AliasSpec = z
 // Server features, TLS, relay, container, services
 // ---------------------------------------------------------------------------------------------
 
-/** docker-mailserver services (dms-reference.md §3.3). */
+/** docker-mailserver services (docs/dms-contract.md#environment). */
 export const FeaturesSpec = z
   .object({
     /** Rspamd for spam filtering and DKIM signing (the recommended profile). @default true */
@@ -340,7 +340,7 @@ export const FeaturesSpec = z
   })
   .strict();
 
-/** TLS certificates for the mail host (dms-reference.md §3.2). */
+/** TLS certificates for the mail host (docs/dms-contract.md#tls). */
 export const TlsSpec = z.discriminatedUnion("type", [
   z
     .object({
@@ -395,7 +395,7 @@ export const ServiceExposure = z
   })
   .strict();
 
-/** The client and MTA services DMS offers (dms-reference.md §4). */
+/** The client and MTA services DMS offers (docs/dms-contract.md#ports). */
 export const ServicesSpec = z
   .object({
     smtp: ServiceExposure.optional(),
@@ -525,7 +525,7 @@ export const MailServerSpecSchema = z
     /**
      * Mail for the hostname itself (a bare-domain setup such as `example.com` as both hostname and
      * mail domain). Writes `mydestination = localhost.$mydomain, localhost` to `postfix-main.cf`
-     * (dms-reference.md §6.2). @default false
+     * (docs/dms-contract.md#bare-domain). @default false
      */
     bareDomain: z.boolean().default(false),
     /** The public IPv4 address of the mail host (A record, SPF, PTR). */

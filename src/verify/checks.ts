@@ -7,6 +7,8 @@ import { cmp, type Level } from "../spec/findings";
 
 /** Every check id, in report order. */
 export const CHECK_IDS = [
+  "dns-server-answers",
+  "dns-zone-answers",
   "mx-points-to-host",
   "host-a-matches",
   "ptr-matches-hostname",
@@ -61,6 +63,8 @@ export interface Check {
  * rejected); warnings hurt deliverability or reporting; nothing here is informational only.
  */
 export const CHECK_LEVELS: Readonly<Record<CheckId, Level>> = {
+  "dns-server-answers": "error",
+  "dns-zone-answers": "error",
   "mx-points-to-host": "error",
   "host-a-matches": "error",
   "ptr-matches-hostname": "error",

@@ -1,6 +1,6 @@
 /**
  * Outbound port 25 probe: can this host open SMTP connections to other mail servers? Cloud
- * providers commonly drop or reject outbound TCP 25 (dms-reference.md §6.8), and a mail server that
+ * providers commonly drop or reject outbound TCP 25 (docs/dms-contract.md#outbound-port-25), and a mail server that
  * cannot send is invisible until the first bounce. The probe connects to several well-known MX
  * hosts in parallel, reads the banner, says EHLO and QUIT, and classifies each result.
  *

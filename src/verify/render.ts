@@ -12,7 +12,7 @@ const STATUS_WORD: Readonly<Record<Check["status"], string>> = {
   skip: "skip",
 };
 
-/** One line: `14 passed, 2 failed (1 error, 1 warning), 3 skipped`. */
+/** One line: `19 checks: 14 passed, 2 failed (1 error, 1 warning), 3 skipped`. */
 export function summaryLine(report: VerifyReport): string {
   const s = report.summary;
   const failed =
@@ -24,7 +24,8 @@ export function summaryLine(report: VerifyReport): string {
         ]
           .filter((x) => x !== "")
           .join(", ")})`;
-  return `${s.pass} passed, ${failed}, ${s.skip} skipped`;
+  const total = s.pass + s.fail + s.skip;
+  return `${total} checks: ${s.pass} passed, ${failed}, ${s.skip} skipped`;
 }
 
 function plural(n: number, word: string): string {

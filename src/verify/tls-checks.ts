@@ -86,8 +86,30 @@ function day(d: Date): string {
 function certFix(hostname: string): string {
   return (
     `Serve a certificate for ${hostname} from a public CA (spec tls: letsencrypt or manual), ` +
-    "and renew it before it expires; DMS reloads renewed certificates (dms-reference.md §1.2)."
+    "and renew it before it expires; DMS reloads renewed certificates (docs/dms-contract.md#live-reload)."
   );
+}
+
+/** Why `smtp-starttls` did not run when `smtp-banner` failed. */
+export const NO_SESSION = "skipped: no SMTP session (see smtp-banner)";
+
+function silentFix(host: string, subject: string): string {
+  return `Something at ${subject} accepts connections but says nothing: a tarpit, a filtering proxy or another service holds the port. Check what listens there (\`ss -ltnp\` on the host, \`docker ps\`) and that the mail container of ${host} is running and healthy.`;
+}
+
+const CONNECT_FAILURE = /^(timeout|unreachable|refused|silent) during (connect|banner|tls):/;
+
+/**
+ * How a failed SMTP/TLS check failed to get a session (`timeout`, `unreachable`, `refused`,
+ * `silent`), or undefined when it got one and failed on what it found. For grouping failures of
+ * one host by root cause.
+ */
+export function connectFailureKind(check: Check): string | undefined {
+  if (check.status !== "fail") return undefined;
+  if (check.id !== "smtp-banner" && check.id !== "tls-465" && check.id !== "tls-993") {
+    return undefined;
+  }
+  return CONNECT_FAILURE.exec(check.message)?.[1];
 }
 
 /** `smtp-banner` and `smtp-starttls` on port 25 (one session). */
@@ -112,7 +134,7 @@ export async function checkSmtp(options: TlsCheckOptions): Promise<Check[]> {
       out.push(
         fail("smtp-banner", subject, `banner "${printable(text)}" is not 220`, unreachableFix),
       );
-      out.push(skip("smtp-starttls", subject, "skipped: no SMTP session"));
+      out.push(skip("smtp-starttls", subject, NO_SESSION));
       return out;
     }
     out.push(
@@ -166,8 +188,10 @@ export async function checkSmtp(options: TlsCheckOptions): Promise<Check[]> {
     const e = err instanceof SmtpError ? err : new SmtpError("error", "connect", String(err));
     const msg = `${e.kind} during ${e.phase}: ${e.message}`;
     if (out.length === 0) {
-      out.push(fail("smtp-banner", subject, msg, unreachableFix));
-      out.push(skip("smtp-starttls", subject, "skipped: no SMTP session"));
+      // A peer that accepted the connection is reachable: opening a firewall would not help.
+      const fix = e.kind === "silent" ? silentFix(host, subject) : unreachableFix;
+      out.push(fail("smtp-banner", subject, msg, fix));
+      out.push(skip("smtp-starttls", subject, NO_SESSION));
     } else {
       out.push(fail("smtp-starttls", subject, msg, `Check the TLS setup of ${host} (spec tls).`));
     }
@@ -231,7 +255,9 @@ export async function checkImplicitTls(
       id,
       subject,
       `${e.kind} during ${e.phase}: ${e.message}`,
-      `Make port ${port} reachable and serve TLS on it (spec services and tls).`,
+      e.kind === "silent"
+        ? silentFix(options.hostname, subject)
+        : `Make port ${port} reachable and serve TLS on it (spec services and tls).`,
     );
   } finally {
     conn?.close();

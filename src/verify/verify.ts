@@ -7,6 +7,7 @@ import type { DnsClient } from "../net/dns";
 import type { MailServerSpec } from "../spec/schema";
 import type { Plan } from "../plan/types";
 import { makeReport, skip, type Check, type CheckId, type VerifyReport } from "./checks";
+import { groupByRootCause, RecordingDns, type CheckGroup } from "./root-cause";
 import {
   checkDkim,
   checkDmarc,
@@ -59,8 +60,14 @@ export interface VerifyOptions {
   readonly port25?: Port25ProbeOptions;
   /** "now" for certificate validity. @default new Date() */
   readonly now?: Date;
-  /** Called as groups of checks finish: for a progress line on a terminal. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called as groups of checks finish, for a progress line on a terminal: `done` of `total`
+   * groups, and the checks they produced so far. The last call (`done === total`) comes after
+   * failures were grouped by root cause, so its `checks` equals the report's check count.
+   */
+  readonly onProgress?: (done: number, total: number, checks: number) => void;
+  /** How the DNS server is named in root-cause messages. @default "the system's resolver" */
+  readonly resolverLabel?: string;
 }
 
 /** Runs every check; never rejects for network problems (they become failed checks). */
@@ -69,40 +76,85 @@ export async function verifyMailServer(
   plan: Plan,
   options: VerifyOptions,
 ): Promise<VerifyReport> {
-  const ctx: DnsCheckContext = {
+  const base: DnsCheckContext = {
     spec,
     plan,
     dns: options.dns,
     dkimPrivateKeys: options.dkimPrivateKeys ?? new Map(),
   };
-  const tasks: Array<() => Promise<Check | Check[]>> = [
-    () => checkHostAddresses(ctx),
-    () => checkPtr(ctx),
-    () => checkHeloSpf(ctx),
-    () => checkDnsbls(ctx, options.dnsbls ?? []),
+  type DnsTask = (ctx: DnsCheckContext) => Promise<Check | Check[]>;
+  const dnsTasks: DnsTask[] = [
+    (ctx) => checkHostAddresses(ctx),
+    (ctx) => checkPtr(ctx),
+    (ctx) => checkHeloSpf(ctx),
+    (ctx) => checkDnsbls(ctx, options.dnsbls ?? []),
   ];
   for (const d of spec.domains) {
-    tasks.push(
-      () => checkMx(ctx, d),
-      () => checkSpf(ctx, d),
-      () => checkDkim(ctx, d),
-      () => checkDmarc(ctx, d),
-      () => checkMtaStsAndTlsRpt(ctx, d),
+    dnsTasks.push(
+      (ctx) => checkMx(ctx, d),
+      (ctx) => checkSpf(ctx, d),
+      (ctx) => checkDkim(ctx, d),
+      (ctx) => checkDmarc(ctx, d),
+      (ctx) => checkMtaStsAndTlsRpt(ctx, d),
     );
   }
-  tasks.push(...mtaStsTasks(spec, plan, options));
-  tasks.push(...networkTasks(spec, plan, options));
+  // Each DNS group asks through its own recorder, so a failure can be traced to the lookups
+  // behind it (a dead resolver or zone) and reported once.
+  const tasks: Array<() => Promise<CheckGroup>> = dnsTasks.map((t) => async () => {
+    const dns = new RecordingDns(options.dns);
+    const checks = [await t({ ...base, dns })].flat();
+    return { checks, lookups: dns.lookups };
+  });
+  for (const t of networkTasks(spec, plan, options)) {
+    tasks.push(async () => ({ checks: [await t()].flat(), lookups: [], network: true }));
+  }
+  // The MTA-STS policy fetch is HTTPS to a web host, not the mail host: not one of the mail
+  // host's ports, so it never joins the "same failure on every port" grouping.
+  for (const t of mtaStsTasks(spec, plan, options)) {
+    tasks.push(async () => ({ checks: [await t()].flat(), lookups: [] }));
+  }
+  if (options.port25 !== undefined) {
+    const probe = options.port25;
+    tasks.push(async () => ({
+      checks: [
+        port25Check(await probePort25({ ...probe, ...(spec.cloud ? { cloud: spec.cloud } : {}) })),
+      ],
+      lookups: [],
+    }));
+  } else {
+    tasks.push(async () => ({
+      checks: [
+        skip(
+          "port25-outbound",
+          "outbound TCP 25",
+          "skipped: run with --probe-port25 on the mail host",
+        ),
+      ],
+      lookups: [],
+    }));
+  }
   let done = 0;
+  let produced = 0;
   const total = tasks.length;
-  options.onProgress?.(0, total);
-  const results = await Promise.all(
+  options.onProgress?.(0, total, 0);
+  const groups = await Promise.all(
     tasks.map(async (t) => {
-      const r = await t();
-      options.onProgress?.(++done, total);
-      return r;
+      const g = await t();
+      produced += g.checks.length;
+      if (++done < total) options.onProgress?.(done, total, produced);
+      return g;
     }),
   );
-  return makeReport(plan.hostname, results.flat());
+  const checks = groupByRootCause(groups, {
+    resolverLabel: options.resolverLabel ?? "the system's resolver",
+    // The hostname stands for a zone of its own only when no mail domain holds it.
+    zones: [
+      ...spec.domains.map((d) => d.name),
+      ...(spec.domains.some((d) => plan.hostname.endsWith(`.${d.name}`)) ? [] : [plan.hostname]),
+    ],
+  });
+  options.onProgress?.(total, total, checks.length);
+  return makeReport(plan.hostname, checks);
 }
 
 /** The MTA-STS policy fetch of each domain declaring `mtaSts`: HTTPS, so off with `network`. */
@@ -170,20 +222,6 @@ function networkTasks(
       () => checkSmtp(tlsOptions),
       () => checkImplicitTls("tls-465", tlsOptions),
       () => checkImplicitTls("tls-993", tlsOptions),
-    );
-  }
-  if (options.port25 !== undefined) {
-    const probe = options.port25;
-    tasks.push(async () =>
-      port25Check(await probePort25({ ...probe, ...(spec.cloud ? { cloud: spec.cloud } : {}) })),
-    );
-  } else {
-    tasks.push(async () =>
-      skip(
-        "port25-outbound",
-        "outbound TCP 25",
-        "skipped: run with --probe-port25 on the mail host",
-      ),
     );
   }
   return tasks;

@@ -125,6 +125,20 @@ describe("examples under mocks", () => {
     assert.equal(dkim.inputs.content, `"v=DKIM1; k=rsa; p=${MOCK_KEY_BASE64}"`);
   });
 
+  it("aws: the security group has standalone rules only, and the host is waited for", () => {
+    const regs = results.get("aws")!.regs;
+    const groups = regs.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup");
+    assert.equal(groups.length, 1);
+    // Inline rules beside standalone ones overwrite each other on every update (AWS provider).
+    assert.equal(groups[0]!.inputs.ingress, undefined);
+    assert.equal(groups[0]!.inputs.egress, undefined);
+    const rules = regs.filter((r) => r.type.startsWith("aws:vpc/securityGroup"));
+    assert.ok(rules.some((r) => r.name === "mail-ssh" && r.inputs.fromPort === 22));
+    assert.ok(rules.some((r) => r.name === "mail-egress"));
+    const waits = regs.filter((r) => r.type === "command:remote:Command").map((r) => r.name);
+    assert.deepEqual(waits, ["mail-booted", "mail-docker-ready"]);
+  });
+
   it("Route53: one set per name and type, no overwrite, TXT over 255 bytes split", () => {
     const sets = results.get("aws")!.regs.filter((r) => r.type === "aws:route53/record:Record");
     for (const s of sets) assert.equal(s.inputs.allowOverwrite, false);

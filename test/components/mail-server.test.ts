@@ -60,7 +60,7 @@ const canonical = (regs: Registration[]) =>
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : 1)),
   );
 
-/** The live-reload contract (dms-reference.md §1.2): the writer re-runs, the mail container stays. */
+/** The live-reload contract (docs/dms-contract.md#live-reload): the writer re-runs, the mail container stays. */
 function assertOnlyWriterChanged(before: Registration[], after: Registration[]): void {
   assert.deepEqual(
     unwrap(find(after, "mail-container").inputs),

@@ -126,6 +126,11 @@ test("GIVEN a zone the server does not serve WHEN diffed THEN lookups fail as co
   assert.ok(diff.changes.every((c) => c.kind === "conflict" && c.conflict === "lookup-failed"));
   assert.equal(
     diff.changes.find((c) => c.name === "example.org" && c.type === "MX")?.summary,
-    "lookup failed: refused (queryMx EREFUSED example.org); this record set was not compared",
+    `not compared: no answer about example.org from ${LABEL}: 13 lookups, 13 refused`,
   );
+  // One root cause for the 13 record sets, not 13 look-alike failures.
+  assert.deepEqual(diff.rootCauses, [
+    `no answer about example.org from ${LABEL}: 13 lookups, 13 refused`,
+  ]);
+  assert.ok(diff.notes.includes(`Root cause: ${diff.rootCauses![0]}.`));
 });

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffFromPreview, parseUrn, PreviewError } from "../../src/diff/preview";
+import { diffFromPreview, NO_SAMES_NOTE, parseUrn, PreviewError } from "../../src/diff/preview";
 import { renderJson } from "../../src/diff/render/json";
 import { renderMarkdown } from "../../src/diff/render/markdown";
 import type { Diff } from "../../src/diff/types";
@@ -129,4 +129,24 @@ test("parseUrn splits the parent type chain", () => {
       name: "mx::0",
     },
   );
+});
+
+test("GIVEN a preview without --show-sames WHEN diffed THEN a note says unchanged records are missing, and one with sames has none", () => {
+  const withSames = load("cloudflare.json");
+  assert.ok(!withSames.notes.includes(NO_SAMES_NOTE), "the --show-sames document gets no note");
+  const without = load("cloudflare-no-sames.json");
+  assert.ok(without.notes.includes(NO_SAMES_NOTE), without.notes.join("\n"));
+  // Why it matters: our SPF is unchanged, so without its same step the second SPF is not seen.
+  const spfConflicts = (d: Diff) =>
+    d.changes.filter((c) => c.kind === "conflict" && c.type === "TXT" && c.name === "example.com");
+  assert.equal(spfConflicts(withSames).length, 1);
+  assert.equal(spfConflicts(without).length, 0);
+  // A new stack (its root a create step) cannot have unchanged resources: no note.
+  const fresh = readFileSync(join(DIR, "cloudflare-no-sames.json"), "utf8").replace(
+    /"op": "same",(\s+"urn": "urn:pulumi:prod::mail::pulumi:pulumi:Stack)/,
+    '"op": "create",$1',
+  );
+  assert.notEqual(fresh, readFileSync(join(DIR, "cloudflare-no-sames.json"), "utf8"));
+  const freshDiff = diffFromPreview(fresh, { file: "fresh.json", zones: ZONES });
+  assert.ok(!freshDiff.notes.includes(NO_SAMES_NOTE));
 });

@@ -82,7 +82,7 @@ export const RICH_OPENDKIM: MailServerSpecInput = {
   features: { ...RICH.features, rspamd: false },
 };
 
-/** A bare-domain server: the hostname is the mail domain (dms-reference.md §6.2). */
+/** A bare-domain server: the hostname is the mail domain (docs/dms-contract.md#bare-domain). */
 export const BARE: MailServerSpecInput = {
   hostname: "example.org",
   bareDomain: true,

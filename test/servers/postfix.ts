@@ -4,7 +4,7 @@
  * inside a network namespace the test made) on ports the test chooses, with TLS from a test CA.
  *
  * Port `smtp` speaks SMTP with opportunistic STARTTLS (`smtpd_tls_security_level = may`, as DMS
- * does on 25, dms-reference.md §4); port `submissions` is implicit TLS (`smtpd_tls_wrappermode`,
+ * does on 25, docs/dms-contract.md#ports); port `submissions` is implicit TLS (`smtpd_tls_wrappermode`,
  * as DMS does on 465). Local delivery is disabled: the instance accepts connections, not mail.
  *
  * Under `CI=true` a missing `postfix` is a failure (the test command installs it), never a skip.

@@ -91,6 +91,28 @@ describe("verify against BIND serving the planned zones", { skip: skipBind }, ()
     assertGolden("verify/correct.md", renderVerifyMarkdown(report));
   });
 
+  test("a zone the server does not serve is one root cause; the other zone's checks still run", async () => {
+    // BIND without example.net refuses every question about it (no recursion).
+    const zones = { ...good };
+    delete zones["example.net"];
+    const report = await verifyAgainst(fx, zones);
+    assert.deepEqual(failing(report), [["dns-zone-answers", "example.net"]]);
+    const cause = report.checks.find((c) => c.id === "dns-zone-answers")!;
+    assert.match(
+      cause.message,
+      /^no answer about example\.net from the system's resolver: \d+ lookups, \d+ refused$/,
+    );
+    const skipped = report.checks.filter((c) => c.message.includes("(see dns-zone-answers)"));
+    assert.ok(skipped.length >= 3, `${skipped.length} checks skipped because of it`);
+    for (const c of skipped) assert.equal(c.subject.endsWith("example.net"), true, c.subject);
+    // example.com is served and passes on its own.
+    assert.equal(
+      report.checks.find((c) => c.id === "mx-points-to-host" && c.subject === "example.com")!
+        .status,
+      "pass",
+    );
+  });
+
   test("a wrong MX fails mx-points-to-host only", async () => {
     const zones = {
       ...good,
@@ -229,7 +251,7 @@ describe("dmsctl verify usage errors", () => {
     assert.equal(
       r.stderr,
       [
-        'dmsctl verify: --timeout: must be a number of seconds in (0, 300], got "0"',
+        'dmsctl verify: --timeout: must be more than 0 and at most 300 seconds, got "0"',
         'dmsctl verify: --smtp-port: must be a port number 1-65535, got "70000"',
         'dmsctl verify: --dnsbl: must be a DNS zone, got "not a zone"',
         'dmsctl verify: cannot read spec file "/nonexistent/spec.yaml" (ENOENT)',
@@ -289,19 +311,28 @@ describe("verify when DNS misbehaves", () => {
           }),
           dkimPrivateKeys: fx.keys,
           network: false,
+          resolverLabel: `127.0.0.1:${sock.address().port}`,
         });
         const elapsed = Date.now() - started;
         assert.ok(elapsed < 5000, `took ${elapsed} ms`);
-        const word = kind === "silent" ? "timed out" : "SERVFAIL";
-        const mx = report.checks.find((c) => c.id === "mx-points-to-host")!;
-        assert.equal(mx.status, "fail");
-        assert.equal(
-          mx.message,
-          `lookup of example.com MX ${kind === "silent" ? "timed out" : "failed: SERVFAIL"}`,
-        );
-        const dnsFailures = report.checks.filter((c) => c.status === "fail");
+        // One root cause, not one failure per record: every check that needed DNS is skipped
+        // and points at it; nothing tells the user to publish records.
+        const server = `127.0.0.1:${sock.address().port}`;
+        const failed = report.checks.filter((c) => c.status === "fail");
         assert.deepEqual(
-          [...new Set(dnsFailures.map((c) => c.id))],
+          failed.map((c) => [c.id, c.subject]),
+          [["dns-server-answers", server]],
+        );
+        const word = kind === "silent" ? "timeout" : "servfail";
+        assert.match(
+          failed[0]!.message,
+          new RegExp(
+            `^the DNS server ${server.replace(/\./g, "\\.")} (does not answer|answers no question): \\d+ lookups, \\d+ ${word}$`,
+          ),
+        );
+        const because = report.checks.filter((c) => c.message.includes("(see dns-server-answers)"));
+        assert.deepEqual(
+          [...new Set(because.map((c) => c.id))],
           [
             "mx-points-to-host",
             "host-a-matches",
@@ -314,7 +345,9 @@ describe("verify when DNS misbehaves", () => {
             "tls-rpt-record",
           ],
         );
-        for (const c of dnsFailures) assert.ok(c.message.includes(word), `${c.id}: ${c.message}`);
+        for (const c of because) assert.equal(c.status, "skip", c.id);
+        assert.equal(report.summary.fail, 1);
+        assert.equal(report.summary.pass + report.summary.skip + 1, report.checks.length);
         assert.equal(report.ok, false);
       } finally {
         sock.close();

@@ -14,17 +14,17 @@
  */
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { CliIo, ExitHolder } from "../main";
+import type { CliIo, ExitCodeDoc, ExitHolder } from "../types";
+import { durationOption, exitCodesHelp } from "../conventions";
 import type { MailServerSpec } from "../../spec/schema";
 import { planRecords, zoneOf } from "../../plan/records";
 import type { DnsRecord } from "../../records/types";
-import { DnsClient } from "../../net/dns";
 import { resolveDnsMaterial } from "../secrets";
-import { resolverAddress } from "../resolver";
 import { printInvalid, readSpecFile } from "../spec-file";
-import { diffLive, type LiveSource } from "../../diff/live";
-import { findAuthoritative } from "../../net/authoritative";
-import { diffFromPreview, PreviewError } from "../../diff/preview";
+import { diffLive } from "../../diff/live";
+import { chooseLiveSource } from "../../diff/source";
+import { checkGuard, writeCount } from "../../diff/guard";
+import { diffFromPreview, NO_SAMES_NOTE, PreviewError } from "../../diff/preview";
 import { renderJson } from "../../diff/render/json";
 import { markerFor, renderMarkdown } from "../../diff/render/markdown";
 import { renderTable } from "../../diff/render/table";
@@ -36,6 +36,17 @@ export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 /** Exit codes of `dmsctl diff`. */
 export const DIFF_EXIT = { noChange: 0, error: 1, changes: 2, guard: 3 } as const;
+
+/** The exit codes as `dmsctl diff --help` and docs/cli.md list them. */
+export const DIFF_EXIT_DOCS: readonly ExitCodeDoc[] = [
+  { code: DIFF_EXIT.noChange, meaning: "no change (only unchanged or unmanaged records)" },
+  {
+    code: DIFF_EXIT.error,
+    meaning: "error: bad spec, preview file or option (usage errors too), or a DNS lookup failed",
+  },
+  { code: DIFF_EXIT.changes, meaning: "changes: a create, update, delete or conflict" },
+  { code: DIFF_EXIT.guard, meaning: "a guard tripped (--max-changes, --max-deletes)" },
+];
 
 /** Options of {@link runDiff}. */
 export interface DiffOptions {
@@ -62,7 +73,7 @@ export interface DiffOptions {
   readonly maxDeletes?: number;
   /** Id in the Markdown marker, for several comments on one pull request. */
   readonly commentId?: string;
-  /** Per-query timeout in milliseconds. @default 2000 */
+  /** Per-query timeout in seconds (the CLI accepts `2`, `2s`, `500ms`). @default 2 */
   readonly timeout?: number;
   /** Queries in flight at once. @default 32 */
   readonly concurrency?: number;
@@ -81,9 +92,9 @@ export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolde
   program
     .command("diff")
     .description(
-      "Show what a spec change does to the mail DNS records (vs live DNS or a pulumi preview --json), in mail terms.\n" +
-        "Exit codes: 0 no change, 1 error, 2 changes, 3 guard tripped (--max-changes/--max-deletes).",
+      "Show what a spec change does to the mail DNS records (vs live DNS or a pulumi preview --json), in mail terms",
     )
+    .addHelpText("after", exitCodesHelp(DIFF_EXIT_DOCS))
     .argument("[spec]", "the mail server spec (YAML or JSON); optional with --from-preview")
     .addOption(
       new Option("--format <format>", "output format").choices(DIFF_FORMATS).default("table"),
@@ -122,7 +133,12 @@ export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolde
       count("--max-deletes"),
     )
     .option("--comment-id <id>", "id in the hidden Markdown marker, to keep one comment per stack")
-    .option("--timeout <ms>", "per-query DNS timeout in milliseconds", count("--timeout"), 2000)
+    .option(
+      "--timeout <duration>",
+      "per-query DNS timeout: seconds, or 500ms, 2s (a bare number is seconds)",
+      durationOption("--timeout"),
+      2,
+    )
     .option("--concurrency <n>", "DNS queries in flight at once", count("--concurrency"), 32)
     .exitOverride((err) => {
       // This command documents 1 for errors, so a typo never reads as "changes" (2) in CI.
@@ -199,6 +215,8 @@ export async function runDiff(
     }
     try {
       diff = diffFromPreview(text, { file: file === "-" ? "stdin" : file, zones });
+      // Also on stderr: in CI the rendered note can sit in a comment nobody reads closely.
+      if (diff.notes.includes(NO_SAMES_NOTE)) io.stderr(`dmsctl diff: warning: ${NO_SAMES_NOTE}\n`);
     } catch (err) {
       if (err instanceof PreviewError) {
         io.stderr(`dmsctl diff: ${err.message}\n`);
@@ -219,63 +237,45 @@ export async function runDiff(
       if (prev === undefined) return DIFF_EXIT.error;
       previous = prev.records;
     }
-    const dnsOptions = { timeoutMs: opts.timeout ?? 2000, concurrency: opts.concurrency ?? 32 };
-    let source: LiveSource;
-    let label: string;
-    try {
-      if (opts.resolver !== undefined) {
-        source = new DnsClient({ ...dnsOptions, server: await resolverAddress(opts.resolver) });
-        label = opts.resolver;
-      } else {
-        // What the zones' own servers publish now, not a resolver's cache of it.
-        const bootstrap = new DnsClient({
-          ...dnsOptions,
-          ...(opts.bootstrap !== undefined
-            ? { server: await resolverAddress(opts.bootstrap) }
-            : {}),
-        });
-        const zones = [...new Set(loaded.records.map((r) => r.zone))];
-        const found = await findAuthoritative(zones, bootstrap, opts.nsPort ?? 53);
-        if (found.problems.length > 0) {
-          for (const p of found.problems) io.stderr(`dmsctl diff: ${p}\n`);
-          io.stderr("dmsctl diff: give --resolver HOST:PORT to ask one server instead\n");
-          return DIFF_EXIT.error;
-        }
-        source = new Map(
-          [...found.servers].map(([zone, s]) => [
-            zone,
-            new DnsClient({ ...dnsOptions, server: s.server }),
-          ]),
-        );
-        label = [...found.servers.values()]
-          .map((s) => `${s.zone} at ${s.nameserver.replace(/\.$/, "")} (${s.server})`)
-          .join(", ");
+    const chosen = await chooseLiveSource(
+      loaded.records.map((r) => r.zone),
+      {
+        ...(opts.resolver !== undefined ? { resolver: opts.resolver } : {}),
+        ...(opts.bootstrap !== undefined ? { bootstrap: opts.bootstrap } : {}),
+        ...(opts.nsPort !== undefined ? { nsPort: opts.nsPort } : {}),
+        timeoutMs: Math.round((opts.timeout ?? 2) * 1000),
+        concurrency: opts.concurrency ?? 32,
+      },
+    );
+    if (!chosen.ok) {
+      for (const p of chosen.problems) io.stderr(`dmsctl diff: ${p}\n`);
+      if (chosen.option === undefined) {
+        io.stderr("dmsctl diff: give --resolver HOST:PORT to ask one server instead\n");
       }
-    } catch (err) {
-      const flag = opts.resolver !== undefined ? "--resolver" : "--bootstrap";
-      const value = opts.resolver ?? opts.bootstrap;
-      io.stderr(`dmsctl diff: ${flag} ${JSON.stringify(value)}: ${(err as Error).message}\n`);
       return DIFF_EXIT.error;
     }
+    const { source, label } = chosen;
     diff = await diffLive(loaded.records, source, { previous, resolverLabel: label });
   }
 
   io.stdout(render(diff, format, opts.commentId));
   const failed = diff.changes.filter((c) => c.conflict === "lookup-failed").length;
+  if (failed > 0 && diff.rootCauses !== undefined && diff.rootCauses.length > 0) {
+    for (const cause of diff.rootCauses) io.stderr(`dmsctl diff: ${cause}\n`);
+    io.stderr("dmsctl diff: the diff is incomplete\n");
+    return DIFF_EXIT.error;
+  }
   if (failed > 0) {
     io.stderr(
       `dmsctl diff: ${failed} DNS lookup${failed === 1 ? "" : "s"} failed: the diff is incomplete\n`,
     );
     return DIFF_EXIT.error;
   }
-  const writes = diff.counts.create + diff.counts.update + diff.counts.delete;
-  const tripped: string[] = [];
-  if (opts.maxChanges !== undefined && writes > opts.maxChanges) {
-    tripped.push(`${writes} record changes exceed --max-changes ${opts.maxChanges}`);
-  }
-  if (opts.maxDeletes !== undefined && diff.counts.delete > opts.maxDeletes) {
-    tripped.push(`${diff.counts.delete} deletions exceed --max-deletes ${opts.maxDeletes}`);
-  }
+  const writes = writeCount(diff);
+  const tripped = checkGuard(diff, {
+    ...(opts.maxChanges !== undefined ? { maxChanges: opts.maxChanges } : {}),
+    ...(opts.maxDeletes !== undefined ? { maxDeletes: opts.maxDeletes } : {}),
+  });
   if (tripped.length > 0) {
     io.stderr(
       `dmsctl diff: guard tripped: ${tripped.join("; ")}; a human should review this change\n`,

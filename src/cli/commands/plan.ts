@@ -11,7 +11,8 @@ import { rotationSteps } from "../dkim-rotation";
 import { mtaStsCaddySnippet, mtaStsNginxSnippet } from "../../providers/mta-sts/files";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
-import type { CliIo, ExitHolder } from "../main";
+import { EXIT_USAGE, type CliIo, type ExitCodeDoc, type ExitHolder } from "../types";
+import { exitCodesHelp } from "../conventions";
 import { formatFinding, sortFindings, type Finding } from "../../spec/findings";
 import { planMailServer, planWarnings } from "../../plan/plan";
 import type { Plan } from "../../plan/types";
@@ -41,11 +42,22 @@ export interface PlanOptions {
   readonly out?: string;
 }
 
+/** The exit codes as `dmsctl plan --help` and docs/cli.md list them. */
+export const PLAN_EXIT_DOCS: readonly ExitCodeDoc[] = [
+  { code: 0, meaning: "planned (and written, with --out)" },
+  {
+    code: 1,
+    meaning: "the spec is invalid, a secret cannot be resolved, or --out cannot be written",
+  },
+  { code: EXIT_USAGE, meaning: "usage error: unknown option or format, unreadable spec" },
+];
+
 /** Registers `plan` on the program. */
 export function registerPlanCommand(program: Command, io: CliIo, exit: ExitHolder): void {
   program
     .command("plan")
     .description("Validate a spec and print its plan: DNS records, DMS files, ports, warnings")
+    .addHelpText("after", exitCodesHelp(PLAN_EXIT_DOCS))
     .argument("<spec>", "the mail server spec, YAML or JSON")
     .addOption(
       new Option("--format <format>", "output format").choices(PLAN_FORMATS).default("table"),
@@ -65,7 +77,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   const file = readSpecFile(specPath);
   if (file.kind === "unreadable") {
     io.stderr(`dmsctl plan: ${file.message}\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   const where = file.where;
   if (file.kind === "invalid") return fail(specPath, format, file.findings, io, where);

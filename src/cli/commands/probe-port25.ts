@@ -4,8 +4,8 @@
  * did (blocked), 2 for usage errors.
  */
 import type { Command } from "commander";
-import type { CliIo, ExitHolder } from "../main";
-import { EXIT_USAGE } from "../main";
+import { EXIT_USAGE, type CliIo, type ExitCodeDoc, type ExitHolder } from "../types";
+import { exitCodesHelp, parseDuration } from "../conventions";
 import { CloudProvider } from "../../spec/schema";
 import {
   DEFAULT_PORT25_TARGETS,
@@ -22,18 +22,26 @@ interface Options {
   readonly format: string;
 }
 
+/** The exit codes as `dmsctl probe-port25 --help` and docs/cli.md list them. */
+export const PROBE_PORT25_EXIT_DOCS: readonly ExitCodeDoc[] = [
+  { code: 0, meaning: "open: a target answered on port 25" },
+  { code: 1, meaning: "blocked: no target answered" },
+  { code: EXIT_USAGE, meaning: "usage error: unknown option or bad option value" },
+];
+
 /** Registers `probe-port25`. */
 export function registerProbePort25Command(program: Command, io: CliIo, exit: ExitHolder): void {
   program
     .command("probe-port25")
     .description("Check that this host can open outbound SMTP connections (TCP 25)")
+    .addHelpText("after", exitCodesHelp(PROBE_PORT25_EXIT_DOCS))
     .option(
       "--target <host[:port]>",
       "a target to probe (repeatable; default: well-known MX hosts)",
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
-    .option("--timeout <seconds>", "bound of the whole probe", "10")
+    .option("--timeout <duration>", "bound of the whole probe: seconds, or 500ms, 10s, 2m", "10")
     .option(
       "--cloud <provider>",
       `where the host runs, for remediation (${CloudProvider.options.join(", ")})`,
@@ -47,12 +55,9 @@ export function registerProbePort25Command(program: Command, io: CliIo, exit: Ex
         if (parsed) targets.push(parsed);
         else problems.push(`--target: must be HOST[:PORT], got ${JSON.stringify(t)}`);
       }
-      const timeoutS = Number(opts.timeout);
-      if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 300) {
-        problems.push(
-          `--timeout: must be a number of seconds in (0, 300], got ${JSON.stringify(opts.timeout)}`,
-        );
-      }
+      const duration = parseDuration("--timeout", opts.timeout);
+      if (typeof duration === "string") problems.push(duration);
+      const timeoutS = typeof duration === "number" ? duration : 10;
       const cloud = opts.cloud === undefined ? undefined : CloudProvider.safeParse(opts.cloud);
       if (cloud && !cloud.success) {
         problems.push(

@@ -24,7 +24,7 @@ import { toRecord, type Replan } from "./replan";
  * stack key, so it reveals nothing of the relay password or DKIM keys it covers. The plan's
  * startup hash depends on the IPs, on the relay password only if the plan's startup files do,
  * and on the DKIM private keys only with OpenDKIM (its keys are startup-only; rspamd's are
- * reloaded live, dms-reference.md §1.2).
+ * reloaded live, docs/dms-contract.md#live-reload).
  */
 export function recreateHashOf(
   spec: MailServerSpec,

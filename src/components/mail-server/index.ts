@@ -19,7 +19,7 @@
  *   rules (`${name}-sg-${service}-${cidr}`).
  *
  * Config delivery. DMS reloads accounts, aliases, quotas, relay maps and rspamd files live, and
- * reads everything else only at startup (dms-reference.md §1.2). So the files reach the config
+ * reads everything else only at startup (docs/dms-contract.md#live-reload). So the files reach the config
  * volume through a short-lived writer container (same image; `uploads` carry the contents as
  * secrets; nothing is read from the machine running Pulumi, so remote `ssh://` Docker hosts
  * work). Any file change replaces only the writer, which runs once and exits. The mail container
@@ -28,7 +28,7 @@
  * startup input changes, after the writer has written the new files
  * (`dependsOn`), deleting the old one first (`deleteBeforeReplace`: both would bind the same host
  * ports). Its first start also waits for the writer, so accounts exist before DMS checks for them
- * (dms-reference.md §6.3).
+ * (docs/dms-contract.md#first-account).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";

@@ -1,7 +1,7 @@
 /**
  * The `--out` directory's `compose.yaml`: the planned container as a Docker Compose service that
  * `docker compose up` starts as is, beside `mailserver.env` and the DMS config folder `config/`.
- * Shaped after DMS's recommended compose file (dms-reference.md §5), with the plan's pinned image,
+ * Shaped after DMS's recommended compose file (docs/dms-contract.md#compose), with the plan's pinned image,
  * host-IP port bindings, capabilities, health check and limits.
  * @see https://docs.docker.com/reference/compose-file/services/
  */
@@ -9,7 +9,7 @@ import type * as Yaml from "yaml";
 import type { Plan } from "../types";
 import type { VolumePlan } from "../../dms/types";
 
-/** The config volume's container path (dms-reference.md §1). */
+/** The config volume's container path (docs/dms-contract.md#config-volume). */
 const CONFIG_CONTAINER_PATH = "/tmp/docker-mailserver";
 
 /** Where a planned volume lives in the `--out` directory: `./config` or `./docker-data/<name>`. */
@@ -61,7 +61,7 @@ export function renderCompose(plan: Plan): string {
     `# docker-mailserver for ${plan.hostname}, written by \`dmsctl plan --out\`.`,
     "# Start it here with `docker compose up -d`; stop with `docker compose down` (not `stop`).",
     "# Config changes: re-run dmsctl, then `docker compose up -d --force-recreate` when the",
-    "# recreate hash below changed (startup-only files or env).",
+    "# recreate hash below changed (startup-only files or env, docs/dms-contract.md#live-reload).",
     `# recreate hash: ${c.recreateHash}`,
   ];
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,8 +10,12 @@ import { columns, elide } from "./text";
 /** Renders the plan as text tables, one section per part, with a final newline. */
 export function renderTable(plan: Plan): string {
   const out: string[] = [`Plan for ${plan.hostname}`, ""];
+  // The table lists one row per value; a record set (MX with two hosts) has several, so both
+  // counts are given, labelled, and the row count always matches the value count.
+  const values = plan.records.reduce((n, r) => n + r.values.length, 0);
+  const sets = plan.records.length;
   out.push(
-    `DNS records: ${plan.records.length} in ${plan.zones.length} zone${plan.zones.length === 1 ? "" : "s"}`,
+    `DNS records: ${sets} record set${sets === 1 ? "" : "s"}, ${values} value${values === 1 ? "" : "s"} (one row each) in ${plan.zones.length} zone${plan.zones.length === 1 ? "" : "s"}`,
   );
   out.push(
     ...columns(

@@ -99,7 +99,7 @@ export function dockerEnvs(env: ContainerPlan["env"]): string[] {
 
 /** Where the config writer stages files before moving them into the config volume. */
 export const STAGING_DIR = "/run/dms-staging";
-/** The config volume's mount point in both containers (dms-reference.md §1). */
+/** The config volume's mount point in both containers (docs/dms-contract.md#config-volume). */
 export const CONFIG_DIR = "/tmp/docker-mailserver";
 /** The list of files the writer manages, kept in the volume to remove files the plan drops. */
 export const MANIFEST = ".pulumi-dms-managed";
@@ -108,11 +108,11 @@ export const MANIFEST = ".pulumi-dms-managed";
  * The config writer's shell script (POSIX sh, run by the DMS image's /bin/sh). For each staged
  * file it writes a temporary file beside the target and renames it over the target: a rename in
  * one directory is atomic, so DMS's change detector never hashes a half-written file
- * (dms-reference.md §1.2). Then it deletes files listed in the previous manifest that the plan no
+ * (docs/dms-contract.md#live-reload). Then it deletes files listed in the previous manifest that the plan no
  * longer has (a removed alias file, a dropped DKIM key), and replaces the manifest last.
  *
  * rspamd reads its DKIM keys straight from the config volume, as `_rspamd`, and DMS gives that
- * directory to `_rspamd` only at startup (dms-reference.md §1.3 `rspamd/dkim/`): a key the writer
+ * directory to `_rspamd` only at startup (docs/dms-contract.md#dkim-keys): a key the writer
  * (root) put there later, mode 0600, would be unreadable and signing would stop until the
  * container was recreated. So a key gets its owner before it is renamed into place. The writer
  * runs the same image, so the user exists with the same uid; without it (a test shell) the

@@ -30,7 +30,7 @@ import type { PortRule } from "../../dms/types";
 import { ANYWHERE, isLoopback } from "../../dms/ports";
 import { cmp } from "../../spec/findings";
 
-/** The rspamd web UI port: never reachable from outside (dms-reference.md §4). */
+/** The rspamd web UI port: never reachable from outside (docs/dms-contract.md#ports). */
 export const RSPAMD_UI_PORT = 11334;
 
 /** Options of {@link renderNftables}. */

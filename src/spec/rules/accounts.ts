@@ -26,7 +26,7 @@ const rules = {
     summary:
       "A `passwordHash` lacks a `{SCHEME}` prefix, holds `|`, `:` or a line break, or is a malformed SHA512-CRYPT hash.",
     remediation:
-      "Use the output of `doveadm pw -s SHA512-CRYPT`, e.g. `{SHA512-CRYPT}$6$...` (dms-reference.md §1.3).",
+      "Use the output of `doveadm pw -s SHA512-CRYPT`, e.g. `{SHA512-CRYPT}$6$...` (docs/dms-contract.md#file-formats).",
   },
   "password-hash-scheme": {
     level: "warn",
@@ -47,7 +47,7 @@ const rules = {
   "quota-lookup-pattern": {
     level: "error",
     summary:
-      'An account address holds `*` or starts with `^` or `-`: DMS finds quotas with `grep "ADDRESS:"`, where those are pattern characters or an option, so the account gets another account\'s quota or none.',
+      'An account address holds `*` or starts with `^` or `-`: DMS finds quotas with `grep "ADDRESS:"`, where those are pattern characters or an option, so the account gets another account\'s quota or none (docs/dms-contract.md#file-formats).',
     remediation: "Avoid `*` and a leading `^` or `-` in local parts while quotas are on.",
   },
   "postmaster-undeliverable": {
@@ -63,7 +63,7 @@ type Id = keyof typeof rules;
 /** Passwords, quotas and the postmaster. */
 export const ACCOUNT_RULES = ruleGroup({ rules, check: checkAccounts });
 
-/** Dovecot schemes fit for storing passwords (dms-reference.md §1.3). */
+/** Dovecot schemes fit for storing passwords (docs/dms-contract.md#file-formats). */
 const STRONG_SCHEMES = new Set([
   "SHA512-CRYPT",
   "SHA256-CRYPT",
@@ -121,7 +121,7 @@ function checkAccounts(spec: MailServerSpec, ctx: Context, r: Reporter<Id>): voi
       );
     }
     if (a.passwordHash !== undefined) checkHash(a.passwordHash, ["accounts", i, "passwordHash"], r);
-    // DMS reads dovecot-quotas.cf with an unanchored basic-regex grep (dms-reference.md §1.3); the
+    // DMS reads dovecot-quotas.cf with an unanchored basic-regex grep (docs/dms-contract.md#file-formats); the
     // dms layer orders lines so that "." cannot shadow, but "*" and a leading "^" change the pattern.
     // An error since the reader property test (test/readers/dms-tables.test.ts) showed the
     // quota is lost, not merely at risk; a leading `-` makes grep read the address as options.

@@ -21,7 +21,7 @@ const rules = {
     summary:
       "An address is on the hostname itself, which Postfix treats as a local (mydestination) domain.",
     remediation:
-      "Use an address in a declared mail domain, or declare the hostname as a domain with `bareDomain: true` (dms-reference.md §6.2).",
+      "Use an address in a declared mail domain, or declare the hostname as a domain with `bareDomain: true` (docs/dms-contract.md#bare-domain).",
   },
   "bare-domain-unused": {
     level: "warn",
@@ -74,12 +74,12 @@ const rules = {
     level: "info",
     summary:
       "A catch-all on a domain with accounts: self-aliases are written so the accounts keep their mail.",
-    remediation: "Nothing to do; this is how docker-mailserver wants it (dms-reference.md §1.3).",
+    remediation: "Nothing to do; this is how docker-mailserver wants it (docs/dms-contract.md#file-formats).",
   },
   "no-accounts": {
     level: "error",
     summary:
-      "No account while Dovecot runs: docker-mailserver waits about 120 s for one, then stops (dms-reference.md §6.3).",
+      "No account while Dovecot runs: docker-mailserver waits about 120 s for one, then stops (docs/dms-contract.md#first-account).",
     remediation: "Add an account, or set `features.smtpOnly: true` for a send-only server.",
   },
   "smtp-only-accounts": {

@@ -13,7 +13,7 @@ const rules = {
     summary:
       "A mail domain equals the hostname without `bareDomain: true`: Postfix lists it in mydestination and rejects its mail.",
     remediation:
-      "Set `bareDomain: true` (the mydestination override is then written for you) or use a hostname such as `mail.<domain>` (dms-reference.md §6.2).",
+      "Set `bareDomain: true` (the mydestination override is then written for you) or use a hostname such as `mail.<domain>` (docs/dms-contract.md#bare-domain).",
   },
 } as const satisfies RuleTable;
 

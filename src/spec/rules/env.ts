@@ -22,7 +22,7 @@ const rules = {
   },
   "env-removed": {
     level: "warn",
-    summary: "An `env` variable docker-mailserver removed or renamed (dms-reference.md §3.9).",
+    summary: "An `env` variable docker-mailserver removed or renamed (docs/dms-contract.md#environment).",
     remediation: "Use its replacement, named in the message.",
   },
   "env-newline": {
@@ -43,7 +43,7 @@ type Id = keyof typeof rules;
 /** Raw environment variables. */
 export const ENV_RULES = ruleGroup({ rules, check: checkEnv });
 
-/** Removed or renamed variables (dms-reference.md §3.9). */
+/** Removed or renamed variables (docs/dms-contract.md#environment). */
 const REMOVED_ENV: Readonly<Record<string, string>> = {
   DMS_DEBUG: "LOG_LEVEL (spec field logLevel)",
   ENABLE_LDAP: "ACCOUNT_PROVISIONER=LDAP",

@@ -12,7 +12,7 @@ const rules = {
     level: "error",
     summary: "Rspamd combined with Amavis, SpamAssassin or OpenDKIM: they filter or sign twice.",
     remediation:
-      "Use rspamd alone (the recommended profile), or turn rspamd off for the classic stack (dms-reference.md §3.10).",
+      "Use rspamd alone (the recommended profile), or turn rspamd off for the classic stack (docs/dms-contract.md#environment).",
   },
   "rspamd-redundant": {
     level: "warn",
@@ -35,7 +35,7 @@ const rules = {
     summary:
       "ClamAV with a memory limit under about 2.5 GiB: loading its signatures gets the container OOM-killed.",
     remediation:
-      "Raise `memoryLimit` to at least `3g`, or turn ClamAV off (dms-reference.md §6.4).",
+      "Raise `memoryLimit` to at least `3g`, or turn ClamAV off (docs/dms-contract.md#memory).",
   },
   "memory-low": {
     level: "warn",
@@ -64,7 +64,7 @@ type Id = keyof typeof rules;
 export const FEATURE_RULES = ruleGroup({ rules, check: checkFeatures });
 
 const GIB = 1024 ** 3;
-/** ClamAV loads about 850 MB of signatures on top of the rest (dms-reference.md §6.4). */
+/** ClamAV loads about 850 MB of signatures on top of the rest (docs/dms-contract.md#memory). */
 const CLAMAV_MIN_BYTES = 2.5 * GIB;
 const DMS_MIN_BYTES = 512 * 1024 ** 2;
 

@@ -10,7 +10,7 @@ const rules = {
     level: "error",
     summary:
       "The image tag `latest` or `edge` moves across major versions (Dovecot 2.3 to 2.4), breaking files written for one.",
-    remediation: "Pin a release tag such as `15.1.0` (dms-reference.md §9.10).",
+    remediation: "Pin a release tag such as `15.1.0` (docs/dms-contract.md#pin-the-image).",
   },
   "ip-not-public": {
     level: "warn",

@@ -88,7 +88,7 @@ export const SCHEMA_RULES = ruleGroup({
       summary:
         "The hostname is not a lowercase fully qualified domain name; docker-mailserver refuses to start without one.",
       remediation:
-        "Use the FQDN your MX points to, such as `mail.example.com` (dms-reference.md §6.1).",
+        "Use the FQDN your MX points to, such as `mail.example.com` (docs/dms-contract.md#hostname).",
     },
     "quota-syntax": {
       level: "error",

@@ -8,7 +8,7 @@ const rules = {
     summary:
       "Passthrough text (`overrides.*`) holds a CR (CRLF line ending) or NUL; DMS copies these files verbatim and they break.",
     remediation:
-      "Save the text with LF line endings and no NUL characters (dms-reference.md §1.1).",
+      "Save the text with LF line endings and no NUL characters (docs/dms-contract.md#line-endings).",
   },
 } as const satisfies RuleTable;
 
