@@ -24,6 +24,7 @@ import {
   poll,
   removeContainer,
   startResolver,
+  takeE2eLock,
   tryExec,
   waitHealthy,
   waitListening,
@@ -126,8 +127,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ skipped: images.skip })}\n`);
     return;
   }
+  // The e2e suite's lock: both bind the real mail ports with a host-networked DMS.
+  const unlock = await takeE2eLock();
   const out: Record<string, unknown> = {};
-  for (const { image, release } of images) out[release] = await benchRelease(image, release);
+  try {
+    for (const { image, release } of images) out[release] = await benchRelease(image, release);
+  } finally {
+    unlock();
+  }
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
