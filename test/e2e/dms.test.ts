@@ -221,7 +221,7 @@ const BENIGN: readonly Benign[] = [
   },
   {
     pattern:
-      /dovecot: (?:auth: Error: auth-master client: Master requested auth for nonexistent client|imap\(\d+\): Error: auth-master: login: request \[\d+\]: Login auth request failed: Internal auth failure|auth: Error: auth client \d+ disconnected with \d+ pending requests)/,
+      /dovecot: (?:auth|imap\(\d+\)): Error: .*(?:auth-master client: Master requested auth for nonexistent client|auth-master: login: request \[\d+\]: Login auth request failed: Internal auth failure|auth client \d+ disconnected with \d+ pending requests)/,
     reason:
       "a login that raced that reload: Dovecot's new auth process does not know the old login process's client, refuses once, and the client's retry succeeds (the test retries for up to 60 s)",
     only: "component",
