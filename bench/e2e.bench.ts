@@ -79,13 +79,17 @@ async function benchRelease(image: string, release: string): Promise<Record<stri
       resolvConf: resolver.resolvConf,
       hostsEntry: "mail.example.com:127.0.0.1",
     });
-    const checkPass = await poll("healthcheck command passes", 240_000, 1000, () =>
-      tryExec(name, ["sh", "-c", HEALTHCHECK]).status === 0 ? Date.now() : undefined,
-    );
-    const signer = await poll("rspamd milter listens", 240_000, 1000, async () =>
-      (await listening("127.0.0.1", 11332)) ? Date.now() : undefined,
-    );
-    const healthy = await waitHealthy(name, started);
+    // Side by side, so each figure is its own first success (in sequence, a later poll would
+    // only see a state reached while an earlier one was still waiting).
+    const [checkPass, signer, healthy] = await Promise.all([
+      poll("healthcheck command passes", 600_000, 1000, () =>
+        tryExec(name, ["sh", "-c", HEALTHCHECK]).status === 0 ? Date.now() : undefined,
+      ),
+      poll("rspamd milter listens", 600_000, 1000, async () =>
+        (await listening("127.0.0.1", 11332)) ? Date.now() : undefined,
+      ),
+      waitHealthy(name, started),
+    ]);
     await waitListening(name, [25, 587, 993, 11332]);
     const second = await registered("mail", args(certs.certFile, certs.keyFile, pem, true));
     const wrote = Date.now();
