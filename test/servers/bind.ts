@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface BindServer {
-  /** Always `127.0.0.1`. */
+  /** The loopback address it listens on: `127.0.0.1` unless {@link BindOptions.address} says otherwise. */
   readonly address: string;
   readonly port: number;
   /** `127.0.0.1:<port>`, the form `--resolver` takes. */
@@ -25,6 +25,13 @@ export interface BindOptions {
   readonly zones: Readonly<Record<string, string>>;
   /** Allow RFC 2136 updates signed with a generated TSIG key. */
   readonly allowUpdates?: boolean;
+  /**
+   * Listen on this loopback address instead of `127.0.0.1`, e.g. `127.0.0.53` with `port: 53` for
+   * a `resolv.conf` (which cannot name a port). @default "127.0.0.1"
+   */
+  readonly address?: string;
+  /** Listen on this port. @default a free port */
+  readonly port?: number;
 }
 
 const NAMED = ["/usr/sbin/named", "named"];
@@ -52,7 +59,8 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
   const bin = NAMED.find((b) => spawnSync(b, ["-v"], { stdio: "ignore" }).status === 0);
   if (!bin) throw new Error("named (BIND 9) is not installed: run scripts/ensure-system-deps.sh");
   const dir = mkdtempSync(join(tmpdir(), "dms-bind-"));
-  const port = await freePort();
+  const address = options.address ?? "127.0.0.1";
+  const port = options.port ?? (await freePort());
   const tsig = options.allowUpdates
     ? {
         name: "dms-test-key",
@@ -71,7 +79,7 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
     tsig ? `key "${tsig.name}" { algorithm hmac-sha256; secret "${tsig.secret}"; };` : "",
     "options {",
     `  directory "${dir}";`,
-    `  listen-on port ${port} { 127.0.0.1; };`,
+    `  listen-on port ${port} { ${address}; };`,
     "  listen-on-v6 { none; };",
     "  recursion no;",
     "  dnssec-validation no;",
@@ -115,16 +123,16 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
       /^\S+\. \S+\. \d+ /.test(
         spawnSync(
           "dig",
-          ["+short", "+time=1", "+tries=1", "-p", String(port), "@127.0.0.1", z, "SOA"],
+          ["+short", "+time=1", "+tries=1", "-p", String(port), `@${address}`, z, "SOA"],
           {
             encoding: "utf8",
           },
         ).stdout,
       ),
     );
-    if (ready) return { address: "127.0.0.1", port, hostPort: `127.0.0.1:${port}`, tsig, stop };
+    if (ready) return { address, port, hostPort: `${address}:${port}`, tsig, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
-  throw new Error(`named did not become ready on port ${port}:\n${log.slice(-3000)}`);
+  throw new Error(`named did not become ready on ${address} port ${port}:\n${log.slice(-3000)}`);
 }

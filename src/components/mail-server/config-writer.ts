@@ -46,8 +46,10 @@ export function writerExitCode(
 }
 
 /**
- * Uploads for the writer: each file under the staging directory (secret files mode 0600), plus
- * the manifest listing them.
+ * Uploads for the writer: each file under the staging directory with the mode the plan gives it
+ * (`user-patches.sh` 0755, secret files 0600, the rest 0644: the same modes `dmsctl plan --out`
+ * writes), plus the manifest listing them. The writer copies with `cp -p`, so the mode reaches the
+ * config volume.
  */
 export function writerUploads(
   files: readonly DmsFile[],
@@ -57,7 +59,7 @@ export function writerUploads(
     ...sorted.map((f) => ({
       file: `${STAGING_DIR}/${f.path}`,
       content: f.content,
-      permissions: f.secret ? "0600" : "0644",
+      permissions: (f.mode ?? (f.secret ? 0o600 : 0o644)).toString(8).padStart(4, "0"),
     })),
     {
       file: `${STAGING_DIR}/${MANIFEST}`,
