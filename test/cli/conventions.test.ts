@@ -103,10 +103,7 @@ test("plan --out naming an existing file says so, naming the path", async () => 
     writeFileSync(file, "x");
     const r = await runDmsctl(["plan", EXAMPLE_SPEC_PATH, "--out", file]);
     assert.equal(r.code, 1);
-    assert.equal(
-      r.stderr,
-      `dmsctl plan: --out ${file} exists and is not a directory\n`,
-    );
+    assert.equal(r.stderr, `dmsctl plan: --out ${file} exists and is not a directory\n`);
     assert.equal(readFileSync(file, "utf8"), "x");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -74,7 +74,8 @@ const rules = {
     level: "info",
     summary:
       "A catch-all on a domain with accounts: self-aliases are written so the accounts keep their mail.",
-    remediation: "Nothing to do; this is how docker-mailserver wants it (docs/dms-contract.md#file-formats).",
+    remediation:
+      "Nothing to do; this is how docker-mailserver wants it (docs/dms-contract.md#file-formats).",
   },
   "no-accounts": {
     level: "error",

@@ -22,7 +22,8 @@ const rules = {
   },
   "env-removed": {
     level: "warn",
-    summary: "An `env` variable docker-mailserver removed or renamed (docs/dms-contract.md#environment).",
+    summary:
+      "An `env` variable docker-mailserver removed or renamed (docs/dms-contract.md#environment).",
     remediation: "Use its replacement, named in the message.",
   },
   "env-newline": {
