@@ -47,7 +47,10 @@ test("nothing cites a file outside the repository", () => {
     readFileSync(f, "utf8")
       .split("\n")
       .forEach((line, i) => {
-        if (/dms-reference|\/work\/|\.\.\/shared\//.test(line)) {
+        // `../shared/dms` is allowed: the optional folder of upstream source the e2e harness builds
+        // the real image from when it exists beside the checkout (docs/testing.md); nothing else
+        // beside the repository is.
+        if (/dms-reference|\/work\/|\.\.\/shared\/(?!dms\b)/.test(line)) {
           bad.push(`${relative(REPO, f)}:${i + 1}: ${line.trim()}`);
         }
       });
