@@ -171,9 +171,13 @@ export function runWriter(
   return { code, output: `${run.stdout}${run.stderr}` };
 }
 
-/** Docker's duration syntax (`30s`) to the CLI's flag value (same syntax). */
+/**
+ * A registered duration to the CLI's flag value. Both are Go `time.ParseDuration` syntax: the
+ * component sends the provider's canonical form (`1m0s`, `30s`), which the CLI takes as is.
+ */
 function flagDuration(d: string): string {
-  if (!/^\d+(?:ms|s|m|h)$/.test(d)) throw new Error(`unexpected duration ${JSON.stringify(d)}`);
+  if (!/^(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h))+$/.test(d))
+    throw new Error(`unexpected duration ${JSON.stringify(d)}`);
   return d;
 }
 
