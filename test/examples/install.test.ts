@@ -83,7 +83,13 @@ after(() => {
 });
 
 test("there are examples to install", () => {
-  assert.deepEqual(EXAMPLES, ["aws", "cloudflare", "existing-program", "local-zonefile"]);
+  assert.deepEqual(EXAMPLES, [
+    "aws",
+    "cloudflare",
+    "existing-program",
+    "kubernetes",
+    "local-zonefile",
+  ]);
 });
 
 for (const name of EXAMPLES) {

@@ -19,6 +19,8 @@ const EXPECTED = [
   "docker:index/volume:Volume NAME-mail-data",
   "docker:index/volume:Volume NAME-mail-logs",
   "docker:index/volume:Volume NAME-mail-state",
+  // The salt key also keys the container's recreate label, so it exists even without passwords.
+  "random:index/randomPassword:RandomPassword NAME-salt-key",
   "tls:index/privateKey:PrivateKey NAME-dkim-example-com-mail",
 ];
 

@@ -18,6 +18,8 @@ function installRecordingMocks() {
           state: {
             ...a.inputs,
             imageId: "sha256:x",
+            // random.RandomPassword's value (the salt key that keys the recreate label).
+            result: "mock-salt-key-0123456789abcdef",
             name: `${a.name}-v`,
             publicKeyPem: publicKey.export({ type: "spki", format: "pem" }),
             privateKeyPem: privateKey.export({ type: "pkcs1", format: "pem" }),
