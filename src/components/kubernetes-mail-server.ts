@@ -27,7 +27,7 @@ import { planMailServer } from "../plan/plan";
 import type { Plan } from "../plan/types";
 import type { DnsRecord, PtrExpectation } from "../records/types";
 import type { PortRule } from "../dms/types";
-import { cmp, sortFindings, type Finding } from "../spec/findings";
+import { cmp, type Finding } from "../spec/findings";
 import {
   kubernetesObjects,
   objectNames,
@@ -37,19 +37,14 @@ import { loadKubernetes } from "../providers/optional-peer";
 import type { MailServerArgs } from "./args";
 import { resolveReferences } from "./references";
 import { structuralInput, validateOrThrow } from "./resolve";
-import { clientSettings, type ClientSettings } from "./client-settings";
-import { zoneFileTexts } from "./dns";
+import type { ClientSettings } from "./client-settings";
 import { dkimMaterial, passwordHashes, stackKey } from "./mail-server/secrets";
-import { once } from "./mail-server/once";
-import { portsAndPtr } from "./mail-server/host-rules";
+import { hostOutputs, secretMaterial } from "./mail-server/shared-steps";
 import { publishDns } from "./mail-server/publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./mail-server/replan";
 
 /** The Pulumi type token of {@link KubernetesMailServer}. */
 export const KUBERNETES_MAIL_SERVER_TYPE = "dms:index:KubernetesMailServer";
-
-/** Findings the component handles itself, so they are not passed on as warnings. */
-const HANDLED_FINDINGS = new Set(["dkim-generated-at-deploy"]);
 
 /** A Kubernetes object name: a DNS-1123 label. */
 const OBJECT_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -209,16 +204,12 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
 
     // 5. The objects with the real material: one secret Output; only the Secret's data stays
     // secret, everything else is unsecreted (it holds no secret: the hash annotation is a hash).
-    const materialWithSecrets = pulumi
-      .all([hashes, dkim.withPrivate, args.relay?.password])
-      .apply(([h, d, relay]) => {
-        const relayPassword = relay ?? material.relayPassword;
-        return {
-          passwordHashes: h,
-          dkimKeys: d,
-          ...(relayPassword !== undefined ? { relayPassword } : {}),
-        };
-      });
+    const materialWithSecrets = secretMaterial(
+      hashes,
+      dkim.withPrivate,
+      args.relay?.password,
+      material,
+    );
     // Only the secret holes: the objects do not depend on the IPs (the env holds none).
     const secretHoles = holes.filter((h) => h.kind !== "ipv4" && h.kind !== "ipv6");
     const real = replan(secretHoles, materialWithSecrets, (s, m) =>
@@ -319,40 +310,14 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
           .metadata.annotations["dms.docker-mailserver.io/rollout-hash"]!,
     );
 
-    // 6. PTR (no security group on Kubernetes: the NetworkPolicy is the port rule).
-    const ptrPlan =
-      publicPlan === undefined
-        ? pulumi.output(plan.ptr.map((p) => ({ ...p })))
-        : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
-    this.networkResources = [
-      ...dns.resources,
-      ...portsAndPtr(this, what, name, args, spec, plan, ptrPlan, dns.resources),
-    ];
-
-    // 7. Outputs: all free of secrets.
-    this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
-    this.ptr = ptrPlan;
-    this.onRead = {
-      records: dns.records,
-      zoneFiles: once(() => zoneFileTexts(plan.zones, dns.records())),
-      clientSettings: once(() =>
-        pulumi.output(
-          clientSettings(
-            spec.hostname,
-            plan.ports,
-            spec.accounts.map((a) => a.address),
-          ),
-        ),
-      ),
-    };
-    const warningsOf = (planWarnings: readonly Finding[]) =>
-      sortFindings(
-        [...validation, ...planWarnings, ...dns.audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
-      );
-    this.warnings =
-      publicPlan === undefined
-        ? pulumi.output(warningsOf(plan.warnings))
-        : publicPlan.apply((p) => warningsOf(p.warnings));
+    // 6. PTR and port rules (no security group on Kubernetes: the NetworkPolicy is the port
+    // rule); 7. outputs, all free of secrets.
+    const host = hostOutputs(this, what, name, args, spec, plan, publicPlan, dns, validation);
+    this.networkResources = host.networkResources;
+    this.ports = host.ports;
+    this.ptr = host.ptr;
+    this.warnings = host.warnings;
+    this.onRead = host.onRead;
     this.registerOutputs({ rolloutHash: this.rolloutHash, warnings: this.warnings });
   }
 }

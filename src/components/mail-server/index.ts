@@ -37,17 +37,16 @@ import { planMailServer } from "../../plan/plan";
 import { planDmsFiles } from "../../dms";
 import type { DnsRecord, PtrExpectation } from "../../records/types";
 import type { PortRule } from "../../dms/types";
-import { sortFindings, type Finding } from "../../spec/findings";
+import type { Finding } from "../../spec/findings";
 import { renderNftables } from "../../providers/host/nftables";
 import type { MailServerArgs } from "../args";
 import type { Port25Check } from "../port25-check";
 import { resolveReferences } from "../references";
-import { clientSettings, type ClientSettings } from "../client-settings";
-import { zoneFileTexts } from "../dns";
+import type { ClientSettings } from "../client-settings";
 import { structuralInput, validateOrThrow } from "../resolve";
 import { configWriterContainer, writerExitCode, writerUploads } from "./config-writer";
 import { mailContainer, recreateHashOf } from "./container";
-import { portsAndPtr } from "./host-rules";
+import { hostOutputs, secretMaterial } from "./shared-steps";
 import { once } from "./once";
 import { port25 } from "./port25";
 import { publishDns } from "./publish-dns";
@@ -61,9 +60,6 @@ export { writerUploads } from "./config-writer";
 
 /** The Pulumi type token of {@link MailServer}. */
 export const MAIL_SERVER_TYPE = "dms:index:MailServer";
-
-/** Findings the component handles itself, so they are not passed on as warnings. */
-const HANDLED_FINDINGS = new Set(["dkim-generated-at-deploy"]);
 
 /**
  * A docker-mailserver deployment: container, volumes, configuration, DNS, port rules and PTR.
@@ -187,17 +183,12 @@ export class MailServer extends pulumi.ComponentResource {
     const { image, volumes } = storage(this, what, name, args, plan);
     this.image = image;
     this.volumes = volumes;
-    // Secret because `hashes` is: an Output derived from a secret one is secret.
-    const materialWithSecrets = pulumi
-      .all([hashes, dkim.withPrivate, args.relay?.password])
-      .apply(([h, d, relay]) => {
-        const relayPassword = relay ?? material.relayPassword;
-        return {
-          passwordHashes: h,
-          dkimKeys: d,
-          ...(relayPassword !== undefined ? { relayPassword } : {}),
-        };
-      });
+    const materialWithSecrets = secretMaterial(
+      hashes,
+      dkim.withPrivate,
+      args.relay?.password,
+      material,
+    );
     const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
     this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
     this.recreateHash = recreateHashOf(
@@ -222,43 +213,18 @@ export class MailServer extends pulumi.ComponentResource {
     );
     this.port25Check = port25(this, name, args, spec, image, this.container);
 
-    // 5. Ports and PTR.
-    const ptrPlan =
-      publicPlan === undefined
-        ? pulumi.output(plan.ptr.map((p) => ({ ...p })))
-        : publicPlan.apply((p) => p.ptr.map((x) => ({ ...x })));
-    this.networkResources = [
-      ...dns.resources,
-      ...portsAndPtr(this, what, name, args, spec, plan, ptrPlan, dns.resources),
-    ];
-
-    // 6. Outputs: all free of secrets.
-    this.ports = pulumi.output(plan.ports.map((p) => ({ ...p })));
-    this.ptr = ptrPlan;
+    // 5. Ports and PTR; 6. outputs, all free of secrets.
+    const host = hostOutputs(this, what, name, args, spec, plan, publicPlan, dns, validation);
+    this.networkResources = host.networkResources;
+    this.ports = host.ports;
+    this.ptr = host.ptr;
+    this.warnings = host.warnings;
     this.onRead = {
-      records: dns.records,
-      zoneFiles: once(() => zoneFileTexts(plan.zones, dns.records())),
-      clientSettings: once(() =>
-        pulumi.output(
-          clientSettings(
-            spec.hostname,
-            plan.ports,
-            spec.accounts.map((a) => a.address),
-          ),
-        ),
-      ),
+      ...host.onRead,
       nftablesRuleset: once(() =>
         pulumi.output(renderNftables(plan.ports, { hostname: spec.hostname })),
       ),
     };
-    const warningsOf = (planWarnings: readonly Finding[]) =>
-      sortFindings(
-        [...validation, ...planWarnings, ...dns.audit].filter((f) => !HANDLED_FINDINGS.has(f.id)),
-      );
-    this.warnings =
-      publicPlan === undefined
-        ? pulumi.output(warningsOf(plan.warnings))
-        : publicPlan.apply((p) => warningsOf(p.warnings));
 
     // The component's own state entry holds what explains a change of the mail server: the
     // recreate hash (the container is replaced when it changes) and the warnings. The other
