@@ -7,12 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type * as Yaml from "yaml";
 import type { Document } from "yaml";
-
-/** The `yaml` package, loaded on first parse: Pulumi programs that pass TS args never need it. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = (): typeof Yaml => require("yaml") as typeof Yaml;
+import { yaml } from "./yaml";
 import { finding } from "./rules";
 import type { Finding } from "./findings";
 

@@ -48,6 +48,7 @@ describe("module formats", () => {
       format: "cjs",
       types: EXPECTED.map((t) => t.replace(/NAME/g, "cjs")).sort(),
       cloudSdkLoaded: false,
+      yamlLoaded: false,
     });
   });
   it("an ES module program imports it (named imports) and constructs a MailServer", () => {

@@ -6,9 +6,12 @@ const { MailServer } = require("pulumi-docker-mailserver");
 const mail = new MailServer("cjs", SPEC);
 mail.container.id.apply(() =>
   setTimeout(() => {
-    const loaded = Object.keys(require.cache).some((k) =>
-      /@pulumi[\\/](aws|cloudflare)[\\/]/.test(k),
+    const modules = Object.keys(require.cache);
+    // Optional peers and parsers a program passing TypeScript args never needs.
+    const loaded = modules.some((k) => /@pulumi[\\/](aws|cloudflare|kubernetes)[\\/]/.test(k));
+    const yamlLoaded = modules.some((k) => /node_modules[\\/]yaml[\\/]/.test(k));
+    console.log(
+      JSON.stringify({ format: "cjs", types: types.sort(), cloudSdkLoaded: loaded, yamlLoaded }),
     );
-    console.log(JSON.stringify({ format: "cjs", types: types.sort(), cloudSdkLoaded: loaded }));
   }, 50),
 );

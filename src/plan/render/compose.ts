@@ -5,7 +5,7 @@
  * host-IP port bindings, capabilities, health check and limits.
  * @see https://docs.docker.com/reference/compose-file/services/
  */
-import type * as Yaml from "yaml";
+import { yaml } from "../../spec/yaml";
 import type { Plan } from "../types";
 import type { VolumePlan } from "../../dms/types";
 
@@ -64,9 +64,7 @@ export function renderCompose(plan: Plan): string {
     "# recreate hash below changed (startup-only files or env, docs/dms-contract.md#live-reload).",
     `# recreate hash: ${c.recreateHash}`,
   ];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const yaml = require("yaml") as typeof Yaml; // loaded on first use: only `--out` needs it
-  const body = yaml.stringify(
+  const body = yaml().stringify(
     { services: { mailserver: escapeInterpolation(service) } },
     { lineWidth: 0 },
   );

@@ -4,7 +4,7 @@
  * or Flux. Printed, the Secret's values are {@link REDACTED}; `dmsctl plan --out` writes the
  * complete file (mode 0600).
  */
-import YAML from "yaml";
+import { yaml } from "../../spec/yaml";
 import type { MailServerSpec } from "../../spec/schema";
 import { kubernetesObjects, type KubernetesObject } from "../../providers/host/kubernetes";
 import type { Plan } from "../types";
@@ -45,6 +45,6 @@ export function renderKubernetes(
   });
   return objects
     .map((o) => (options.includeSecrets === true ? o : redacted(o)))
-    .map((o) => YAML.stringify(o, { lineWidth: 0, blockQuote: "literal" }))
+    .map((o) => yaml().stringify(o, { lineWidth: 0, blockQuote: "literal" }))
     .join("---\n");
 }
