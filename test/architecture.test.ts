@@ -2,6 +2,9 @@
  * The layout's rules, read from the imports of every file under src/ (issue 10):
  * - the model layers (spec, records, dms, net) import nothing from the layers built on them;
  * - src/spec imports no other folder of src/ (every layer may import it);
+ * - src/records and src/net, the value layers the readers share, import only records, net, spec;
+ * - src/diff and src/verify reach into src/providers only for the plain modules that read provider
+ *   data, and those import no adapter (an adapter loads `@pulumi/*`);
  * - no import cycle between files, type-only imports included;
  * - no source file over 800 lines, the generated WebAssembly module excepted.
  * Every violation is printed at once, so one run shows all that is left to fix.
@@ -18,6 +21,18 @@ const MAX_LINES = 800;
 const LONG_FILES_ALLOWED = new Set(["src/dms/sha512crypt/wasm.generated.ts"]);
 const MODEL = ["spec", "records", "dms", "net"];
 const UPPER = ["plan", "providers", "components", "verify", "diff", "cli", "stack"];
+/** Provider modules that read provider data without loading a Pulumi package. */
+const PLAIN_PROVIDER_MODULES = new Set(
+  [
+    "dns/readers",
+    "dns/preview-reader",
+    "dns/cloudflare/preview",
+    "dns/cloudflare/values",
+    "dns/cloudflare/proxy",
+    "dns/route53/preview",
+    "dns/route53/values",
+  ].map((m) => `src/providers/${m}.ts`),
+);
 
 /** Module specifiers a file imports: static, type-only, re-exports, `import()`, `require()`. */
 export function importSpecifiers(fileName: string, text: string): string[] {
@@ -185,6 +200,16 @@ function checkLayout(): Layout {
       }
       if (from === "spec" && toFolder !== "spec") {
         violations.push(`spec: ${name} imports ${to}, outside src/spec, via "${specifier}"`);
+      }
+      if (
+        (from === "records" || from === "net") &&
+        !["records", "net", "spec"].includes(toFolder!)
+      ) {
+        violations.push(`values: ${name} imports ${to}, outside records, net and spec`);
+      }
+      const reader = from === "diff" || from === "verify" || PLAIN_PROVIDER_MODULES.has(name);
+      if (reader && toFolder === "providers" && !PLAIN_PROVIDER_MODULES.has(to)) {
+        violations.push(`readers: ${name} imports ${to}, not a plain provider reader module`);
       }
     }
     graph.set(name, [...new Set(targets)].sort());
