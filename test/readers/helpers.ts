@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { RULES } from "../../src/spec/rules";
 import type { Finding } from "../../src/spec/findings";
+import type { MailServerSpec } from "../../src/spec/schema";
+import { validateSpec } from "../../src/spec/validate";
 
 /**
  * One seed for every property test, so a failure replays. The run counts are chosen so that each
@@ -39,5 +41,34 @@ export function assertRefusedProperly(input: unknown, findings: readonly Finding
         `${f.id} ${f.path}: the message does not show the value ${JSON.stringify(value)}: ${f.message}`,
       );
     }
+  }
+}
+
+/**
+ * What a property test's generated specs became: each is validated; a refused one is checked with
+ * {@link assertRefusedProperly} and counted, an accepted one counted and returned.
+ */
+export class Outcomes {
+  accepted = 0;
+  refused = 0;
+
+  /** The validated spec, or `undefined` (with the findings) once the refusal is checked. */
+  check(input: unknown): { spec?: MailServerSpec; findings: readonly Finding[] } {
+    const result = validateSpec(input);
+    if (!result.ok) {
+      this.refused++;
+      assertRefusedProperly(input, result.findings);
+      return { findings: result.findings };
+    }
+    this.accepted++;
+    return { spec: result.spec, findings: result.findings };
+  }
+
+  /** Asserts the generators reached both sides often enough for the property to mean something. */
+  assertBoth(atLeast: number): void {
+    assert.ok(
+      this.accepted > atLeast && this.refused > atLeast,
+      `accepted ${this.accepted}, refused ${this.refused}`,
+    );
   }
 }
