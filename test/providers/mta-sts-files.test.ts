@@ -86,6 +86,25 @@ describe("files hosting: the snippets in real web servers", { skip }, () => {
       { port, ca: certs.caCertPem, timeoutMs: 5000 },
     );
   }
+  /** Waits for the web server on `port`, runs every policy check through it, stops it. */
+  async function servesEveryCheck(port: number, child: ChildProcess): Promise<void> {
+    let out = "";
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      await waitForPort(port, child, () => out);
+      const checks = await verifyOn(port);
+      assert.deepEqual(
+        checks.filter((c) => c.status !== "pass").map((c) => c.message),
+        [],
+      );
+      assert.deepEqual(
+        checks.map((c) => [c.id, c.status]),
+        MTA_STS_POLICY_IDS.map((id) => [id, "pass"]),
+      );
+    } finally {
+      await stop(child);
+    }
+  }
   const localize = (snippet: string, port: number) =>
     snippet
       .split("/var/www/mta-sts")
@@ -122,25 +141,12 @@ describe("files hosting: the snippets in real web servers", { skip }, () => {
         "",
       ].join("\n"),
     );
-    let out = "";
-    const child = spawn("nginx", ["-c", conf, "-e", join(dir, "nginx-error.log")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    try {
-      await waitForPort(port, child, () => out);
-      const checks = await verifyOn(port);
-      assert.deepEqual(
-        checks.filter((c) => c.status !== "pass").map((c) => c.message),
-        [],
-      );
-      assert.deepEqual(
-        checks.map((c) => [c.id, c.status]),
-        MTA_STS_POLICY_IDS.map((id) => [id, "pass"]),
-      );
-    } finally {
-      await stop(child);
-    }
+    await servesEveryCheck(
+      port,
+      spawn("nginx", ["-c", conf, "-e", join(dir, "nginx-error.log")], {
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
   });
 
   test("Caddy", async () => {
@@ -157,25 +163,12 @@ describe("files hosting: the snippets in real web servers", { skip }, () => {
         site,
       ].join("\n"),
     );
-    let out = "";
-    const child = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
-    });
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    try {
-      await waitForPort(port, child, () => out);
-      const checks = await verifyOn(port);
-      assert.deepEqual(
-        checks.filter((c) => c.status !== "pass").map((c) => c.message),
-        [],
-      );
-      assert.deepEqual(
-        checks.map((c) => [c.id, c.status]),
-        MTA_STS_POLICY_IDS.map((id) => [id, "pass"]),
-      );
-    } finally {
-      await stop(child);
-    }
+    await servesEveryCheck(
+      port,
+      spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+      }),
+    );
   });
 });
