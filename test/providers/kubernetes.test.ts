@@ -454,5 +454,24 @@ describe("config keys and delivery", () => {
     };
     assert.notEqual(rolloutHash(startupChanged), rolloutHash(plan));
     assert.match(rolloutHash(plan), /^[0-9a-f]{64}$/);
+    // Secret contents are not hashed: the annotation is readable by anyone who reads the pod.
+    const secretSwapped = {
+      ...plan,
+      files: plan.files.map((f) => (f.secret ? { ...f, content: `${f.content}other\n` } : f)),
+    };
+    const secretRollout = plan.files.filter((f) => f.secret && kubernetesDelivery(f) === "rollout");
+    assert.ok(secretRollout.length > 0);
+    assert.equal(rolloutHash(secretSwapped), rolloutHash(plan));
+    // What makes that safe: each secret rollout file (an rspamd key) has a public companion that
+    // is hashed, so a new key still rolls the pod (the test above).
+    for (const f of secretRollout) {
+      const companion = f.path.replace(/\.private\.txt$/, ".public.txt");
+      assert.ok(
+        plan.files.some(
+          (g) => g.path === companion && !g.secret && kubernetesDelivery(g) === "rollout",
+        ),
+        `${f.path} has no public companion`,
+      );
+    }
   });
 });

@@ -120,6 +120,11 @@ function fileMode(f: DmsFile): number {
  * sha256 (hex) of everything that must roll the pod: the plan's `recreateHash` (env and
  * startup-only files) and every file delivered by `rollout`. Live files are left out, so an
  * account change never touches the pod template.
+ *
+ * The hash is an annotation anyone who can read the StatefulSet sees, so, as in `recreateHash`, a
+ * secret file counts by path and mode only, never by content. A new DKIM key (the rspamd keys are
+ * rollout files) still rolls the pod: its public companions (`.public.txt`, `.public.dns.txt`)
+ * are rollout files too, and their content is hashed.
  */
 export function rolloutHash(plan: Plan): string {
   const h = createHash("sha256");
@@ -129,7 +134,7 @@ export function rolloutHash(plan: Plan): string {
     if (kubernetesDelivery(f) !== "rollout") continue;
     put(f.path);
     put(String(fileMode(f)));
-    put(f.content);
+    put(f.secret ? "secret" : f.content);
   }
   return h.digest("hex");
 }
