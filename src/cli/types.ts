@@ -7,9 +7,6 @@
 /** Exit code for a usage error (unknown option, missing argument, bad option value). */
 export const EXIT_USAGE = 2;
 
-/** Exit code for success. */
-export const EXIT_OK = 0;
-
 /** Output sinks, injectable so tests can run the CLI in-process. */
 export interface CliIo {
   readonly stdout: (text: string) => void;

@@ -11,7 +11,7 @@
  */
 import { DnsClient, type DnsAnswer, type DnsStatus } from "../net/dns";
 import type { RecordType } from "../records/types";
-import { fail, skip, type Check, type CheckId } from "./checks";
+import { fail, skip, type Check } from "./checks";
 import { connectFailureKind, NO_SESSION } from "./tls-checks";
 
 /** One DNS lookup a group of checks made, and how it ended. */
@@ -222,6 +222,3 @@ export function groupByRootCause(groups: readonly CheckGroup[], ctx: RootCauseCo
   for (const g of groups) if (!handled.has(g)) out.push(...g.checks);
   return out;
 }
-
-/** The ids of the root-cause checks, which appear only when their cause is present. */
-export const ROOT_CAUSE_IDS: readonly CheckId[] = ["dns-server-answers", "dns-zone-answers"];
