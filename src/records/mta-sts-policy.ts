@@ -56,12 +56,3 @@ export function mtaStsMxMatches(pattern: string, host: string): boolean {
   const dot = h.indexOf(".");
   return dot > 0 && h.slice(dot + 1) === p.slice(2);
 }
-
-/** The `id` of an `_mta-sts` TXT value (`v=STSv1; id=...`), or undefined when it has none. */
-export function mtaStsTxtId(txt: string): string | undefined {
-  for (const part of txt.split(";")) {
-    const m = /^\s*id\s*=\s*([A-Za-z0-9]{1,32})\s*$/.exec(part);
-    if (m) return m[1];
-  }
-  return undefined;
-}

@@ -19,10 +19,10 @@ import type { DnsClient } from "../net/dns";
 import type { DomainSpec } from "../spec/schema";
 import type { Plan } from "../plan/types";
 import { mtaStsPolicyId } from "../records/policies";
+import { parseMtaSts } from "../records/values";
 import {
   MTA_STS_MAX_AGE_LIMIT,
   mtaStsMxMatches,
-  mtaStsTxtId,
   parseMtaStsPolicy,
 } from "../records/mta-sts-policy";
 import { fail, pass, skip, type Check } from "./checks";
@@ -380,7 +380,7 @@ async function idCheck(
   const name = `_mta-sts.${d}`;
   const a = await ctx.dns.query(name, "TXT");
   const records = a.status === "ok" ? a.values.filter((v) => /^v=STSv1(;|\s|$)/.test(v)) : [];
-  const ids = records.map(mtaStsTxtId);
+  const ids = records.map((r) => parseMtaSts(r)?.id);
   // With a derived id (the default) the id is the hash of the policy text, so the served text
   // itself says which id must be announced; a declared id can only be compared with the plan.
   const want = declaredId ?? mtaStsPolicyId(body);

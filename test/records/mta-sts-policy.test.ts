@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mtaStsMxMatches, mtaStsTxtId, parseMtaStsPolicy } from "../../src/records/mta-sts-policy";
+import { mtaStsMxMatches, parseMtaStsPolicy } from "../../src/records/mta-sts-policy";
 import { isTextPlain } from "../../src/verify/mta-sts-fetch";
 
 test("RFC 8461 §4.1 mx patterns: exact names and one-label wildcards", () => {
@@ -40,11 +40,7 @@ test("policy parsing: CRLF or LF, unknown keys ignored, mx repeated, first value
   assert.deepEqual(parseMtaStsPolicy("<html>not a policy</html>"), { mx: [] });
 });
 
-test("TXT id and content type", () => {
-  assert.equal(mtaStsTxtId("v=STSv1; id=20260101T000000"), "20260101T000000");
-  assert.equal(mtaStsTxtId("v=STSv1;id=abc123 "), "abc123");
-  assert.equal(mtaStsTxtId("v=STSv1"), undefined);
-  assert.equal(mtaStsTxtId("v=STSv1; id=bad-id"), undefined);
+test("content type", () => {
   assert.equal(isTextPlain("text/plain"), true);
   assert.equal(isTextPlain("Text/Plain; charset=utf-8"), true);
   assert.equal(isTextPlain("text/html"), false);
