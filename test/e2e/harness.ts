@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBind, type BindServer } from "../servers/bind";
 import { docker, ensureDocker } from "../servers/docker";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** The project root (the folder holding package.json). */
 export const ROOT = join(__dirname, "..", "..");
@@ -140,11 +141,6 @@ export async function takeE2eLock(timeoutMs = 45 * 60 * 1000): Promise<() => voi
     () => `held by pid ${existsSync(LOCK_DIR) ? readFileSync(join(LOCK_DIR, "pid"), "utf8") : "?"}`,
   );
   return release;
-}
-
-/** Sleeps `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**
@@ -419,3 +415,5 @@ export function token(label: string): string {
 export function removeContainer(name: string): void {
   spawnSync("docker", ["rm", "-f", "-v", name], { stdio: "ignore", timeout: 120_000 });
 }
+
+export { sleep };

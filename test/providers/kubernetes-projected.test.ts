@@ -31,6 +31,7 @@ import {
   volumePayload,
 } from "./kubernetes-fixtures";
 import type { KubernetesObject } from "../../src/providers/host/kubernetes";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const NAME = "mailserver";
 const PASSWORDS: Record<string, string> = {
@@ -55,10 +56,6 @@ function dmsImage(): string | undefined {
   }
   if (process.env.CI === "true") throw new Error(`docker-mailserver image ${wanted} unavailable`);
   return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** `docker exec` without throwing: status and output. */

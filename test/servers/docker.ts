@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Where a daemon started by the tests logs. */
 export const DOCKERD_LOG = "/tmp/dms-test-dockerd/dockerd.log";
@@ -29,10 +30,6 @@ function daemonAnswers(): boolean {
     spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 10_000 }).status ===
     0
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**
