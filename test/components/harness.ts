@@ -101,6 +101,8 @@ export interface MockOptions {
   readonly exitCodes?: Readonly<Record<string, number>>;
   /** `containerLogs` of containers by child name (attached containers with `logs: true`). */
   readonly containerLogs?: Readonly<Record<string, string>>;
+  /** The address a Kubernetes `Service` of type LoadBalancer reports. @default "203.0.113.7" */
+  readonly loadBalancerIp?: string;
 }
 
 /** Installs the mocks; call {@link resetRegistrations} between runs. */
@@ -153,6 +155,11 @@ export function installMocks(options: MockOptions = {}): void {
             state.arn = `arn:aws:cloudfront::000000000000:distribution/${args.name}`;
             state.domainName = `${args.name}.cloudfront.net`;
             state.hostedZoneId = "Z2FDTNDATAQYW2";
+            break;
+          case "kubernetes:core/v1:Service":
+            state.status = {
+              loadBalancer: { ingress: [{ ip: options.loadBalancerIp ?? "203.0.113.7" }] },
+            };
             break;
           case "docker:index/volume:Volume":
             state.name = `${args.name}-volume`;

@@ -5,32 +5,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { MOCK_KEY, plainStrings, resolvePackageToSource, unwrap } from "./harness";
+import {
+  MOCK_KEY,
+  installMocks,
+  plainStrings,
+  registrations,
+  resolvePackageToSource,
+  unwrap,
+} from "./harness";
 
 const LB_IP = "203.0.113.80";
 const PASSWORD = "alice-k8s-example-password";
-const regs: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+const regs = registrations;
 
-void pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      regs.push({ type: args.type, name: args.name, inputs: args.inputs });
-      const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(state, MOCK_KEY);
-      if (args.type === "random:index/randomPassword:RandomPassword") state.result = "salt-key";
-      if (args.type === "kubernetes:core/v1:Service") {
-        state.status = { loadBalancer: { ingress: [{ ip: LB_IP }] } };
-      }
-      return { id: `${args.name}-id`, state };
-    },
-    call(args) {
-      throw new Error(`unexpected provider call ${args.token}`);
-    },
-  },
-  "project",
-  "stack",
-  false,
-);
+installMocks({ loadBalancerIp: LB_IP });
 pulumi.runtime.setAllConfig({ "project:alicePassword": PASSWORD }, ["project:alicePassword"]);
 resolvePackageToSource();
 

@@ -6,42 +6,26 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { MOCK_KEY, isSecretWrapper, plainStrings, unwrap, valueOf } from "./harness";
+import {
+  MOCK_KEY,
+  installMocks,
+  isSecretWrapper,
+  plainStrings,
+  registrations,
+  unwrap,
+  valueOf,
+  type Registration,
+} from "./harness";
 import type { KubernetesMailServerArgs } from "../../src/components/kubernetes-mail-server";
 import type { MailServerArgs } from "../../src/components/args";
 import { allSchemaErrors } from "../providers/kubernetes-schema";
 import type { KubernetesObject } from "../../src/providers/host/kubernetes";
 
-interface Reg {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-const regs: Reg[] = [];
+type Reg = Registration;
+const regs = registrations;
 const LB_IP = "203.0.113.7";
 
-void pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      regs.push({ type: args.type, name: args.name, inputs: args.inputs });
-      const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type === "tls:index/privateKey:PrivateKey") Object.assign(state, MOCK_KEY);
-      if (args.type === "random:index/randomPassword:RandomPassword") {
-        state.result = `salt-key-of-${args.name}`;
-      }
-      if (args.type === "kubernetes:core/v1:Service") {
-        state.status = { loadBalancer: { ingress: [{ ip: LB_IP }] } };
-      }
-      return { id: `${args.name}-id`, state };
-    },
-    call(args) {
-      throw new Error(`unexpected provider call ${args.token}`);
-    },
-  },
-  "project",
-  "stack",
-  false,
-);
+installMocks({ loadBalancerIp: LB_IP });
 
 // Loaded after the mocks are installed, as Pulumi requires.
 /* eslint-disable @typescript-eslint/no-require-imports */
