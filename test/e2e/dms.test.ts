@@ -400,16 +400,27 @@ async function planOutScenario(t: TestContext, s: Scenario): Promise<void> {
       assert.deepEqual(problems, []);
     });
   } finally {
-    if (process.env.DMS_E2E_KEEP !== "1") {
-      spawnSync("docker-compose", ["-p", project, "-f", file, "down", "-t", "10"], {
-        stdio: "ignore",
-        timeout: 300_000,
-      });
-      removeContainer(name);
-    }
-    await resolver.stop();
-    rmSync(work, { recursive: true, force: true });
+    await composeDown(project, file, name, resolver, work);
   }
+}
+
+/** Stops a compose scenario (unless DMS_E2E_KEEP=1), its resolver, and removes its work folder. */
+async function composeDown(
+  project: string,
+  file: string,
+  name: string,
+  resolver: { stop(): Promise<void> },
+  work: string,
+): Promise<void> {
+  if (process.env.DMS_E2E_KEEP !== "1") {
+    spawnSync("docker-compose", ["-p", project, "-f", file, "down", "-t", "10"], {
+      stdio: "ignore",
+      timeout: 300_000,
+    });
+    removeContainer(name);
+  }
+  await resolver.stop();
+  rmSync(work, { recursive: true, force: true });
 }
 
 async function bareDomainScenario(t: TestContext, s: Scenario): Promise<void> {
@@ -461,15 +472,7 @@ async function bareDomainScenario(t: TestContext, s: Scenario): Promise<void> {
       assert.deepEqual(checkLog(containerLog(name), written, BENIGN, "plan-out"), []);
     });
   } finally {
-    if (process.env.DMS_E2E_KEEP !== "1") {
-      spawnSync("docker-compose", ["-p", project, "-f", file, "down", "-t", "10"], {
-        stdio: "ignore",
-        timeout: 300_000,
-      });
-      removeContainer(name);
-    }
-    await resolver.stop();
-    rmSync(work, { recursive: true, force: true });
+    await composeDown(project, file, name, resolver, work);
   }
 }
 
