@@ -1,27 +1,48 @@
 /**
- * `dmsctl plan --out DIR` as one step: the whole tree is replaced at once, so whoever reads DIR
- * (a person, `docker compose`, a backup) sees either the previous run's files or this run's, never
- * a mix, even when dmsctl is killed half way.
+ * `dmsctl plan --out DIR` as one step: whoever reads DIR (a person, `docker compose`, the running
+ * mail server) sees either the previous run's files or this run's, never a mix, even when dmsctl
+ * is killed half way; and a running container reads the new files without being recreated.
  *
- * How (all names beside DIR, in its parent, so every rename stays on one file system):
+ * The layout is the kubelet's for ConfigMap volumes, placed in the folder compose bind-mounts:
  *
- * 1. Lock: `.<DIR>.dmsctl-lock` is created exclusively and holds our pid. A second run waits for
- *    it (bounded), then fails naming the holder; a lock whose pid is dead is taken over.
- * 2. Recover what a killed run left (see {@link recover}): a finished tree is moved into place, a
- *    half-built one gives back the entries it had borrowed from DIR and is removed, a replaced one
- *    is removed. Temporaries of the per-file writer this module replaced are swept too.
- * 3. Build the new tree in `.<DIR>.dmsctl-build-<id>`: the manifest first (it names every file
- *    that is ours), then the files. Entries of DIR that are not ours (mail data in `docker-data/`,
- *    anything the user put there) are moved into the new tree by rename: cheap, and a running
- *    container keeps its bind mounts of them because a rename keeps the inode.
- * 4. Rename the build to `.<DIR>.dmsctl-ready-<id>`: from here on, recovery finishes the swap.
- * 5. Swap: DIR -> `.<DIR>.dmsctl-old-<id>`, ready -> DIR. Between these two renames DIR does not
- *    exist for an instant (Node has no renameat2(RENAME_EXCHANGE)); a kill there is recovered by
- *    the next run, which moves the ready tree into place.
- * 6. Remove the old tree: only the files its manifest (or the new one) names, only through real
- *    directories. A symbolic link is never followed: not in DIR, not in the trees beside it.
+ *     DIR/
+ *       config/                        a real folder that never moves (mounted at /tmp/docker-mailserver)
+ *         ..data -> ..dmsctl-<id>      the current run; renaming one link over it switches runs
+ *         ..dmsctl-<id>/               one run's whole tree, laid out as DIR shows it
+ *         postfix-accounts.cf -> ..data/config/postfix-accounts.cf
+ *         rspamd -> ..data/config/rspamd
+ *       compose.yaml -> config/..data/compose.yaml
+ *       zones -> config/..data/zones
+ *       .dmsctl-files -> config/..data/.dmsctl-files   (the manifest: every file of the run)
+ *       docker-data/                   mail data and anything else not ours: never touched
  *
- * Nothing outside DIR and these `.<DIR>.dmsctl-*` names is ever created, moved or deleted.
+ * Why there: a bind mount keeps the folder it was created with (its inode), so the folder a
+ * running container reads must stay while its content changes, and a link inside the mount must
+ * resolve inside it (the container sees nothing else), so the runs live in that same folder.
+ * docker-mailserver's change detector hashes the live files (accounts, aliases, quotas, relay
+ * maps) with `sha512sum`, which reads through the links, so an account change reaches the running
+ * server; everything under `rspamd/` and `opendkim/` is startup-only, and compose recreates the
+ * container for it because the container's recreate-hash label changes.
+ *
+ * One run:
+ * 1. Lock: `.<DIR>.dmsctl-lock` beside DIR is created exclusively and holds our pid. A second run
+ *    waits (bounded), then fails naming the holder; the lock of a dead pid is taken over.
+ * 2. Recover what a killed run left ({@link recover}): unfinished or superseded runs in
+ *    `config/` are removed, links of names the current run does not have are removed, and the
+ *    per-file temporaries of the writer before this one are swept.
+ * 3. Check, before anything changes, that every name the new run needs is free or ours (our link,
+ *    or a file or folder the previous manifest lists); anything else fails, naming all of them.
+ * 4. Build `config/..dmsctl-build-<id>` (manifest first), rename it to `config/..dmsctl-<id>`.
+ * 5. Add the links of names the previous run did not have: they point through `..data`, so until
+ *    the switch they lead nowhere, exactly as the previous run had no such file.
+ * 6. Switch: a new link renamed over `config/..data` (atomic). This is the commit point.
+ * 7. Tidy: links of names the new run no longer has are removed (they lead nowhere since 6), files
+ *    and folders an earlier, pre-link layout wrote are replaced by links, the previous run's
+ *    folder is removed.
+ *
+ * Nothing is ever written through a link: files are created only inside a folder this run made,
+ * links are removed or renamed over, never followed, and DIR and DIR/config must be real folders.
+ * Nothing outside DIR except the lock is created, and nothing outside DIR is deleted.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -40,14 +61,29 @@ export interface OutFile {
 /** The manifest of the files a run wrote, relative to the output directory. */
 export const MANIFEST = ".dmsctl-files";
 
+/** The folder of DIR that the mail container bind-mounts; every run is kept inside it. */
+export const MOUNTED_DIR = "config";
+
+/** The link in {@link MOUNTED_DIR} to the current run. */
+const DATA_LINK = "..data";
+const RUN_PREFIX = "..dmsctl-";
+const BUILD_PREFIX = "..dmsctl-build-";
+const TEMP_LINK = /\.dmsctl-link-\d+-[0-9a-f]{8}$/;
+/** The per-file temporaries of an earlier writer: `<file>.dmsctl-tmp-<pid>-<hex>`. */
+const LEGACY_TEMP = /\.dmsctl-tmp-\d+-[0-9a-f]{8}$/;
+/** What an earlier, whole-tree-swapping dmsctl left beside DIR when killed. */
+const LEGACY_BESIDE = /^\.(.+)\.dmsctl-(build|ready|old)-\d+-[0-9a-f]{8}$/;
+const POLL_MS = 50;
+
 /** What {@link OutDir.replace} did. */
 export interface WriteReport {
   readonly written: number;
-  /** Files of the previous tree that the new one no longer has. */
+  /** Files of the previous run that this one no longer has. */
   readonly removed: string[];
-  /** Entries of DIR that are not dmsctl's, carried over into the new tree. */
-  readonly kept: string[];
-  /** Whether a previous tree was replaced (a running container still mounts its folders). */
+  /**
+   * Whether a previous run was there. A running container reads the new live files at once;
+   * startup-only changes need `docker compose up -d` (the recreate-hash label tells compose).
+   */
   readonly replaced: boolean;
 }
 
@@ -68,21 +104,16 @@ export interface OutDir {
   readonly root: string;
   /** What recovery did when the directory was opened (for the user: one line each). */
   readonly recovered: readonly string[];
-  /** Replaces the whole tree with `files`; DIR's own entries that are not dmsctl's are kept. */
+  /** Makes `files` the current run; DIR's entries that are not dmsctl's are left alone. */
   replace(files: readonly OutFile[]): WriteReport;
   /** Removes the lock. Idempotent. */
   release(): void;
 }
 
-const TEMP_KINDS = ["build", "ready", "old"] as const;
-type TempKind = (typeof TEMP_KINDS)[number];
-/** The per-file temporaries of the writer this module replaced: `<file>.dmsctl-tmp-<pid>-<hex>`. */
-const LEGACY_TEMP = /\.dmsctl-tmp-\d+-[0-9a-f]{8}$/;
-const POLL_MS = 50;
-
 /**
  * Locks DIR (waiting up to `waitMs` for another run), then recovers what a killed run left.
- * @throws OutDirError when DIR is a symbolic link or not a directory, or the lock is held.
+ * @throws OutDirError when DIR or DIR/config is a symbolic link or not a directory, or the lock
+ *   is held.
  */
 export function openOutDir(dir: string, options: OpenOptions = {}): OutDir {
   const root = resolve(dir);
@@ -103,14 +134,10 @@ export function openOutDir(dir: string, options: OpenOptions = {}): OutDir {
     fs.rmSync(lockPath, { force: true });
   };
   try {
-    checkRoot(root, dir);
-    const recovered = recover(parent, base);
-    return {
-      root,
-      recovered,
-      replace: (files) => replaceTree(parent, base, dir, files),
-      release,
-    };
+    checkRealDir(root, `--out ${dir}`);
+    checkRealDir(join(root, MOUNTED_DIR), `--out ${dir}: ${join(dir, MOUNTED_DIR)}`);
+    const recovered = [...recover(root), ...legacyBeside(parent, base)];
+    return { root, recovered, replace: (files) => replaceRun(root, dir, files), release };
   } catch (err) {
     release();
     throw err;
@@ -129,17 +156,6 @@ function lstat(path: string): fs.Stats | undefined {
     if (code(err) === "ENOENT") return undefined;
     throw err;
   }
-}
-
-/** DIR must be a real directory or not exist: replacing a link would leave its target behind. */
-function checkRoot(root: string, dir: string): void {
-  const st = lstat(root);
-  if (st === undefined || st.isDirectory()) return;
-  if (st.isSymbolicLink())
-    throw new OutDirError(
-      `--out ${dir} is a symbolic link; give the directory it points to (dmsctl never writes through a link)`,
-    );
-  throw new OutDirError(`--out ${dir} exists and is not a directory`);
 }
 
 function pidAlive(pid: number): boolean {
@@ -206,29 +222,15 @@ function acquireLock(lockPath: string, dir: string, waitMs: number): void {
   );
 }
 
-/** Paths of our temporaries beside DIR, sorted, by kind. */
-function temporaries(parent: string, base: string): { kind: TempKind; path: string }[] {
-  const prefix = `.${base}.dmsctl-`;
-  const found: { kind: TempKind; path: string }[] = [];
-  for (const name of fs.readdirSync(parent).sort(cmp)) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(build|ready|old)-\d+-[0-9a-f]{8}$/.exec(name.slice(prefix.length));
-    if (m === null) continue;
-    found.push({ kind: m[1] as TempKind, path: join(parent, name) });
-  }
-  return found;
-}
-
-function readManifest(tree: string): string[] {
-  let text: string;
-  try {
-    const st = lstat(join(tree, MANIFEST));
-    if (st === undefined || !st.isFile()) return [];
-    text = fs.readFileSync(join(tree, MANIFEST), "utf8");
-  } catch {
-    return [];
-  }
-  return text.split("\n").filter(isSafeRelative);
+/** `path` must be a real directory or not exist: writing under a link would write elsewhere. */
+function checkRealDir(path: string, shown: string): void {
+  const st = lstat(path);
+  if (st === undefined || st.isDirectory()) return;
+  if (st.isSymbolicLink())
+    throw new OutDirError(
+      `${shown} is a symbolic link; give the directory it points to (dmsctl never writes through a link)`,
+    );
+  throw new OutDirError(`${shown} exists and is not a directory`);
 }
 
 function isSafeRelative(p: string): boolean {
@@ -241,125 +243,58 @@ function isSafeRelative(p: string): boolean {
   );
 }
 
-/**
- * Puts DIR back into a state of exactly one run, from whatever a killed run left beside it:
- * - `ready-*` (a finished tree): moved into place, the tree it replaces becomes `old-*`;
- * - `build-*` (unfinished): entries not named by its manifest are DIR's own, moved back; the rest
- *   is removed;
- * - `old-*` (replaced): if DIR is missing, it is put back; otherwise its files are removed.
- * Also sweeps the previous writer's `*.dmsctl-tmp-*` files inside DIR.
- */
-function recover(parent: string, base: string): string[] {
-  const root = join(parent, base);
-  const notes: string[] = [];
-  const rel = (p: string) => basename(p);
-  const temps = temporaries(parent, base);
-  for (const t of temps.filter((t) => t.kind === "ready")) {
-    if (!lstat(t.path)?.isDirectory()) continue;
-    if (lstat(root) === undefined) {
-      fs.renameSync(t.path, root);
-    } else {
-      const old = t.path.replace(/dmsctl-ready-/, "dmsctl-old-");
-      fs.renameSync(root, old);
-      fs.renameSync(t.path, root);
-      temps.push({ kind: "old", path: old });
-    }
-    notes.push(`finished the replacement an interrupted run had prepared (${rel(t.path)})`);
-  }
-  for (const t of temps.filter((t) => t.kind === "build")) {
-    const st = lstat(t.path);
-    if (st === undefined) continue;
-    if (!st.isDirectory()) {
-      fs.rmSync(t.path, { force: true });
-      continue;
-    }
-    const ours = readManifest(t.path);
-    const back = lstat(root) === undefined ? [] : carryBack(t.path, root, ours);
-    removeOurs(t.path, [...ours, MANIFEST]);
-    notes.push(
-      `removed an unfinished tree of an interrupted run (${rel(t.path)})` +
-        (back.length > 0 ? `, moving back ${back.join(", ")}` : ""),
-    );
-  }
-  for (const t of temps.filter((t) => t.kind === "old")) {
-    const st = lstat(t.path);
-    if (st === undefined) continue;
-    if (!st.isDirectory()) {
-      fs.rmSync(t.path, { force: true });
-      continue;
-    }
-    if (lstat(root) === undefined) {
-      fs.renameSync(t.path, root);
-      notes.push(`put back the tree an interrupted run had moved aside (${rel(t.path)})`);
-      continue;
-    }
-    const left = removeOld(t.path, root);
-    notes.push(
-      left.length === 0
-        ? `removed the previous tree an interrupted run had replaced (${rel(t.path)})`
-        : `kept ${rel(t.path)}: it holds ${left.join(", ")}, which dmsctl did not write`,
-    );
-  }
-  if (lstat(root)?.isDirectory()) {
-    const swept = sweepLegacy(root, "");
-    if (swept > 0) notes.push(`removed ${swept} temporary files an interrupted run left in DIR`);
-  }
-  return notes;
+/** Where the entry named `name` lives (DIR or DIR/config) and the link that makes it ours. */
+interface Entry {
+  /** Path relative to DIR: `compose.yaml`, `config/rspamd`. */
+  readonly rel: string;
+  /** The link's target, relative to the folder holding it. */
+  readonly target: string;
 }
 
-/** Removes `<file>.dmsctl-tmp-*` regular files under `dir`, through real directories only. */
-function sweepLegacy(dir: string, rel: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(join(dir, rel), { withFileTypes: true })) {
-    const p = rel === "" ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) {
-      // Mail data can be large and is never ours: do not walk it.
-      if (p === "docker-data") continue;
-      n += sweepLegacy(dir, p);
-    } else if (e.isFile() && LEGACY_TEMP.test(e.name)) {
-      fs.rmSync(join(dir, p));
-      n++;
-    }
-  }
-  return n;
+function entryOf(rel: string): Entry {
+  const [first, second] = rel.split("/");
+  if (first === MOUNTED_DIR && second !== undefined)
+    return { rel: `${MOUNTED_DIR}/${second}`, target: `${DATA_LINK}/${MOUNTED_DIR}/${second}` };
+  return { rel: first!, target: `${MOUNTED_DIR}/${DATA_LINK}/${first}` };
 }
 
-/**
- * Removes the files `paths` names under `tree`, never through a symbolic link, then every
- * directory left empty, then `tree` itself when empty. Returns what is left (not ours).
- */
-function removeOurs(tree: string, paths: readonly string[]): string[] {
+/** The entries (top-level names of DIR and of DIR/config) that `paths` need, sorted. */
+function entriesOf(paths: readonly string[]): Entry[] {
+  const byRel = new Map<string, Entry>();
   for (const p of paths) {
-    const parts = p.split("/");
-    let dir = tree;
-    let real = true;
-    for (const part of parts.slice(0, -1)) {
-      dir = join(dir, part);
-      if (!lstat(dir)?.isDirectory()) {
-        real = false;
-        break;
-      }
-    }
-    if (!real) continue;
-    const target = join(tree, p);
-    const st = lstat(target);
-    // A directory where our file was is not ours to delete; a link is removed, not followed.
-    if (st !== undefined && !st.isDirectory()) fs.rmSync(target, { force: true });
+    const e = entryOf(p);
+    byRel.set(e.rel, e);
   }
-  pruneEmpty(tree);
-  if (lstat(tree) === undefined) return [];
-  return listAll(tree, "");
+  return [...byRel.values()].sort((a, b) => cmp(a.rel, b.rel));
 }
 
-/** Removes empty real directories under and including `dir`, bottom up. */
-function pruneEmpty(dir: string): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) pruneEmpty(join(dir, e.name));
-  }
-  if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+function readManifestAt(file: string): string[] | undefined {
+  const st = lstat(file);
+  if (st === undefined || !st.isFile()) return undefined;
+  return fs.readFileSync(file, "utf8").split("\n").filter(isSafeRelative);
 }
 
-function listAll(dir: string, rel: string): string[] {
+/** The run `config/..data` points to, when it is one of ours and complete. */
+function currentRun(root: string): string | undefined {
+  const link = join(root, MOUNTED_DIR, DATA_LINK);
+  if (!lstat(link)?.isSymbolicLink()) return undefined;
+  const target = fs.readlinkSync(link);
+  if (!target.startsWith(RUN_PREFIX) || target.includes("/")) return undefined;
+  return lstat(join(root, MOUNTED_DIR, target))?.isDirectory() ? target : undefined;
+}
+
+/**
+ * The files the previous run wrote: the current run's manifest, or the manifest an earlier,
+ * link-less layout kept as a plain file in DIR.
+ */
+function previousFiles(root: string): string[] {
+  const run = currentRun(root);
+  if (run !== undefined) return readManifestAt(join(root, MOUNTED_DIR, run, MANIFEST)) ?? [];
+  return readManifestAt(join(root, MANIFEST)) ?? [];
+}
+
+/** Every path under `dir` (links not followed), relative to it; folders end with `/`. */
+function listAll(dir: string, rel = ""): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(join(dir, rel), { withFileTypes: true })) {
     const p = rel === "" ? e.name : `${rel}/${e.name}`;
@@ -371,146 +306,171 @@ function listAll(dir: string, rel: string): string[] {
   return out.sort(cmp);
 }
 
-/** Removes a replaced tree: its own files, and files the new tree at `root` wrote over. */
-function removeOld(old: string, root: string): string[] {
-  const legacy: string[] = [];
-  const collect = (rel: string) => {
-    for (const e of fs.readdirSync(join(old, rel), { withFileTypes: true })) {
-      const p = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) collect(p);
-      else if (e.isFile() && LEGACY_TEMP.test(e.name)) legacy.push(p);
-    }
-  };
-  collect("");
-  return removeOurs(old, [...readManifest(old), ...readManifest(root), ...legacy, MANIFEST]);
-}
+/** How the entry at `e.rel` stands: free, our link, or a plain file/folder of an earlier run. */
+type Standing = "free" | "link" | "plain" | { readonly foreign: string[] };
 
-/** Moves entries of an unfinished build that are not in `ours` back into DIR; returns them. */
-function carryBack(build: string, root: string, ours: readonly string[]): string[] {
-  const mine = new Set([...ours, MANIFEST]);
-  const dirsOfMine = new Set<string>();
-  for (const p of mine) {
-    const parts = p.split("/");
-    for (let i = 1; i < parts.length; i++) dirsOfMine.add(parts.slice(0, i).join("/"));
+function standing(root: string, e: Entry, previous: ReadonlySet<string>): Standing {
+  const path = join(root, e.rel);
+  const st = lstat(path);
+  if (st === undefined) return "free";
+  if (st.isSymbolicLink())
+    return fs.readlinkSync(path) === e.target ? "link" : { foreign: [e.rel] };
+  if (st.isFile()) return previous.has(e.rel) ? "plain" : { foreign: [e.rel] };
+  if (st.isDirectory()) {
+    const foreign = listAll(path)
+      .map((p) => `${e.rel}/${p}`)
+      .filter((p) => !previous.has(p));
+    return foreign.length === 0 ? "plain" : { foreign };
   }
-  const moved: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(join(build, rel), { withFileTypes: true })) {
-      const p = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (mine.has(p)) continue;
-      if (e.isDirectory() && dirsOfMine.has(p)) {
-        walk(p);
-        continue;
-      }
-      const dest = join(root, p);
-      if (lstat(dest) !== undefined) continue;
-      if (!ensureRealDir(root, dirname(p))) continue;
-      fs.renameSync(join(build, p), dest);
-      moved.push(p);
-    }
-  };
-  walk("");
-  return moved.sort(cmp);
+  return { foreign: [e.rel] };
 }
 
-/** Creates `rel` (`/`-separated, "." for the root) under `root` as real directories. */
-function ensureRealDir(root: string, rel: string): boolean {
-  if (rel === "." || rel === "") return true;
-  let dir = root;
-  for (const part of rel.split("/")) {
-    dir = join(dir, part);
-    const st = lstat(dir);
-    if (st === undefined) fs.mkdirSync(dir);
-    else if (!st.isDirectory()) return false;
-  }
-  return true;
+/** Removes a plain file or a folder of files an earlier run wrote (nothing else is in it). */
+function removePlain(path: string): void {
+  fs.rmSync(path, { recursive: true, force: true });
 }
 
-/** One entry of DIR to move into the new tree. */
-interface Carry {
-  readonly path: string;
+/** Puts our link at `e.rel`, replacing what is there (a link or a file) in one rename. */
+function placeLink(root: string, e: Entry, id: string): void {
+  const path = join(root, e.rel);
+  if (lstat(path)?.isDirectory()) removePlain(path);
+  const tmp = `${path}.dmsctl-link-${id}`;
+  fs.symlinkSync(e.target, tmp);
+  fs.renameSync(tmp, path);
 }
 
 /**
- * Decides, before anything moves, which entries of the current DIR the new tree takes over: every
- * entry that is not a file dmsctl wrote (previous manifest), not replaced by a new file, and not a
- * leftover temporary. A directory holding none of our files moves whole.
- * @throws OutDirError when an entry is in the way of the new tree (a file or link where it needs
- *   a directory, or a directory where it writes a file).
+ * Puts DIR back into the state of exactly one run: removes runs that are not current (finished
+ * or not: every file in them is ours), switch links and link temporaries a killed run left, and
+ * links (of our form) to names the current run does not have; sweeps an earlier writer's
+ * per-file temporaries.
  */
-function planCarry(
-  root: string,
-  dir: string,
-  previous: ReadonlySet<string>,
-  newFiles: ReadonlySet<string>,
-  newDirs: ReadonlySet<string>,
-): Carry[] {
-  const prevDirs = new Set<string>();
-  for (const p of previous) {
-    const parts = p.split("/");
-    for (let i = 1; i < parts.length; i++) prevDirs.add(parts.slice(0, i).join("/"));
+function recover(root: string): string[] {
+  const notes: string[] = [];
+  if (lstat(root) === undefined) return notes;
+  const swept = sweepLegacy(root, "");
+  if (swept > 0) notes.push(`removed ${swept} temporary files an interrupted run left in DIR`);
+  const mounted = join(root, MOUNTED_DIR);
+  if (lstat(mounted) === undefined) return notes;
+  const run = currentRun(root);
+  for (const name of fs.readdirSync(mounted).sort(cmp)) {
+    const path = join(mounted, name);
+    if (name.startsWith(BUILD_PREFIX)) {
+      fs.rmSync(path, { recursive: true, force: true });
+      notes.push(`removed an unfinished run an interrupted dmsctl left (${MOUNTED_DIR}/${name})`);
+    } else if (name.startsWith(RUN_PREFIX) && name !== run && lstat(path)?.isDirectory()) {
+      fs.rmSync(path, { recursive: true, force: true });
+      notes.push(`removed a run that is not the current one (${MOUNTED_DIR}/${name})`);
+    } else if (name.startsWith(`${DATA_LINK}.dmsctl-link-`) && lstat(path)?.isSymbolicLink()) {
+      fs.rmSync(path);
+    }
   }
-  const carry: Carry[] = [];
-  const walk = (rel: string) => {
-    const entries = fs.readdirSync(join(root, rel), { withFileTypes: true });
-    entries.sort((a, b) => cmp(a.name, b.name));
-    for (const e of entries) {
-      const p = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (p === MANIFEST) continue;
-      if (e.isDirectory()) {
-        if (newFiles.has(p))
-          throw new OutDirError(`cannot write ${p} in ${dir}: a directory is in the way`);
-        if (newDirs.has(p) || prevDirs.has(p)) walk(p);
-        else carry.push({ path: p });
+  const manifest = run === undefined ? [] : (readManifestAt(join(mounted, run, MANIFEST)) ?? []);
+  const current = new Set(entriesOf([...manifest, MANIFEST]).map((e) => e.rel));
+  let stale = 0;
+  for (const dir of ["", MOUNTED_DIR]) {
+    for (const name of fs.readdirSync(join(root, dir)).sort(cmp)) {
+      const rel = dir === "" ? name : `${dir}/${name}`;
+      const st = lstat(join(root, rel));
+      if (!st?.isSymbolicLink()) continue;
+      if (TEMP_LINK.test(name)) {
+        fs.rmSync(join(root, rel));
         continue;
       }
-      if (previous.has(p) || (e.isFile() && LEGACY_TEMP.test(e.name))) continue;
-      if (newDirs.has(p)) {
-        const what = e.isSymbolicLink() ? "a symbolic link" : "a file";
-        throw new OutDirError(
-          `cannot write ${p} in ${dir}: EEXIST (${what} where dmsctl writes a directory; dmsctl never writes through a link)`,
-        );
-      }
-      if (newFiles.has(p)) continue;
-      carry.push({ path: p });
+      if (rel === `${MOUNTED_DIR}/${DATA_LINK}` || current.has(rel)) continue;
+      if (fs.readlinkSync(join(root, rel)) !== entryOf(rel).target) continue;
+      fs.rmSync(join(root, rel));
+      stale++;
     }
-  };
-  walk("");
-  return carry;
+  }
+  if (stale > 0) notes.push(`removed ${stale} links an interrupted run left`);
+  return notes;
 }
 
-function replaceTree(
-  parent: string,
-  base: string,
-  dir: string,
-  files: readonly OutFile[],
-): WriteReport {
-  const root = join(parent, base);
+/** Removes `<file>.dmsctl-tmp-*` regular files under `dir`, through real directories only. */
+function sweepLegacy(dir: string, rel: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const p = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) {
+      // Mail data can be large and is never ours; runs hold no temporaries.
+      if (p === "docker-data" || e.name.startsWith(RUN_PREFIX)) continue;
+      n += sweepLegacy(dir, p);
+    } else if (e.isFile() && LEGACY_TEMP.test(e.name)) {
+      fs.rmSync(join(dir, p));
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * An earlier dmsctl swapped whole trees beside DIR and, killed, could leave one there holding
+ * the user's own entries (it moved them into the new tree). Those are never deleted: the user
+ * is told where they are.
+ */
+function legacyBeside(parent: string, base: string): string[] {
+  return fs
+    .readdirSync(parent)
+    .filter((n) => LEGACY_BESIDE.exec(n)?.[1] === base)
+    .sort(cmp)
+    .map(
+      (n) =>
+        `left ${join(parent, n)} untouched: an earlier dmsctl version's interrupted run, which may hold files of yours; move what you need into DIR and delete it`,
+    );
+}
+
+function replaceRun(root: string, dir: string, files: readonly OutFile[]): WriteReport {
   const sorted = [...files].sort((a, b) => cmp(a.path, b.path));
   const newFiles = new Set<string>();
   const newDirs = new Set<string>();
+  const bad: string[] = [];
   for (const f of sorted) {
-    if (!isSafeRelative(f.path) || f.path === MANIFEST)
-      throw new OutDirError(`refusing to write outside ${dir}: ${f.path}`);
-    newFiles.add(f.path);
     const parts = f.path.split("/");
+    if (
+      !isSafeRelative(f.path) ||
+      f.path === MANIFEST ||
+      f.path === MOUNTED_DIR ||
+      parts.slice(0, 2).some((part) => part.startsWith(".."))
+    ) {
+      bad.push(f.path);
+      continue;
+    }
+    newFiles.add(f.path);
     for (let i = 1; i < parts.length; i++) newDirs.add(parts.slice(0, i).join("/"));
   }
-  for (const d of newDirs)
-    if (newFiles.has(d)) throw new OutDirError(`cannot write ${d} in ${dir}: it is also a folder`);
+  if (bad.length > 0) throw new OutDirError(`refusing to write outside ${dir}: ${bad.join(", ")}`);
+  const clash = [...newDirs].filter((d) => newFiles.has(d)).sort(cmp);
+  if (clash.length > 0)
+    throw new OutDirError(`cannot write ${clash.join(", ")} in ${dir}: each is also a folder`);
 
-  const exists = lstat(root) !== undefined;
-  const previous = exists ? readManifest(root) : [];
-  const carry = exists ? planCarry(root, dir, new Set(previous), newFiles, newDirs) : [];
+  const replaced = currentRun(root) !== undefined || lstat(join(root, MANIFEST)) !== undefined;
+  const previous = previousFiles(root);
+  // The manifest of a link-less layout was a plain file in DIR, not listed in itself.
+  const previousSet = new Set([...previous, MANIFEST]);
+  const entries = entriesOf([...sorted.map((f) => f.path), MANIFEST]);
+  const standings = new Map<string, Standing>();
+  const inTheWay: string[] = [];
+  for (const e of entries) {
+    const s = lstat(root) === undefined ? "free" : standing(root, e, previousSet);
+    standings.set(e.rel, s);
+    if (typeof s === "object") inTheWay.push(...s.foreign);
+  }
+  if (inTheWay.length > 0) {
+    throw new OutDirError(
+      `cannot write ${dir}: dmsctl did not write ${inTheWay.join(", ")}, and its own files go there; ` +
+        `move them away (nothing was changed)`,
+    );
+  }
 
   const id = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const build = join(parent, `.${base}.dmsctl-build-${id}`);
-  const ready = join(parent, `.${base}.dmsctl-ready-${id}`);
-  const old = join(parent, `.${base}.dmsctl-old-${id}`);
-  const carried: string[] = [];
+  const mounted = join(root, MOUNTED_DIR);
+  const build = join(mounted, `${BUILD_PREFIX}${id}`);
+  const run = `${RUN_PREFIX}${id}`;
   try {
-    fs.mkdirSync(build, { mode: exists ? fs.statSync(root).mode & 0o7777 : 0o755 });
-    // The manifest first: from now on it tells recovery which entries of the build are ours.
+    fs.mkdirSync(mounted, { recursive: true, mode: 0o755 });
+    fs.mkdirSync(build, { mode: 0o755 });
+    // The manifest first: it names every file of the run (and of its removal, if it is stopped).
     fs.writeFileSync(join(build, MANIFEST), sorted.map((f) => `${f.path}\n`).join(""), {
       flag: "wx",
       mode: 0o644,
@@ -522,38 +482,49 @@ function replaceTree(
       fs.writeFileSync(target, f.content, { mode: f.mode, flag: "wx" });
       fs.chmodSync(target, f.mode);
     }
-    for (const c of carry) {
-      ensureRealDir(build, dirname(c.path));
-      fs.renameSync(join(root, c.path), join(build, c.path));
-      carried.push(c.path);
-    }
-    fs.renameSync(build, ready);
+    // The mail server's users (`_rspamd`, `opendkim`) must pass through; a umask must not stop them.
+    fs.chmodSync(build, 0o755);
+    fs.renameSync(build, join(mounted, run));
+    for (const e of entries) if (standings.get(e.rel) === "free") placeLink(root, e, id);
   } catch (err) {
-    // Give DIR its own entries back, then drop the build; DIR is as it was.
-    for (const p of carried.reverse()) fs.renameSync(join(build, p), join(root, p));
-    if (lstat(build) !== undefined) fs.rmSync(build, { recursive: true, force: true });
-    if (err instanceof OutDirError) throw err;
-    throw new OutDirError(`cannot write ${describePath(err, build)} in ${dir}: ${code(err)}`);
+    // Nothing the previous run reads has changed: drop this run and its new links.
+    fs.rmSync(build, { recursive: true, force: true });
+    fs.rmSync(join(mounted, run), { recursive: true, force: true });
+    for (const e of entries) {
+      if (standings.get(e.rel) !== "free") continue;
+      const path = join(root, e.rel);
+      if (lstat(path)?.isSymbolicLink() && fs.readlinkSync(path) === e.target) fs.rmSync(path);
+    }
+    throw new OutDirError(`cannot write ${describePath(err, root)} in ${dir}: ${code(err)}`);
   }
-  if (exists) fs.renameSync(root, old);
-  fs.renameSync(ready, root);
-  const left = exists ? removeOld(old, root) : [];
-  if (left.length > 0) {
-    throw new OutDirError(
-      `wrote ${dir}, but kept the previous tree as ${old}: it holds ${left.join(", ")}, which dmsctl did not write`,
-    );
+
+  // The switch: one rename, after which every link leads into the new run.
+  const before = currentRun(root);
+  const tmp = join(mounted, `${DATA_LINK}.dmsctl-link-${id}`);
+  fs.symlinkSync(run, tmp);
+  fs.renameSync(tmp, join(mounted, DATA_LINK));
+
+  // Tidy up. Every step here is also done by the next run's recovery if this one is killed.
+  for (const e of entries) if (standings.get(e.rel) === "plain") placeLink(root, e, id);
+  const wanted = new Set(entries.map((e) => e.rel));
+  for (const e of entriesOf(previous)) {
+    if (wanted.has(e.rel)) continue;
+    const s = standing(root, e, previousSet);
+    if (s === "link" || s === "plain") removePlain(join(root, e.rel));
   }
+  if (before !== undefined) fs.rmSync(join(mounted, before), { recursive: true, force: true });
   const now = new Set(newFiles);
   return {
     written: sorted.length,
     removed: previous.filter((p) => !now.has(p)).sort(cmp),
-    kept: carried.sort(cmp),
-    replaced: exists,
+    replaced,
   };
 }
 
-function describePath(err: unknown, build: string): string {
+function describePath(err: unknown, root: string): string {
   const p = (err as NodeJS.ErrnoException).path;
   if (p === undefined) return "the tree";
-  return p.startsWith(build + "/") ? p.slice(build.length + 1) : p;
+  const inRun = /\/config\/\.\.dmsctl-(?:build-)?[^/]+\/(.*)$/.exec(p);
+  if (inRun !== null) return inRun[1]!;
+  return p.startsWith(root + "/") ? p.slice(root.length + 1) : p;
 }

@@ -1,8 +1,10 @@
 /**
- * `plan --out DIR` replaces the whole tree in one step. The kill test runs the built out-dir
- * module in a child process and SIGKILLs it before each of its file-system calls in turn (a
- * `--require` preload hook counts them), then checks that DIR holds exactly the old tree or
- * exactly the new one, and that the next run recovers and leaves nothing beside DIR.
+ * `plan --out DIR` switches runs in one step, inside the folder the container mounts. The kill
+ * test runs the built out-dir module in a child process and SIGKILLs it before each of its
+ * file-system calls in turn (a `--require` preload hook counts them), then reads DIR as a reader
+ * does (through the links) and checks it holds exactly the old run or exactly the new one, and
+ * that the next run recovers and leaves nothing behind. A bind mount of DIR/config, as compose
+ * makes, shows the new files without being made again.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +19,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -68,23 +71,61 @@ function ours(snap: Record<string, string>): Record<string, string> {
   );
 }
 
-/** Every entry under `dir` (links not followed): path -> kind, mode and content or target. */
-function snapshot(dir: string): Record<string, string> {
+/**
+ * DIR as a reader sees it: links followed, a link that leads nowhere is no file, the runs kept
+ * in `config/..*` are not listed (they are reached through the links). Path -> mode and content.
+ */
+function view(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      if (name.startsWith("..")) continue;
+      const p = rel === "" ? name : `${rel}/${name}`;
+      let st;
+      try {
+        st = statSync(join(dir, p));
+      } catch {
+        continue;
+      }
+      const mode = (st.mode & 0o777).toString(8);
+      if (st.isDirectory()) walk(p);
+      else out[p] = `${mode} ${readFileSync(join(dir, p), "utf8")}`;
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** Every entry under `dir`, links not followed (link -> target), for checks of the layout. */
+function raw(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (rel: string) => {
     for (const name of readdirSync(join(dir, rel)).sort()) {
       const p = rel === "" ? name : `${rel}/${name}`;
       const st = lstatSync(join(dir, p));
-      const mode = (st.mode & 0o777).toString(8);
       if (st.isSymbolicLink()) out[p] = `link -> ${readlinkSync(join(dir, p))}`;
       else if (st.isDirectory()) {
-        out[`${p}/`] = `dir ${mode}`;
+        out[`${p}/`] = "dir";
         walk(p);
-      } else out[p] = `file ${mode} ${readFileSync(join(dir, p), "utf8")}`;
+      } else out[p] = `file ${readFileSync(join(dir, p), "utf8")}`;
     }
   };
   walk("");
   return out;
+}
+
+/** The layout after a finished run: `..data`, one run folder and nothing else of ours in config. */
+function assertOneRun(out: string, where: string): void {
+  const runs = readdirSync(join(out, "config")).filter((n) => n.startsWith(".."));
+  assert.equal(runs.length, 2, `${where}: ${runs.join(", ")}`);
+  assert.equal(
+    readlinkSync(join(out, "config", "..data")),
+    runs.find((n) => n !== "..data"),
+  );
+  const dangling = Object.entries(raw(out)).filter(
+    ([p, v]) => v.startsWith("link") && !existsSync(join(out, p)),
+  );
+  assert.deepEqual(dangling, [], `${where}: links that lead nowhere`);
 }
 
 function drive(dir: string, filesJson: string, env: Record<string, string> = {}) {
@@ -111,7 +152,7 @@ function oldTree(parent: string): string {
   return out;
 }
 
-test("killed before any of its file-system calls, --out leaves the old tree or the new one", () => {
+test("killed before any of its file-system calls, --out reads as the old run or the new one", () => {
   assert.ok(existsSync(BUILT), "dist is missing: run `npm run build` (npm test does) first");
   const base = mkdtempSync(join(tmpdir(), "dmsctl-outdir-"));
   try {
@@ -120,59 +161,48 @@ test("killed before any of its file-system calls, --out leaves the old tree or t
     const template = join(base, "template");
     mkdirSync(template);
     const oldDir = oldTree(template);
-    const OLD = snapshot(oldDir);
+    const OLD = view(oldDir);
 
-    // The new tree, from an uninterrupted run on a copy.
+    // The new run, uninterrupted, on a copy.
     const ref = join(base, "ref");
-    cpSync(template, ref, { recursive: true });
+    cpSync(template, ref, { recursive: true, verbatimSymlinks: true });
     const countFile = join(base, "count");
     const full = drive(join(ref, "out"), filesJson, { KILL_ROOT: ref, KILL_COUNT_FILE: countFile });
     assert.equal(full.status, 0, full.stderr);
-    const NEW = snapshot(join(ref, "out"));
+    const NEW = view(join(ref, "out"));
     assert.notDeepEqual(NEW, OLD);
-    assert.equal(NEW["notes.txt"], "file 644 the user's own notes\n");
-    assert.equal(NEW["docker-data/dms/mail-data/example.com/msg"], "file 644 mail\n");
-    assert.equal(NEW["config/postfix-main.cf"], "file 644 # the user's own override\n");
+    assert.equal(NEW["notes.txt"], "644 the user's own notes\n");
+    assert.equal(NEW["docker-data/dms/mail-data/example.com/msg"], "644 mail\n");
+    assert.equal(NEW["config/postfix-main.cf"], "644 # the user's own override\n");
     assert.equal(NEW["config/postfix-sasl-password.cf"], undefined);
+    assert.equal(NEW["config/postfix-accounts.cf"], "600 b@example.com|{x}new\n");
     assert.deepEqual(readdirSync(ref), ["out"]);
+    assertOneRun(join(ref, "out"), "uninterrupted");
     const steps = Number(readFileSync(countFile, "utf8"));
     assert.ok(steps > 20 && steps < 200, `steps: ${steps}`);
 
     let sawOld = 0;
     let sawNew = 0;
-    let sawSwapWindow = 0;
     for (let at = 1; at <= steps; at++) {
       const parent = join(base, `run-${at}`);
-      cpSync(template, parent, { recursive: true });
+      cpSync(template, parent, { recursive: true, verbatimSymlinks: true });
       const out = join(parent, "out");
       const killed = drive(out, filesJson, { KILL_ROOT: parent, KILL_AT: String(at) });
       assert.equal(killed.signal, "SIGKILL", `step ${at}: ${killed.stderr}`);
-      if (!existsSync(out)) {
-        // The one instant between the two renames of the swap: the finished tree waits beside.
-        sawSwapWindow++;
-        assert.ok(
-          readdirSync(parent).some((n) => n.startsWith(".out.dmsctl-ready-")),
-          `step ${at}: DIR is missing and no finished tree waits beside it`,
-        );
-      } else {
-        // dmsctl's files are exactly the old set or the new one. The user's entries are moved
-        // into the new tree by rename just before it is committed, so a kill there finds them
-        // in the tree beside DIR (each one whole), and the next run moves them back.
-        const now = ours(snapshot(out));
-        if (JSON.stringify(now) === JSON.stringify(ours(OLD))) sawOld++;
-        else if (JSON.stringify(now) === JSON.stringify(ours(NEW))) sawNew++;
-        else assert.fail(`step ${at}: a mix of old and new: ${JSON.stringify(now, null, 1)}`);
-        const theirs = { ...snapshot(out) };
-        for (const n of readdirSync(parent).filter((n) => /^\.out\.dmsctl-(build|ready)-/.test(n)))
-          Object.assign(theirs, snapshot(join(parent, n)));
-        for (const p of FOREIGN) assert.equal(theirs[p], OLD[p], `step ${at}: ${p} lost`);
-      }
-      // The next run recovers (including a stale lock of the killed pid) and writes the new tree.
+      // Read through the links, dmsctl's files are exactly the old run or the new one; the
+      // user's entries never move.
+      const now = view(out);
+      if (JSON.stringify(ours(now)) === JSON.stringify(ours(OLD))) sawOld++;
+      else if (JSON.stringify(ours(now)) === JSON.stringify(ours(NEW))) sawNew++;
+      else assert.fail(`step ${at}: a mix of old and new: ${JSON.stringify(now, null, 1)}`);
+      for (const p of FOREIGN) assert.equal(now[p], OLD[p], `step ${at}: ${p} lost`);
+      // The next run recovers (including a stale lock of the killed pid) and writes the new run.
       const again = drive(out, filesJson);
       assert.equal(again.status, 0, `step ${at}: ${again.stderr}`);
-      assert.deepEqual(snapshot(out), NEW, `step ${at}: the run after the kill`);
+      assert.deepEqual(view(out), NEW, `step ${at}: the run after the kill`);
+      assertOneRun(out, `step ${at}`);
       assert.deepEqual(readdirSync(parent), ["out"], `step ${at}: something left beside DIR`);
-      const all = JSON.stringify(snapshot(parent));
+      const all = JSON.stringify(raw(parent));
       assert.ok(
         !all.includes(OLD_SECRET),
         `step ${at}: the removed relay password is still on disk`,
@@ -180,8 +210,45 @@ test("killed before any of its file-system calls, --out leaves the old tree or t
       rmSync(parent, { recursive: true, force: true });
     }
     assert.ok(sawOld > 0 && sawNew > 0, `old ${sawOld}, new ${sawNew}`);
-    assert.equal(sawSwapWindow, 1);
   } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("a bind mount of DIR/config, as compose makes, shows the next run without being remade", (t) => {
+  const base = mkdtempSync(join(tmpdir(), "dmsctl-outdir-"));
+  const mountPoint = join(base, "container-view");
+  let mounted = false;
+  try {
+    const out = join(base, "out");
+    let r = openOutDir(out);
+    r.replace(OLD_FILES);
+    r.release();
+    const inode = statSync(join(out, "config")).ino;
+    mkdirSync(mountPoint);
+    const mount = spawnSync("mount", ["--bind", join(out, "config"), mountPoint], {
+      encoding: "utf8",
+    });
+    if (mount.status !== 0) {
+      // Only root can bind-mount; CI runs as root, so there this is a failure.
+      if (process.env.CI === "true") assert.fail(`mount --bind failed: ${mount.stderr}`);
+      t.skip(`mount --bind needs root: ${mount.stderr.trim()}`);
+      return;
+    }
+    mounted = true;
+    const seen = (name: string) => readFileSync(join(mountPoint, name), "utf8");
+    assert.equal(seen("postfix-accounts.cf"), "a@example.com|{x}old\n");
+    r = openOutDir(out);
+    r.replace(NEW_FILES);
+    r.release();
+    // The mount holds the folder it was made with; the folder stayed and its links moved on.
+    assert.equal(statSync(join(out, "config")).ino, inode);
+    assert.equal(seen("postfix-accounts.cf"), "b@example.com|{x}new\n");
+    assert.equal(seen("postfix-virtual.cf"), "c@example.com b@example.com\n");
+    assert.equal(existsSync(join(mountPoint, "postfix-sasl-password.cf")), false);
+    assert.equal(seen("opendkim/keys/example.com/mail.private"), "old key\n");
+  } finally {
+    if (mounted) spawnSync("umount", [mountPoint]);
     rmSync(base, { recursive: true, force: true });
   }
 });
@@ -203,8 +270,8 @@ test("two runs at once serialise on the lock; a held lock fails naming its holde
     for (let round = 0; round < 5; round++) {
       const codes = await Promise.all([run(oldJson), run(newJson), run(oldJson), run(newJson)]);
       assert.deepEqual(codes, [0, 0, 0, 0]);
-      const files = Object.keys(snapshot(out))
-        .filter((p) => !p.endsWith("/") && p !== ".dmsctl-files")
+      const files = Object.keys(view(out))
+        .filter((p) => p !== ".dmsctl-files")
         .sort();
       const manifest = readFileSync(join(out, ".dmsctl-files"), "utf8").split("\n").filter(Boolean);
       // The manifest names exactly the files present: no run's files under another's manifest.
@@ -214,6 +281,7 @@ test("two runs at once serialise on the lock; a held lock fails naming its holde
           (set) => JSON.stringify(set.map((f) => f.path).sort()) === JSON.stringify(files),
         ),
       );
+      assertOneRun(out, `round ${round}`);
       assert.deepEqual(readdirSync(base).sort(), ["new.json", "old.json", "out"]);
     }
 
@@ -235,7 +303,7 @@ test("two runs at once serialise on the lock; a held lock fails naming its holde
   }
 });
 
-test("a symbolic link in the tree is never followed, and nothing outside DIR is deleted", () => {
+test("a symbolic link is never followed, nothing outside DIR is deleted, nothing of the user's is replaced", () => {
   const base = mkdtempSync(join(tmpdir(), "dmsctl-outdir-"));
   try {
     const outside = join(base, "outside");
@@ -247,23 +315,26 @@ test("a symbolic link in the tree is never followed, and nothing outside DIR is 
     r.replace(OLD_FILES);
     r.release();
 
-    // A link where a folder of ours was, pointing at a folder shaped like ours.
-    rmSync(join(out, "config", "opendkim"), { recursive: true });
+    // The user's links where dmsctl's were: one to a folder shaped like ours, one to a file; and
+    // the user's own file at a name the next run needs.
+    rmSync(join(out, "config", "opendkim"));
     symlinkSync(outside, join(out, "config", "opendkim"));
-    // A link where a file of ours was.
     rmSync(join(out, "mailserver.env"));
     symlinkSync(join(outside, "victim"), join(out, "mailserver.env"));
+    writeFileSync(join(out, "config", "postfix-virtual.cf"), "the user's own\n");
+    const before = raw(out);
     r = openOutDir(out);
     try {
+      // Every entry in the way at once, and nothing changed.
       assert.throws(
-        () => r.replace(OLD_FILES),
+        () => r.replace(NEW_FILES),
         new OutDirError(
-          `cannot write config/opendkim in ${out}: EEXIST (a symbolic link where dmsctl writes a directory; dmsctl never writes through a link)`,
+          `cannot write ${out}: dmsctl did not write config/opendkim, config/postfix-virtual.cf, mailserver.env, and its own files go there; move them away (nothing was changed)`,
         ),
       );
-      // The new tree does not use that folder: the link is the user's, kept as a link.
-      const report = r.replace(NEW_FILES.filter((f) => !f.path.includes("opendkim")));
-      assert.deepEqual(report.kept, ["config/opendkim"]);
+      assert.deepEqual(raw(out), before);
+      // A run that does not need those names leaves the user's entries as they are.
+      r.replace(NEW_FILES.filter((f) => !/opendkim|postfix-virtual|mailserver\.env/.test(f.path)));
     } finally {
       r.release();
     }
@@ -272,11 +343,14 @@ test("a symbolic link in the tree is never followed, and nothing outside DIR is 
       "not dmsctl's\n",
     );
     assert.equal(readFileSync(join(outside, "victim"), "utf8"), "not dmsctl's\n");
-    assert.equal(lstatSync(join(out, "mailserver.env")).isSymbolicLink(), false);
-    assert.equal(readFileSync(join(out, "mailserver.env"), "utf8"), "NEW=1\n");
-    assert.equal(lstatSync(join(out, "config", "opendkim")).isSymbolicLink(), true);
+    assert.equal(readlinkSync(join(out, "config", "opendkim")), outside);
+    assert.equal(readlinkSync(join(out, "mailserver.env")), join(outside, "victim"));
+    assert.equal(
+      readFileSync(join(out, "config", "postfix-virtual.cf"), "utf8"),
+      "the user's own\n",
+    );
 
-    // DIR itself a link: refused.
+    // DIR itself, or the mounted folder, a link: refused.
     const link = join(base, "link");
     symlinkSync(out, link);
     assert.throws(
@@ -285,44 +359,99 @@ test("a symbolic link in the tree is never followed, and nothing outside DIR is 
         `--out ${link} is a symbolic link; give the directory it points to (dmsctl never writes through a link)`,
       ),
     );
+    const other = join(base, "other");
+    mkdirSync(other);
+    symlinkSync(outside, join(other, "config"));
+    assert.throws(
+      () => openOutDir(other),
+      new OutDirError(
+        `--out ${other}: ${other}/config is a symbolic link; give the directory it points to (dmsctl never writes through a link)`,
+      ),
+    );
+    assert.deepEqual(readdirSync(outside).sort(), ["keys", "victim"]);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
 });
 
-test("stale temporaries of a killed run are swept, a half-built tree gives DIR's entries back", () => {
+test("stale temporaries and runs of a killed dmsctl are swept; an earlier version's trees beside DIR are left", () => {
   const base = mkdtempSync(join(tmpdir(), "dmsctl-outdir-"));
   try {
     const out = join(base, "out");
     let r = openOutDir(out);
     r.replace(OLD_FILES);
     r.release();
-    // What a killed run of the previous per-file writer left: a temporary holding a password.
+    // What a killed run of the per-file writer left: a temporary holding a password.
     const legacy = join(out, "config", "postfix-sasl-password.cf.dmsctl-tmp-4242-0a1b2c3d");
     writeFileSync(legacy, `@example.com u:${OLD_SECRET}\n`, { mode: 0o600 });
-    // What a run killed while building left: its manifest, a file of its own, and the user's
-    // mail data it had already moved in.
-    const build = join(base, ".out.dmsctl-build-4243-0a1b2c3d");
-    mkdirSync(join(build, "config"), { recursive: true });
-    writeFileSync(join(build, ".dmsctl-files"), "config/postfix-sasl-password.cf\n");
-    writeFileSync(join(build, "config", "postfix-sasl-password.cf"), OLD_SECRET);
-    mkdirSync(join(build, "docker-data"));
-    writeFileSync(join(build, "docker-data", "msg"), "mail\n");
+    // A run killed while building, one killed after building, the switch link and a link of a
+    // name the current run does not have.
+    mkdirSync(join(out, "config", "..dmsctl-build-4243-0a1b2c3d", "config"), { recursive: true });
+    writeFileSync(join(out, "config", "..dmsctl-build-4243-0a1b2c3d", "config", "x"), OLD_SECRET);
+    mkdirSync(join(out, "config", "..dmsctl-4244-0a1b2c3d"));
+    symlinkSync("..dmsctl-4244-0a1b2c3d", join(out, "config", "..data.dmsctl-link-4244-0a1b2c3d"));
+    symlinkSync("..data/config/postfix-virtual.cf", join(out, "config", "postfix-virtual.cf"));
+    // What an earlier, tree-swapping dmsctl left beside DIR, holding the user's mail.
+    const earlier = join(base, ".out.dmsctl-build-4245-0a1b2c3d");
+    mkdirSync(join(earlier, "docker-data"), { recursive: true });
+    writeFileSync(join(earlier, "docker-data", "msg"), "mail\n");
     // A stale lock of a dead pid.
     writeFileSync(join(base, ".out.dmsctl-lock"), "999999999\n");
 
     r = openOutDir(out, { waitMs: 0 });
     try {
       assert.deepEqual(r.recovered, [
-        "removed an unfinished tree of an interrupted run (.out.dmsctl-build-4243-0a1b2c3d), moving back docker-data",
         "removed 1 temporary files an interrupted run left in DIR",
+        "removed a run that is not the current one (config/..dmsctl-4244-0a1b2c3d)",
+        "removed an unfinished run an interrupted dmsctl left (config/..dmsctl-build-4243-0a1b2c3d)",
+        "removed 1 links an interrupted run left",
+        `left ${earlier} untouched: an earlier dmsctl version's interrupted run, which may hold files of yours; move what you need into DIR and delete it`,
       ]);
     } finally {
       r.release();
     }
-    assert.deepEqual(readdirSync(base), ["out"]);
+    assert.deepEqual(readdirSync(base).sort(), [".out.dmsctl-build-4245-0a1b2c3d", "out"]);
     assert.equal(existsSync(legacy), false);
-    assert.equal(readFileSync(join(out, "docker-data", "msg"), "utf8"), "mail\n");
+    assert.equal(readFileSync(join(earlier, "docker-data", "msg"), "utf8"), "mail\n");
+    assertOneRun(out, "after recovery");
+    // The current run is untouched: exactly the old files, read through the links.
+    assert.deepEqual(
+      Object.keys(view(out)).sort(),
+      [".dmsctl-files", ...OLD_FILES.map((f) => f.path)].sort(),
+    );
+    assert.equal(existsSync(join(out, "config", "postfix-virtual.cf")), false);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("a tree of the earlier link-less layout moves into the new one and keeps the user's files", () => {
+  const base = mkdtempSync(join(tmpdir(), "dmsctl-outdir-"));
+  try {
+    const out = join(base, "out");
+    // Plain files and a plain manifest, as dmsctl wrote them before runs were kept in config/.
+    for (const f of OLD_FILES) {
+      mkdirSync(join(out, f.path, ".."), { recursive: true });
+      writeFileSync(join(out, f.path), f.content, { mode: f.mode });
+    }
+    writeFileSync(join(out, ".dmsctl-files"), OLD_FILES.map((f) => `${f.path}\n`).join(""));
+    writeFileSync(join(out, "config", "postfix-main.cf"), "# the user's own override\n");
+    const r = openOutDir(out);
+    try {
+      const report = r.replace(NEW_FILES);
+      assert.deepEqual(report.removed, ["config/postfix-sasl-password.cf"]);
+      assert.equal(report.replaced, true);
+    } finally {
+      r.release();
+    }
+    const now = view(out);
+    assert.equal(now["config/postfix-main.cf"], "644 # the user's own override\n");
+    assert.equal(now["config/postfix-accounts.cf"], "600 b@example.com|{x}new\n");
+    assert.equal(now["config/postfix-sasl-password.cf"], undefined);
+    assert.equal(readlinkSync(join(out, "zones")), "config/..data/zones");
+    assert.equal(readlinkSync(join(out, "config", "opendkim")), "..data/config/opendkim");
+    assertOneRun(out, "after the move");
+    assert.ok(!JSON.stringify(raw(out)).includes(OLD_SECRET));
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@
  */
 import { rotationSteps } from "../dkim-rotation";
 import { mtaStsCaddySnippet, mtaStsNginxSnippet } from "../../providers/mta-sts/files";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { EXIT_USAGE, type CliIo, type ExitCodeDoc, type ExitHolder } from "../types";
@@ -119,18 +120,21 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
     if (outDir !== undefined) {
       const files = outFiles(plan, file.spec);
       try {
+        const hashBefore = recreateHashIn(join(outDir.root, "compose.yaml"));
         const report = outDir.replace(files);
+        const hashAfter = recreateHashIn(join(outDir.root, "compose.yaml"));
         const secretCount = files.filter((f) => f.mode === 0o600).length;
         io.stderr(
           `dmsctl plan: wrote ${report.written} files to ${opts.out} (${secretCount} secret, mode 0600)` +
             (report.removed.length > 0 ? `; removed ${report.removed.join(", ")}` : "") +
-            (report.kept.length > 0 ? `; kept ${report.kept.join(", ")}` : "") +
             "\n",
         );
         if (report.replaced) {
-          // Bind mounts keep the folder they were created with, not the path.
+          // Live files reach a running server through the links at once; the rest needs compose.
           io.stderr(
-            "dmsctl plan: a running container still reads the previous tree; recreate it: docker compose up -d --force-recreate\n",
+            hashBefore === hashAfter
+              ? "dmsctl plan: a running container reads the changes now (live files only; its recreate-hash label is unchanged)\n"
+              : "dmsctl plan: startup-only files or env changed: run `docker compose up -d` to recreate the container (its recreate-hash label changed)\n",
           );
         }
         if (secrets.rotations.length > 0) io.stderr(rotationSteps(secrets.rotations, specPath));
@@ -150,6 +154,17 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
   } finally {
     outDir?.release();
   }
+}
+
+/** The `dms.recreate-hash` label of a compose file dmsctl wrote, if there is one. */
+function recreateHashIn(composeFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(composeFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  return /^\s*dms\.recreate-hash:\s*(\S+)\s*$/m.exec(text)?.[1];
 }
 
 function printPlan(plan: Plan, format: PlanFormat, io: CliIo, spec: MailServerSpec): void {

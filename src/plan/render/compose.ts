@@ -48,6 +48,9 @@ export function renderCompose(plan: Plan): string {
   if (c.capAdd.length > 0) service.cap_add = [...c.capAdd];
   if (c.dns !== undefined && c.dns.length > 0) service.dns = [...c.dns];
   if (c.memoryBytes !== undefined) service.mem_limit = c.memoryBytes;
+  // Compose recreates a container whose labels changed: this one changes exactly when a
+  // startup-only file or the env did, so `docker compose up -d` after dmsctl does the right thing.
+  service.labels = { "dms.recreate-hash": c.recreateHash };
   service.restart = c.restart;
   service.stop_grace_period = `${c.stopGracePeriodSeconds}s`;
   service.healthcheck = {
@@ -60,9 +63,9 @@ export function renderCompose(plan: Plan): string {
   const header = [
     `# docker-mailserver for ${plan.hostname}, written by \`dmsctl plan --out\`.`,
     "# Start it here with `docker compose up -d`; stop with `docker compose down` (not `stop`).",
-    "# Config changes: re-run dmsctl, then `docker compose up -d --force-recreate` when the",
-    "# recreate hash below changed (startup-only files or env, docs/dms-contract.md#live-reload).",
-    `# recreate hash: ${c.recreateHash}`,
+    "# Config changes: re-run dmsctl, then `docker compose up -d`. Accounts, aliases, quotas and",
+    "# relay maps reach the running server at once; compose recreates the container when its",
+    "# recreate-hash label changed (startup-only files or env, docs/dms-contract.md#live-reload).",
   ];
   const body = yaml().stringify(
     { services: { mailserver: escapeInterpolation(service) } },
