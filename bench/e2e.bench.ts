@@ -31,6 +31,7 @@ import {
 } from "../test/e2e/harness";
 import { imapLogin, listening } from "../test/e2e/mail-client";
 import { makeTestCertificates } from "../test/servers/postfix";
+import { pick } from "./mode";
 
 const HEALTHCHECK = "ss --listening --ipv4 --tcp | grep --silent ':smtp' || exit 1";
 
@@ -135,7 +136,9 @@ async function main(): Promise<void> {
   const unlock = await takeE2eLock();
   const out: Record<string, unknown> = {};
   try {
-    for (const { image, release } of images) out[release] = await benchRelease(image, release);
+    // Quick: the pinned release only (a container start each); the document names what ran.
+    for (const { image, release } of pick(images, images.slice(0, 1)))
+      out[release] = await benchRelease(image, release);
   } finally {
     unlock();
   }

@@ -226,15 +226,13 @@ const BENIGN: readonly Benign[] = [
   {
     pattern: /dovecot: master: Warning: SIGHUP received - reloading configuration/,
     reason:
-      "DMS's change detector reloads Dovecot after the writer changed postfix-accounts.cf: the live reload this library relies on (no restart)",
-    only: "component",
+      "DMS's change detector reloads Dovecot after the component's writer or a second `plan --out` changed postfix-accounts.cf: the live reload this library relies on (no restart)",
   },
   {
     pattern:
       /dovecot: (?:auth|imap\(\d+\)): Error: .*(?:auth-master client: Master requested auth for nonexistent client|auth-master: login: request \[\d+\]: Login auth request failed: Internal auth failure|auth client \d+ disconnected with \d+ pending requests)/,
     reason:
       "a login that raced that reload: Dovecot's new auth process does not know the old login process's client, refuses once, and the client's retry succeeds (the test retries for up to 60 s)",
-    only: "component",
   },
 ];
 
