@@ -85,6 +85,8 @@ export interface WriteReport {
    * startup-only changes need `docker compose up -d` (the recreate-hash label tells compose).
    */
   readonly replaced: boolean;
+  /** What could not be tidied after the switch (the run itself is complete), one line each. */
+  readonly notes: readonly string[];
 }
 
 /** An error about the output directory, with a message fit for the user. */
@@ -356,11 +358,11 @@ function recover(root: string): string[] {
   for (const name of fs.readdirSync(mounted).sort(cmp)) {
     const path = join(mounted, name);
     if (name.startsWith(BUILD_PREFIX)) {
-      fs.rmSync(path, { recursive: true, force: true });
-      notes.push(`removed an unfinished run an interrupted dmsctl left (${MOUNTED_DIR}/${name})`);
+      if (removeRun(path, `${MOUNTED_DIR}/${name}`, notes))
+        notes.push(`removed an unfinished run an interrupted dmsctl left (${MOUNTED_DIR}/${name})`);
     } else if (name.startsWith(RUN_PREFIX) && name !== run && lstat(path)?.isDirectory()) {
-      fs.rmSync(path, { recursive: true, force: true });
-      notes.push(`removed a run that is not the current one (${MOUNTED_DIR}/${name})`);
+      if (removeRun(path, `${MOUNTED_DIR}/${name}`, notes))
+        notes.push(`removed a run that is not the current one (${MOUNTED_DIR}/${name})`);
     } else if (name.startsWith(`${DATA_LINK}.dmsctl-link-`) && lstat(path)?.isSymbolicLink()) {
       fs.rmSync(path);
     }
@@ -512,13 +514,32 @@ function replaceRun(root: string, dir: string, files: readonly OutFile[]): Write
     const s = standing(root, e, previousSet);
     if (s === "link" || s === "plain") removePlain(join(root, e.rel));
   }
-  if (before !== undefined) fs.rmSync(join(mounted, before), { recursive: true, force: true });
+  const notes: string[] = [];
+  if (before !== undefined) removeRun(join(mounted, before), `${MOUNTED_DIR}/${before}`, notes);
   const now = new Set(newFiles);
   return {
     written: sorted.length,
     removed: previous.filter((p) => !now.has(p)).sort(cmp),
     replaced,
+    notes,
   };
+}
+
+/**
+ * Removes a run that is not current. The mail server gives some of its files to its own users
+ * (`rspamd/dkim/` to `_rspamd`), which a dmsctl not running as root may not delete: that is said,
+ * not thrown, because the new run is complete; the next run tries again.
+ */
+function removeRun(path: string, shown: string, notes: string[]): boolean {
+  try {
+    fs.rmSync(path, { recursive: true, force: true });
+    return true;
+  } catch (err) {
+    notes.push(
+      `could not remove ${shown} (${code(err)}): the mail server may have given files in it to its own users; remove it as root`,
+    );
+    return false;
+  }
 }
 
 function describePath(err: unknown, root: string): string {

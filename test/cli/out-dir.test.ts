@@ -456,3 +456,50 @@ test("a tree of the earlier link-less layout moves into the new one and keeps th
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test("a previous run that cannot be deleted is reported, not thrown, and removed by a later run", (t) => {
+  const base = mkdtempSync(join(tmpdir(), "dmsctl-outdir-"));
+  let pinned: string | undefined;
+  try {
+    const out = join(base, "out");
+    let r = openOutDir(out);
+    r.replace(OLD_FILES);
+    r.release();
+    const oldRun = readlinkSync(join(out, "config", "..data"));
+    // As a file the mail server gave to one of its own users is for a dmsctl not running as root.
+    pinned = join(out, "config", oldRun, "compose.yaml");
+    const chattr = spawnSync("chattr", ["+i", pinned], { encoding: "utf8" });
+    if (chattr.status !== 0) {
+      pinned = undefined;
+      if (process.env.CI === "true") assert.fail(`chattr +i failed: ${chattr.stderr}`);
+      t.skip(`chattr +i is not available here: ${chattr.stderr.trim()}`);
+      return;
+    }
+    r = openOutDir(out);
+    try {
+      const report = r.replace(NEW_FILES);
+      assert.equal(report.notes.length, 1);
+      assert.match(
+        report.notes[0]!,
+        new RegExp(`^could not remove config/${oldRun.replace(/\./g, "\\.")} \\([A-Z]+\\): `),
+      );
+    } finally {
+      r.release();
+    }
+    assert.equal(view(out)["config/postfix-accounts.cf"], "600 b@example.com|{x}new\n");
+    spawnSync("chattr", ["-i", pinned]);
+    pinned = undefined;
+    r = openOutDir(out);
+    try {
+      assert.deepEqual(r.recovered, [
+        `removed a run that is not the current one (config/${oldRun})`,
+      ]);
+    } finally {
+      r.release();
+    }
+    assertOneRun(out, "after the later run");
+  } finally {
+    if (pinned !== undefined) spawnSync("chattr", ["-i", pinned]);
+    rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -129,6 +129,7 @@ export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): P
             (report.removed.length > 0 ? `; removed ${report.removed.join(", ")}` : "") +
             "\n",
         );
+        for (const note of report.notes) io.stderr(`dmsctl plan: ${note}\n`);
         if (report.replaced) {
           // Live files reach a running server through the links at once; the rest needs compose.
           io.stderr(
