@@ -221,7 +221,7 @@ export function writeLargePreview(
   file: string,
   targetBytes: number,
   seed = 13,
-  otherPerDns = 40,
+  otherPerDns = 10,
 ): LargePreview {
   const r = rng(seed);
   const fd = openSync(file, "w");
