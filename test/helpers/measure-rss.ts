@@ -25,6 +25,20 @@ export interface MeasuredRun {
  * given, and measures it.
  */
 export function runDmsctlMeasured(args: readonly string[], stdinFile?: string): MeasuredRun {
+  return runNodeMeasured(
+    [
+      "--import",
+      "tsx",
+      "-e",
+      `require(${JSON.stringify(join(ROOT, "src", "cli", "main.ts"))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; });`,
+      ...args,
+    ],
+    stdinFile,
+  );
+}
+
+/** Runs `node NODEARGS` with the peak-RSS hook preloaded, and measures it. */
+export function runNodeMeasured(nodeArgs: readonly string[], stdinFile?: string): MeasuredRun {
   const dir = mkdtempSync(join(tmpdir(), "dms-rss-"));
   const rssFile = join(dir, "rss.json");
   const stdin = stdinFile === undefined ? "ignore" : openSync(stdinFile, "r");
@@ -32,15 +46,7 @@ export function runDmsctlMeasured(args: readonly string[], stdinFile?: string): 
     const start = process.hrtime.bigint();
     const r = spawnSync(
       process.execPath,
-      [
-        "--require",
-        join(ROOT, "test", "helpers", "max-rss.cjs"),
-        "--import",
-        "tsx",
-        "-e",
-        `require(${JSON.stringify(join(ROOT, "src", "cli", "main.ts"))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; });`,
-        ...args,
-      ],
+      ["--require", join(ROOT, "test", "helpers", "max-rss.cjs"), ...nodeArgs],
       {
         cwd: ROOT,
         encoding: "utf8",
@@ -57,7 +63,7 @@ export function runDmsctlMeasured(args: readonly string[], stdinFile?: string): 
       maxRssKiB = (JSON.parse(readFileSync(rssFile, "utf8")) as { maxRssKiB: number }).maxRssKiB;
     } catch {
       throw new Error(
-        `dmsctl ${args.join(" ")}: no peak RSS reported (exit ${r.status}): ${r.stderr}`,
+        `node ${nodeArgs.join(" ")}: no peak RSS reported (exit ${r.status}): ${r.stderr}`,
       );
     }
     return {
