@@ -20,6 +20,8 @@ export class PreviewError extends Error {}
 
 /** Step problems listed in one error; a document where every step is wrong says how many more. */
 const MAX_PROBLEMS = 20;
+/** Top-level keys of `PreviewDigest` that tell a preview without steps from other JSON. */
+const PREVIEW_KEYS = ["changeSummary", "config", "diagnostics"];
 /** Bytes kept from the start of the document, to recognise a stream of engine events. */
 const HEAD_BYTES = 4096;
 
@@ -77,7 +79,8 @@ export class PreviewDocumentReader {
   /** At depth 1: the next string is a key (after `{` or `,`), or the next token starts a value. */
   private expect: "key" | "value" | "other" = "other";
   private key: string | undefined;
-  private readonly topKeys = new Set<string>();
+  /** Whether a key only a preview has besides `steps` was seen at the top level. */
+  private previewKey = false;
   private stepsType: string | undefined;
   private steps = 0;
   /** The token being parsed, to name it when the parser refuses it. */
@@ -132,7 +135,7 @@ export class PreviewDocumentReader {
     if (this.failure) throw this.failure;
     if (this.rootKind === undefined || !this.parser.isEnded) throw this.endsEarly();
     if (this.stepsType === undefined) {
-      if (!["changeSummary", "config", "diagnostics"].some((k) => this.topKeys.has(k))) {
+      if (!this.previewKey) {
         throw new PreviewError(
           `${this.file}: not a \`pulumi preview --json\` document (no "steps", "changeSummary", "config" or "diagnostics")`,
         );
@@ -174,7 +177,7 @@ export class PreviewDocumentReader {
     } else if (this.depth === 1) {
       if (this.expect === "key" && t.token === TokenType.STRING) {
         this.key = String(t.value);
-        this.topKeys.add(this.key);
+        if (PREVIEW_KEYS.includes(this.key)) this.previewKey = true;
         this.expect = "other";
       } else if (t.token === TokenType.COLON) {
         this.expect = "value";
