@@ -6,10 +6,11 @@
  * The JSON is tokenized by `@streamparser/json` (a streaming parser of UTF-8 bytes, the split of a
  * multi-byte character across chunks included); only the elements of the top-level `steps` array
  * are assembled into values, each dropped once handed over. Everything else (`config`,
- * `diagnostics`, `changeSummary`) is only looked at for its key, to tell a preview document from
- * another JSON file. The checks and their messages are those of the document as a whole: the root
- * must be an object, `steps` an array (or absent, as the engine omits it for an empty program) of
- * objects with a string `op` and `urn`; JSON errors name the line and byte where they are found.
+ * `diagnostics`, `changeSummary`) is dropped as it is read; only its top-level keys are noted, to
+ * tell a preview document from another JSON file. The checks and their messages are those of the
+ * document as a whole: the root must be an object, `steps` an array (or absent, as the engine
+ * omits it for an empty program) of objects with a string `op` and `urn`; JSON errors name the line
+ * and column (in bytes) where they are found.
  */
 import { TokenParser, Tokenizer, TokenType } from "@streamparser/json";
 import type { ParsedTokenInfo } from "@streamparser/json";
