@@ -291,6 +291,7 @@ export {
   computeDiff,
   describeChange,
   diffFromPreview,
+  diffFromPreviewStream,
   diffLive,
   liveQuestions,
   renderJson as renderDiffJson,

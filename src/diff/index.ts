@@ -15,5 +15,11 @@ export { renderJson, DIFF_JSON_VERSION } from "./render/json";
 export { renderTable } from "./render/table";
 export { diffLive, queryLive } from "./live";
 export type { LiveDiffOptions } from "./live";
-export { diffFromPreview, parsePreview, PreviewError, RECORD_RESOURCE_TYPES } from "./preview";
+export {
+  diffFromPreview,
+  diffFromPreviewStream,
+  parsePreview,
+  PreviewError,
+  RECORD_RESOURCE_TYPES,
+} from "./preview";
 export type { PreviewDiffOptions } from "./preview";

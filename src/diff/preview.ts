@@ -11,6 +11,10 @@
  * type chain) created it or not. Ownership is known from Pulumi state here, so a `delete` step is
  * a real deletion.
  *
+ * The document is read a piece at a time (`./preview-document.ts`): each step is checked, the
+ * record resources among them are read, and the step is dropped, so a preview of a large stack
+ * costs memory for its DNS records only ({@link diffFromPreviewStream}; the CLI reads files so).
+ *
  * Secrets appear as `"[secret]"` in the document (the engine masks them, `--show-secrets` does
  * not unmask JSON); values computed at deploy appear as Pulumi's unknown sentinel.
  *
@@ -31,16 +35,15 @@ import {
 import { previewReaderFor } from "../providers/dns/readers";
 import { cmp } from "../spec/findings";
 import { assembleDiff, compareSlot, conflict, spfRecords, type Slot } from "./compute";
+import { readPreviewStream, readPreviewText } from "./preview-document";
 import type { Change, Diff } from "./types";
 
 export { SECRET_MARK, UNKNOWN_SENTINEL } from "../providers/dns/preview-reader";
+export { PreviewError } from "./preview-document";
 export { RECORD_RESOURCE_TYPES } from "../providers/dns/readers";
 
 /** How an unknown value is shown. */
 export const KNOWN_AFTER_DEPLOY = "(known after deploy)";
-
-/** A bad preview document: the message names the file and what is wrong. */
-export class PreviewError extends Error {}
 
 /** Options of {@link diffFromPreview}. */
 export interface PreviewDiffOptions {
@@ -55,49 +58,14 @@ export interface PreviewDiffOptions {
 }
 
 /**
- * Parses the text of `pulumi preview --json` and checks its shape. Throws {@link PreviewError}
- * naming the file and the problem.
+ * Parses the text of `pulumi preview --json` and checks its shape; returns every step (for a
+ * large document, {@link diffFromPreviewStream} keeps only what the diff needs). Throws
+ * {@link PreviewError} naming the file and the problem.
  */
 export function parsePreview(text: string, file: string): JsonObject[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    const firstLine = text.trimStart().split("\n")[0] ?? "";
-    if (/^\{.*"sequence"\s*:/.test(firstLine)) {
-      throw new PreviewError(
-        `${file}: this is a stream of engine events (PULUMI_ENABLE_STREAMING_JSON_PREVIEW), not the preview document: run \`pulumi preview --json\` without that variable`,
-      );
-    }
-    throw new PreviewError(`${file}: not JSON (${(e as Error).message})`);
-  }
-  if (!isJsonObject(doc))
-    throw new PreviewError(
-      `${file}: expected the JSON object printed by \`pulumi preview --json\`, got ${Array.isArray(doc) ? "an array" : typeof doc}`,
-    );
-  // `steps` is omitempty in the engine's PreviewDigest: a preview without resources has none.
-  if (doc.steps === undefined) {
-    if (!("changeSummary" in doc) && !("config" in doc) && !("diagnostics" in doc)) {
-      throw new PreviewError(
-        `${file}: not a \`pulumi preview --json\` document (no "steps", "changeSummary", "config" or "diagnostics")`,
-      );
-    }
-    return [];
-  }
-  if (!Array.isArray(doc.steps))
-    throw new PreviewError(`${file}: "steps" must be an array, got ${typeof doc.steps}`);
-  const problems: string[] = [];
-  doc.steps.forEach((s, i) => {
-    if (!isJsonObject(s)) problems.push(`steps[${i}]: expected an object`);
-    else {
-      if (typeof s.op !== "string")
-        problems.push(`steps[${i}].op: expected a string, got ${JSON.stringify(s.op ?? null)}`);
-      if (typeof s.urn !== "string")
-        problems.push(`steps[${i}].urn: expected a string, got ${JSON.stringify(s.urn ?? null)}`);
-    }
-  });
-  if (problems.length > 0) throw new PreviewError(`${file}: ${problems.join("; ")}`);
-  return doc.steps as JsonObject[];
+  const steps: JsonObject[] = [];
+  readPreviewText(text, file, (s) => steps.push(s));
+  return steps;
 }
 
 /** The parts of a URN: `urn:pulumi:<stack>::<project>::<parent$...$type>::<name>`. */
@@ -161,26 +129,27 @@ export const NO_SAMES_NOTE =
   "The preview lists no unchanged (same) resources besides the stack: run `pulumi preview --json --show-sames`, or conflicts with unchanged records (a second SPF, a proxied mail host) are missed.";
 
 /**
- * Whether the preview could list unchanged resources and does (`--show-sames` was given): true for
- * an empty program or a new stack (nothing exists yet, so nothing can be unchanged).
+ * What the diff keeps of the steps while a document is read: the record resources, and whether
+ * the preview lists unchanged resources (for {@link NO_SAMES_NOTE}). Every other step is looked at
+ * once and forgotten, so memory grows with the DNS records, not with the document.
  */
-function hasSameSteps(steps: readonly JsonObject[]): boolean {
-  const isStack = (s: JsonObject) => parseUrn(String(s.urn)).type === "pulumi:pulumi:Stack";
-  if (steps.length === 0 || steps.some((s) => isStack(s) && s.op === "create")) return true;
-  return steps.some((s) => s.op === "same" && !isStack(s));
-}
+class StepCollector {
+  readonly byUrn = new Map<string, ResourceChange>();
+  private steps = 0;
+  private stackCreated = false;
+  private sameSeen = false;
 
-/** Builds the diff of the DNS record steps of a `pulumi preview --json` document. */
-export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff {
-  const steps = parsePreview(text, options.file);
-  const zones = options.zones ?? new Map<string, string>();
-  const byUrn = new Map<string, ResourceChange>();
-  for (const step of steps) {
+  readonly add = (step: JsonObject): void => {
     const urn = step.urn as string;
     const op = step.op as string;
     const { type, chain } = parseUrn(urn);
+    this.steps++;
+    if (type === "pulumi:pulumi:Stack") {
+      if (op === "create") this.stackCreated = true;
+    } else if (op === "same") this.sameSeen = true;
     const reader = previewReaderFor(type);
-    if (reader === undefined) continue;
+    if (reader === undefined) return;
+    const byUrn = this.byUrn;
     const rc: ResourceChange = byUrn.get(urn) ?? {
       urn,
       ownedByDms: chain.slice(0, -1).some((t) => t.startsWith("dms:")),
@@ -198,11 +167,47 @@ export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff
       const s = p && reader.readState(p);
       if (s) rc.after = s;
     }
+  };
+
+  /**
+   * Whether the preview could list unchanged resources and does (`--show-sames` was given): true
+   * for an empty program or a new stack (nothing exists yet, so nothing can be unchanged).
+   */
+  get hasSameSteps(): boolean {
+    return this.steps === 0 || this.stackCreated || this.sameSeen;
   }
-  const resources = [...byUrn.values()];
+}
+
+/**
+ * Builds the diff of the DNS record steps of a `pulumi preview --json` document held as text.
+ * Throws {@link PreviewError} for a document that is not one.
+ */
+export function diffFromPreview(text: string, options: PreviewDiffOptions): Diff {
+  const steps = new StepCollector();
+  readPreviewText(text, options.file, steps.add);
+  return diffOfSteps(steps, options);
+}
+
+/**
+ * {@link diffFromPreview} of a document read piece by piece (a file's or stdin's chunks, as
+ * `fs.createReadStream` gives them): only the record resources are kept, so memory stays bounded
+ * by the largest step, whatever the document's size. Rejects with {@link PreviewError}.
+ */
+export async function diffFromPreviewStream(
+  source: AsyncIterable<Uint8Array | string>,
+  options: PreviewDiffOptions,
+): Promise<Diff> {
+  const steps = new StepCollector();
+  await readPreviewStream(source, options.file, steps.add);
+  return diffOfSteps(steps, options);
+}
+
+function diffOfSteps(steps: StepCollector, options: PreviewDiffOptions): Diff {
+  const zones = options.zones ?? new Map<string, string>();
+  const resources = [...steps.byUrn.values()];
   const apexes = [...new Set(zones.values())];
   const notes = new Set<string>();
-  if (!hasSameSteps(steps)) notes.add(NO_SAMES_NOTE);
+  if (!steps.hasSameSteps) notes.add(NO_SAMES_NOTE);
   const place = (s: PreviewRecordState): { zone: string; name: string } => {
     const apex = zones.get(s.zoneId) ?? longestZone(s.name.replace(/\.$/, ""), apexes);
     if (apex === undefined) {

@@ -219,6 +219,12 @@ test("GIVEN a preview file WHEN diffed THEN zone ids map through the spec or --z
     missing.stderr,
     /^dmsctl diff: cannot read preview file ".*nope\.json" \(ENOENT\)\n$/,
   );
+  const directory = await runDmsctl(["diff", "--from-preview", dir]);
+  assert.equal(directory.code, 1);
+  assert.equal(
+    directory.stderr,
+    `dmsctl diff: cannot read preview file ${JSON.stringify(dir)} (EISDIR)\n`,
+  );
   const badZone = await runDmsctl(["diff", "--from-preview", fixture, "--zone", "nope"]);
   assert.equal(badZone.code, 1);
   assert.equal(badZone.stderr, 'dmsctl diff: --zone must be ZONEID=APEX, got "nope"\n');

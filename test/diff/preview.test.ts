@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffFromPreview, NO_SAMES_NOTE, parseUrn, PreviewError } from "../../src/diff/preview";
+import {
+  diffFromPreview,
+  diffFromPreviewStream,
+  NO_SAMES_NOTE,
+  parseUrn,
+  PreviewError,
+} from "../../src/diff/preview";
+import { PreviewDocumentReader } from "../../src/diff/preview-document";
 import { renderJson } from "../../src/diff/render/json";
 import { renderMarkdown } from "../../src/diff/render/markdown";
 import type { Diff } from "../../src/diff/types";
@@ -90,13 +97,32 @@ test("GIVEN previews without DNS steps WHEN diffed THEN there is no change", () 
 
 test("bad preview documents fail with the file name and the problem", () => {
   const cases: [string, string][] = [
-    ["not json", "p.json: not JSON (Unexpected token 'o', \"not json\" is not valid JSON)"],
+    ["not json", 'p.json: not JSON (unexpected "o" at line 1, column 2)'],
+    [
+      '{\n    "steps": [\n        {"op" "same"}',
+      'p.json: not JSON (unexpected string "same" at line 3, column 15)',
+    ],
+    [
+      '{"steps": [{"op": "same", "urn": "u"}',
+      "p.json: not JSON (the document ends early, at byte 37)",
+    ],
+    ['{"steps": [], "config": {"a": "b', "p.json: not JSON (the document ends early, at byte 32)"],
+    ["", "p.json: not JSON (the document ends early, at byte 0)"],
+    ['{"steps": []} {}', 'p.json: not JSON (unexpected "{" at line 1, column 15)'],
+    ['{"steps": []}\n\u00e9', "p.json: not JSON (unexpected byte 0xc3 at line 2, column 1)"],
+    ["null", "p.json: expected the JSON object printed by `pulumi preview --json`, got object"],
+    ['"x"', "p.json: expected the JSON object printed by `pulumi preview --json`, got string"],
     ["[]", "p.json: expected the JSON object printed by `pulumi preview --json`, got an array"],
     [
       '{"foo": 1}',
       'p.json: not a `pulumi preview --json` document (no "steps", "changeSummary", "config" or "diagnostics")',
     ],
     ['{"steps": {}}', 'p.json: "steps" must be an array, got object'],
+    [
+      '{"steps": {"a": {"op": "same", "urn": "u"}}}',
+      'p.json: "steps" must be an array, got object',
+    ],
+    ['{"steps": "x"}', 'p.json: "steps" must be an array, got string'],
     [
       '{"steps": [{"op": 1}, 2]}',
       "p.json: steps[0].op: expected a string, got 1; steps[0].urn: expected a string, got null; steps[1]: expected an object",
@@ -149,4 +175,69 @@ test("GIVEN a preview without --show-sames WHEN diffed THEN a note says unchange
   assert.notEqual(fresh, readFileSync(join(DIR, "cloudflare-no-sames.json"), "utf8"));
   const freshDiff = diffFromPreview(fresh, { file: "fresh.json", zones: ZONES });
   assert.ok(!freshDiff.notes.includes(NO_SAMES_NOTE));
+});
+
+/** The bytes of `text` in pieces of `size` bytes, as a file stream hands them over. */
+async function* pieces(text: string, size: number): AsyncGenerator<Uint8Array> {
+  const bytes = Buffer.from(text, "utf8");
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+test("GIVEN a preview read in pieces of any size WHEN diffed THEN the diff is the one of the whole text", async () => {
+  for (const file of [
+    "cloudflare.json",
+    "route53.json",
+    "cloudflare-no-sames.json",
+    "no-dns-change.json",
+    "empty-stack.json",
+  ]) {
+    // A multi-byte character in a value, so some pieces end inside one.
+    const text = readFileSync(join(DIR, file), "utf8").replace(
+      /"google-site-verification=abc123/g,
+      '"google-site-verification=abc123 \u00e9\u{1f4e7}',
+    );
+    const whole = renderJson(diffFromPreview(text, { file, zones: ZONES }));
+    for (const size of [1, 7, 4096]) {
+      const streamed = await diffFromPreviewStream(pieces(text, size), { file, zones: ZONES });
+      assert.equal(renderJson(streamed), whole, `${file} in pieces of ${size} bytes`);
+    }
+  }
+  const cf = renderJson(load("cloudflare.json"));
+  assert.ok(!cf.includes("\u00e9"), "the golden fixture itself is unchanged");
+});
+
+test("GIVEN a streamed preview with a JSON error WHEN diffed THEN it rejects with the line and column", async () => {
+  const text =
+    '{\n    "steps": [\n        {"op": "same", "urn": "u"},\n        {"op": "same" "urn": "v"}\n    ]\n}\n';
+  await assert.rejects(diffFromPreviewStream(pieces(text, 5), { file: "p.json" }), {
+    name: "Error",
+    message: 'p.json: not JSON (unexpected string "urn" at line 4, column 23)',
+  });
+  await assert.rejects(
+    diffFromPreviewStream(pieces(text.slice(0, 60), 5), { file: "p.json" }),
+    (e: unknown) => e instanceof PreviewError && /ends early, at byte 60\)$/.test(e.message),
+  );
+});
+
+test("GIVEN a preview whose every step is malformed WHEN diffed THEN the first 20 problems are listed and the rest counted", () => {
+  const text = JSON.stringify({ steps: Array.from({ length: 25 }, () => 1) });
+  assert.throws(
+    () => diffFromPreview(text, { file: "p.json" }),
+    (e: unknown) =>
+      e instanceof PreviewError &&
+      e.message.startsWith("p.json: steps[0]: expected an object; steps[1]:") &&
+      e.message.endsWith("steps[19]: expected an object; and 5 more"),
+  );
+});
+
+test("only the top-level steps are read: a steps key elsewhere is data, and a reader's own failure is not a JSON error", () => {
+  const nested = diffFromPreview('{"config": {"steps": [1, 2]}, "diagnostics": []}', {
+    file: "p.json",
+  });
+  assert.deepEqual(nested.changes, []);
+  const failure = new TypeError("a bug in a step reader");
+  const reader = new PreviewDocumentReader("p.json", () => {
+    throw failure;
+  });
+  assert.throws(() => reader.write('{"steps": [{"op": "same", "urn": "u"}]}'), failure);
 });

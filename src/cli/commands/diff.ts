@@ -12,7 +12,7 @@
  * passwords are not needed either (DNS does not depend on them); DKIM keys come from the spec's
  * key files, and a domain without one is compared by presence only.
  */
-import { readFileSync } from "node:fs";
+import { createReadStream, openSync, type ReadStream } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CliIo, ExitCodeDoc, ExitHolder } from "../types";
 import { durationOption, exitCodesHelp } from "../conventions";
@@ -24,7 +24,7 @@ import { printInvalid, readSpecFile } from "../spec-file";
 import { diffLive } from "../../diff/live";
 import { chooseLiveSource } from "../../diff/source";
 import { checkGuard, writeCount } from "../../diff/guard";
-import { diffFromPreview, NO_SAMES_NOTE, PreviewError } from "../../diff/preview";
+import { diffFromPreviewStream, NO_SAMES_NOTE, PreviewError } from "../../diff/preview";
 import { renderJson } from "../../diff/render/json";
 import { markerFor, renderMarkdown } from "../../diff/render/markdown";
 import { renderTable } from "../../diff/render/table";
@@ -204,17 +204,21 @@ export async function runDiff(
       }
     }
     const file = opts.fromPreview;
-    let text: string;
-    try {
-      text = readFileSync(file === "-" ? 0 : file, "utf8");
-    } catch (err) {
+    // Read in chunks and never whole: a preview of a large stack can be hundreds of megabytes.
+    const unreadable = (err: unknown) => {
       io.stderr(
         `dmsctl diff: cannot read preview file ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? "error"})\n`,
       );
       return DIFF_EXIT.error;
+    };
+    let input: AsyncIterable<Uint8Array>;
+    try {
+      input = file === "-" ? process.stdin : createReadStream("", { fd: openSync(file, "r") });
+    } catch (err) {
+      return unreadable(err);
     }
     try {
-      diff = diffFromPreview(text, { file: file === "-" ? "stdin" : file, zones });
+      diff = await diffFromPreviewStream(input, { file: file === "-" ? "stdin" : file, zones });
       // Also on stderr: in CI the rendered note can sit in a comment nobody reads closely.
       if (diff.notes.includes(NO_SAMES_NOTE)) io.stderr(`dmsctl diff: warning: ${NO_SAMES_NOTE}\n`);
     } catch (err) {
@@ -222,7 +226,11 @@ export async function runDiff(
         io.stderr(`dmsctl diff: ${err.message}\n`);
         return DIFF_EXIT.error;
       }
+      // A read error after the open (EISDIR on a directory, EIO): the same message as one at it.
+      if (typeof (err as NodeJS.ErrnoException).code === "string") return unreadable(err);
       throw err;
+    } finally {
+      if (file !== "-") (input as ReadStream).destroy();
     }
   } else {
     if (specPath === undefined) {
