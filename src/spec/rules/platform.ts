@@ -156,11 +156,20 @@ function checkPlatform(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
-/** A Postfix main.cf parameter set at the start of a line (indented lines continue the last). */
-const postfixSets = (text: string, name: string) => new RegExp(`^${name}[ \\t]*=`, "m").test(text);
-/** A Dovecot setting, at the start of a line or after `{`. */
-const dovecotSets = (text: string, name: string) =>
-  new RegExp(`(?:^|[{\\s])${name}[ \\t]*=`, "m").test(text);
+/** The first line of `text` that sets `name`: Postfix at the line start, Dovecot after `{` too. */
+function settingLine(
+  text: string,
+  name: string,
+  how: "postfix" | "dovecot" | "mention",
+): string | undefined {
+  const re =
+    how === "postfix"
+      ? new RegExp(`^${name}[ \\t]*=`)
+      : how === "dovecot"
+        ? new RegExp(`(?:^|[{\\s])${name}[ \\t]*=`)
+        : new RegExp(name);
+  return text.split("\n").find((l) => re.test(l));
+}
 
 /**
  * PROXY protocol: the user's overrides must not set what the proxied ports set; `allowFrom`
@@ -170,22 +179,23 @@ function checkProxyProtocol(spec: MailServerSpec, r: Reporter<Id>): void {
   const p = spec.platform.proxyProtocol;
   if (p === undefined || p === false) return;
   const o = spec.overrides;
-  const found: [string, string][] = [];
-  for (const name of PROXY_POSTFIX_SETTINGS) {
-    if (o.postfixMain !== undefined && postfixSets(o.postfixMain, name)) {
-      found.push(["postfixMain", name]);
+  const checks = [
+    ["postfixMain", PROXY_POSTFIX_SETTINGS, "postfix"],
+    ["userPatches", PROXY_POSTFIX_SETTINGS, "mention"],
+    ["dovecot", PROXY_DOVECOT_SETTINGS, "dovecot"],
+  ] as const;
+  for (const [key, names, how] of checks) {
+    const text = o[key];
+    if (text === undefined) continue;
+    for (const name of names) {
+      const line = settingLine(text, name, how);
+      if (line === undefined) continue;
+      r.report(
+        "platform-proxy-protocol-override",
+        ["overrides", key],
+        `sets ${name}, which platform.proxyProtocol sets for the proxied ports, got ${show(line)}`,
+      );
     }
-    if (o.userPatches?.includes(name)) found.push(["userPatches", name]);
-  }
-  for (const name of PROXY_DOVECOT_SETTINGS) {
-    if (o.dovecot !== undefined && dovecotSets(o.dovecot, name)) found.push(["dovecot", name]);
-  }
-  for (const [key, name] of found) {
-    r.report(
-      "platform-proxy-protocol-override",
-      ["overrides", key],
-      `sets ${name}, which platform.proxyProtocol sets for the proxied ports, got ${show(name)}`,
-    );
   }
   for (const service of SERVICE_NAMES) {
     const e = serviceExposure(spec, service);
