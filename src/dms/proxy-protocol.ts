@@ -17,7 +17,7 @@
  * - `postfix-main.cf`: `postscreen_cache_map` through `proxymap`, so the two postscreen
  *   services share one cache (https://www.postfix.org/postconf.5.html#postscreen_cache_map).
  * - `dovecot.cf`: `haproxy_trusted_networks` and one `haproxy = yes` listener per public
- *   Dovecot service (https://doc.dovecot.org/2.3/configuration_manual/service_configuration/#haproxy-v2-2-19).
+ *   Dovecot service (https://doc.dovecot.org/configuration_manual/service_configuration/#haproxy-v2-2-19).
  *
  * Pure: the same spec gives byte-identical text.
  */
