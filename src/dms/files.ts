@@ -10,6 +10,7 @@ import { dkimEngine, effectiveFeatures, postmasterAddress } from "../spec/derive
 import type { DmsFile, ReloadMode } from "./types";
 import { selectorKey, type DkimKeyMaterial, type PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
+import { proxyDovecotConf, proxyPostfixMain, proxyUserPatches } from "./proxy-protocol";
 
 /** The config volume inside the container (docs/dms-contract.md#config-volume). */
 export const CONFIG_DIR = "/tmp/docker-mailserver";
@@ -366,18 +367,25 @@ function overrideFiles(spec: MailServerSpec): DmsFile[] {
   const out: DmsFile[] = [];
   const main = [
     ...(spec.bareDomain ? [BARE_DOMAIN_MYDESTINATION + "\n"] : []),
+    proxyPostfixMain(spec),
     // The user's text comes after ours: `postconf -n` keeps the last duplicate, so the user wins.
     ...(spec.overrides.postfixMain !== undefined ? [userText(spec.overrides.postfixMain)] : []),
   ].join("");
   if (main !== "") out.push(file("postfix-main.cf", main, "recreate"));
-  if (spec.overrides.dovecot !== undefined) {
-    out.push(file("dovecot.cf", userText(spec.overrides.dovecot), "recreate"));
-  }
-  if (spec.overrides.userPatches !== undefined) {
-    out.push({
-      ...file("user-patches.sh", userText(spec.overrides.userPatches), "recreate"),
-      mode: 0o755,
-    });
+  // PROXY protocol listeners (./proxy-protocol.ts) come first; the user's text follows, and the
+  // rule platform-proxy-protocol-override refuses user text setting the same names.
+  const dovecot = [
+    proxyDovecotConf(spec),
+    ...(spec.overrides.dovecot !== undefined ? [userText(spec.overrides.dovecot)] : []),
+  ].join("");
+  if (dovecot !== "") out.push(file("dovecot.cf", dovecot, "recreate"));
+  const proxyPatches = proxyUserPatches(spec);
+  const patches = [
+    ...(proxyPatches !== "" ? ["#!/bin/bash\n", proxyPatches] : []),
+    ...(spec.overrides.userPatches !== undefined ? [userText(spec.overrides.userPatches)] : []),
+  ].join("");
+  if (patches !== "") {
+    out.push({ ...file("user-patches.sh", patches, "recreate"), mode: 0o755 });
   }
   return out;
 }

@@ -159,3 +159,15 @@ export function serviceExposure(spec: MailServerSpec, service: ServiceName): Ser
 export const SERVICE_NAMES: readonly ServiceName[] = (
   Object.keys(SERVICE_PORTS) as ServiceName[]
 ).sort((a, b) => SERVICE_PORTS[a] - SERVICE_PORTS[b]);
+
+/**
+ * The Postfix settings the PROXY protocol ports set (`platform.proxyProtocol`, rendered in
+ * src/dms/proxy-protocol.ts), which user overrides must not set too.
+ */
+export const PROXY_POSTFIX_SETTINGS = [
+  "postscreen_cache_map",
+  "postscreen_upstream_proxy_protocol",
+  "smtpd_upstream_proxy_protocol",
+] as const;
+/** The Dovecot settings of the PROXY protocol listeners, which `overrides.dovecot` must not set. */
+export const PROXY_DOVECOT_SETTINGS = ["haproxy", "haproxy_trusted_networks"] as const;

@@ -493,6 +493,30 @@ export const PlatformSpec = z
       })
       .strict()
       .optional(),
+    /**
+     * PROXY protocol from the load balancer. `true` (or `{ trustedNetworks }`) adds a second port
+     * for every public Postfix and Dovecot service that reads the PROXY header (12525 for SMTP,
+     * the normal port plus 10000 for the others), and points the Service at those; the normal
+     * ports keep serving in-cluster clients without the header, through `<name>-internal`.
+     * The load balancer must send the header: its annotations are yours to set in
+     * `service.annotations` (docs/kubernetes.md). Kubernetes only. @default false
+     */
+    proxyProtocol: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            /**
+             * The sources allowed to send a PROXY header: the load balancer's or the nodes'
+             * addresses as the pod sees them. Dovecot refuses the header from anywhere else,
+             * and the NetworkPolicy admits only these to the proxied ports.
+             * @default ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+             */
+            trustedNetworks: z.array(z.union([z.cidrv4(), z.cidrv6()])).min(1),
+          })
+          .strict(),
+      ])
+      .optional(),
     /** `nodeSelector` of the pod. Kubernetes only. @default {} */
     nodeSelector: z.record(z.string().min(1), z.string()).optional(),
     /**

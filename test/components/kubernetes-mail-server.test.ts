@@ -27,6 +27,48 @@ const LB_IP = "203.0.113.7";
 
 installMocks({ loadBalancerIp: LB_IP });
 
+/**
+ * What the engine learns of each registration beyond its inputs: the resources it depends on
+ * (`dependsOn` and parents' dependencies), the property dependencies (which input came from
+ * which resource's output) and the replacement options. The engine draws a dependent into a
+ * delete-before-replace only through property dependencies (`calculateDependentReplacements`
+ * in pulumi/pulumi pkg/resource/deploy/step_generator.go), so these decide whether replacing a
+ * ConfigMap could replace the StatefulSet.
+ */
+interface Edges {
+  readonly dependencies: string[];
+  readonly propertyDependencies: Record<string, string[]>;
+  readonly deleteBeforeReplace: boolean;
+  readonly replaceOnChanges: string[];
+}
+const edges = new Map<string, Edges>();
+{
+  interface Request {
+    getName(): string;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): {
+      forEach(f: (v: { getUrnsList(): string[] }, k: string) => void): void;
+    };
+    getDeletebeforereplace(): boolean;
+    getReplaceonchangesList(): string[];
+  }
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Request, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+    edges.set(req.getName(), {
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+    });
+    return register(req, callback);
+  };
+}
+
 // Loaded after the mocks are installed, as Pulumi requires.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { KubernetesMailServer } =
@@ -163,6 +205,77 @@ describe("KubernetesMailServer", () => {
       )
       .sort();
     assert.deepEqual(changed, ["mail-config", "mail-secrets"]);
+  });
+
+  it("keeps the config objects' names fixed and the StatefulSet independent of them, so an account change cannot roll the pod", async () => {
+    edges.clear();
+    const one = byName(await run(BASE));
+    const two = byName(
+      await run({
+        ...BASE,
+        accounts: [...BASE.accounts!, { address: "bob@example.com", password: "bob-pw-789" }],
+      }),
+    );
+    const config = ["mail-config", "mail-config-startup", "mail-secrets"];
+    const objectNameOf = {
+      "mail-config": "mail-config",
+      "mail-config-startup": "mail-config-startup",
+      "mail-secrets": "mail-secrets",
+    } as const;
+    for (const child of config) {
+      for (const rs of [one, two]) {
+        const inputs = unwrap(rs.get(child)!.inputs) as {
+          metadata: { name?: string };
+          immutable?: boolean;
+        };
+        // A fixed name, never auto-named (an auto-named object gets a new random suffix on
+        // every replacement, and the pod template would have to follow it).
+        assert.equal(inputs.metadata.name, objectNameOf[child as keyof typeof objectNameOf]);
+        assert.equal(inputs.immutable, undefined, `${child} is not marked immutable`);
+      }
+      const e = edges.get(child)!;
+      assert.equal(e.deleteBeforeReplace, false, child);
+      assert.deepEqual(e.replaceOnChanges, [], child);
+    }
+    // The data changed; the pod template, which names the objects by those fixed names, did not.
+    assert.notDeepEqual(
+      unwrap(one.get("mail-secrets")!.inputs),
+      unwrap(two.get("mail-secrets")!.inputs),
+    );
+    assert.deepEqual(
+      unwrap(two.get("mail-statefulset")!.inputs),
+      unwrap(one.get("mail-statefulset")!.inputs),
+    );
+    const sources = (
+      unwrap(two.get("mail-statefulset")!.inputs) as {
+        spec: {
+          template: {
+            spec: {
+              volumes: {
+                name: string;
+                projected?: {
+                  sources: { configMap?: { name: string }; secret?: { name: string } }[];
+                };
+              }[];
+            };
+          };
+        };
+      }
+    ).spec.template.spec.volumes
+      .find((v) => v.name === "config")!
+      .projected!.sources.map((x) => x.configMap?.name ?? x.secret?.name);
+    assert.deepEqual(sources, config);
+    // No edge from the StatefulSet to a ConfigMap or the Secret: replacing one of them (what
+    // @pulumi/kubernetes does on a data change unless enableConfigMapMutable /
+    // enableSecretMutable is set) leaves the StatefulSet alone.
+    const sts = edges.get("mail-statefulset")!;
+    const urns = [...sts.dependencies, ...Object.values(sts.propertyDependencies).flat()];
+    assert.ok(urns.length > 0, "the StatefulSet's edges were recorded");
+    assert.deepEqual(
+      urns.filter((u) => /kubernetes:core\/v1:(ConfigMap|Secret)::/.test(u)),
+      [],
+      "the StatefulSet depends on no ConfigMap or Secret",
+    );
   });
 
   it("changes the pod template when the env changes", async () => {

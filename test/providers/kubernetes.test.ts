@@ -247,6 +247,150 @@ describe("kubernetesObjects", () => {
     });
   });
 
+  it("with PROXY protocol, points the Service at the proxied ports and keeps the normal ones in-cluster", async () => {
+    const input = (proxyProtocol: unknown) =>
+      richInput({
+        features: {},
+        services: { imap: { expose: "private" } },
+        platform: {
+          kind: "kubernetes",
+          namespace: "mail",
+          service: { externalTrafficPolicy: "Cluster" },
+          certManager: { issuer: "letsencrypt-prod" },
+          proxyProtocol,
+        } as MailServerSpecInput["platform"],
+      });
+    const objects = objectsOf(input({ trustedNetworks: ["10.0.0.0/16"] }));
+    const svc = objectOf(objects, "Service", "mailserver") as unknown as {
+      spec: { externalTrafficPolicy: string; ports: unknown[] };
+    };
+    assert.equal(svc.spec.externalTrafficPolicy, "Cluster");
+    assert.deepEqual(svc.spec.ports, [
+      { name: "smtp", port: 25, targetPort: "px-smtp", protocol: "TCP" },
+      { name: "submissions", port: 465, targetPort: "px-submissions", protocol: "TCP" },
+      { name: "submission", port: 587, targetPort: "px-submission", protocol: "TCP" },
+      { name: "imaps", port: 993, targetPort: "px-imaps", protocol: "TCP" },
+    ]);
+    // In-cluster clients send no header: the normal ports, public ones too, on -internal.
+    const internal = objectOf(objects, "Service", "mailserver-internal") as unknown as {
+      spec: { ports: { port: number; targetPort: string }[] };
+    };
+    assert.deepEqual(
+      internal.spec.ports.map((p) => `${p.port}->${p.targetPort}`),
+      ["25->smtp", "143->imap", "465->submissions", "587->submission", "993->imaps"],
+    );
+    const pod = podOf(objects);
+    const container = pod.spec.containers[0]!;
+    assert.deepEqual(
+      (container.ports as { name: string; containerPort: number }[]).map(
+        (p) => `${p.name}:${p.containerPort}`,
+      ),
+      [
+        "smtp:25",
+        "imap:143",
+        "submissions:465",
+        "submission:587",
+        "imaps:993",
+        "px-smtp:12525",
+        "px-submissions:10465",
+        "px-submission:10587",
+        "px-imaps:10993",
+      ],
+    );
+    // Every port name a Service targets exists, within the 15 characters a port name allows.
+    for (const p of container.ports as { name: string }[]) assert.ok(p.name.length <= 15, p.name);
+    // The probes are the healthcheck's, on the normal port, unchanged by PROXY protocol.
+    const off = podOf(objectsOf(input(false))).spec.containers[0]!;
+    assert.deepEqual(container.livenessProbe, off.livenessProbe);
+    assert.deepEqual(container.startupProbe, off.startupProbe);
+    // The proxied ports admit only the trusted networks.
+    const policy = objectOf(objects, "NetworkPolicy", "mailserver") as unknown as {
+      spec: { ingress: { from: unknown[]; ports: { port: number }[] }[] };
+    };
+    assert.deepEqual(policy.spec.ingress[1], {
+      from: [{ ipBlock: { cidr: "10.0.0.0/16" } }],
+      ports: [12525, 10465, 10587, 10993].map((port) => ({ protocol: "TCP", port })),
+    });
+    // `true`: the private IPv4 ranges, as the Helm chart trusts.
+    const byDefault = objectOf(
+      objectsOf(input(true)),
+      "NetworkPolicy",
+      "mailserver",
+    ) as unknown as {
+      spec: { ingress: { from: { ipBlock: { cidr: string } }[] }[] };
+    };
+    assert.deepEqual(
+      byDefault.spec.ingress[1]!.from.map((f) => f.ipBlock.cidr),
+      ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+    );
+    assert.deepEqual(await allSchemaErrors(objects), []);
+    // Off: nothing of it.
+    assert.deepEqual(
+      (off.ports as { name: string }[]).filter((p) => p.name.startsWith("px-")),
+      [],
+    );
+  });
+
+  it("renders the PROXY protocol files for the public services only, before the user's text", () => {
+    const spec = validated(
+      richInput({
+        features: { pop3: true, managesieve: true },
+        services: { imap: { expose: "private" } },
+        overrides: {
+          dovecot: "mail_max_userip_connections = 20\n",
+          userPatches: "#!/bin/bash\necho mine\n",
+          postfixMain: "smtpd_banner = $myhostname ESMTP\n",
+        },
+        platform: {
+          kind: "kubernetes",
+          namespace: "mail",
+          certManager: { issuer: "letsencrypt-prod" },
+          proxyProtocol: true,
+        },
+      }),
+    );
+    const plan = planMailServer(spec, {
+      ...k8sMaterial(spec, PASSWORDS, DKIM),
+      relayPassword: RELAY_PASSWORD,
+    });
+    const fileOf = (path: string) => plan.files.find((f) => f.path === path)!;
+    const dovecot = fileOf("dovecot.cf").content;
+    assert.match(
+      dovecot,
+      /^haproxy_trusted_networks = 10\.0\.0\.0\/8 172\.16\.0\.0\/12 192\.168\.0\.0\/16$/m,
+    );
+    // imap is private: no proxied listener for it; imaps, pop3s and managesieve are public.
+    assert.deepEqual(
+      [...dovecot.matchAll(/inet_listener (\S+) \{\n\s+port = (\d+)/g)].map(
+        (m) => `${m[1]}:${m[2]}`,
+      ),
+      ["imaps-proxy:10993", "pop3s-proxy:10995", "managesieve-proxy:14190"],
+    );
+    assert.ok(dovecot.endsWith("mail_max_userip_connections = 20\n"), "the user's text last");
+    const patches = fileOf("user-patches.sh");
+    assert.equal(patches.mode, 0o755);
+    assert.ok(patches.content.startsWith("#!/bin/bash\n"));
+    assert.ok(patches.content.endsWith("#!/bin/bash\necho mine\n"), "the user's script last");
+    assert.deepEqual(
+      [...patches.content.matchAll(/postconf -P (\d+)\/inet\/(\w+)=haproxy/g)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      ),
+      [
+        "12525 postscreen_upstream_proxy_protocol",
+        "10465 smtpd_upstream_proxy_protocol",
+        "10587 smtpd_upstream_proxy_protocol",
+      ],
+    );
+    assert.equal(
+      fileOf("postfix-main.cf").content,
+      "postscreen_cache_map = proxy:btree:$data_directory/postscreen_cache\nsmtpd_banner = $myhostname ESMTP\n",
+    );
+    // Startup-only files: they roll the pod.
+    for (const path of ["dovecot.cf", "user-patches.sh", "postfix-main.cf"]) {
+      assert.equal(kubernetesDelivery(fileOf(path)), "rollout", path);
+    }
+  });
+
   it("keeps claims on delete (with Argo CD / Flux / Helm annotations) unless retainData is false", () => {
     const claim = (objects: KubernetesObject[]) =>
       objectOf(objects, "PersistentVolumeClaim", "mailserver-mail-data") as unknown as {

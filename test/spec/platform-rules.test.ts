@@ -117,4 +117,66 @@ describe("platform rules", () => {
       tls: { kind: "secret", secretName: "mail-tls" },
     });
   });
+
+  it("refuses proxyProtocol on Docker, and what PROXY protocol cannot honour on Kubernetes", () => {
+    assert.deepEqual(errors(withSpec({ platform: { kind: "docker", proxyProtocol: true } })), [
+      'error platform-kubernetes-only platform.proxyProtocol: is a Kubernetes setting but platform.kind is "docker", got true',
+    ]);
+    const proxied = { ...K8S, proxyProtocol: true };
+    assert.deepEqual(errors(withSpec({ platform: proxied })), []);
+    assert.deepEqual(
+      errors(
+        withSpec({ platform: { ...K8S, proxyProtocol: { trustedNetworks: ["10.1.0.0/16"] } } }),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      errors(
+        withSpec({
+          platform: proxied,
+          services: { submission: { expose: "public", allowFrom: ["198.51.100.0/24"] } },
+          overrides: {
+            postfixMain: "smtpd_banner = x\npostscreen_upstream_proxy_protocol = haproxy\n",
+            dovecot: "service imap-login {\n  inet_listener imap {\n    haproxy = yes\n  }\n}\n",
+            userPatches: "postconf -P smtp/inet/postscreen_upstream_proxy_protocol=haproxy\n",
+          },
+        }),
+      ),
+      [
+        'error platform-proxy-protocol-override overrides.dovecot: sets haproxy, which platform.proxyProtocol sets for the proxied ports, got "    haproxy = yes"',
+        'error platform-proxy-protocol-override overrides.postfixMain: sets postscreen_upstream_proxy_protocol, which platform.proxyProtocol sets for the proxied ports, got "postscreen_upstream_proxy_protocol = haproxy"',
+        'error platform-proxy-protocol-override overrides.userPatches: sets postscreen_upstream_proxy_protocol, which platform.proxyProtocol sets for the proxied ports, got "postconf -P smtp/inet/postscreen_upstream_proxy_protocol=haproxy"',
+        'error platform-proxy-protocol-allow-from services.submission.allowFrom: cannot be enforced behind a PROXY protocol load balancer (the pod sees the balancer\'s address), got ["198.51.100.0/24"]',
+      ],
+    );
+    // An indented line continues the previous Postfix parameter: not a setting of its own.
+    assert.deepEqual(
+      errors(
+        withSpec({
+          platform: proxied,
+          overrides: { postfixMain: "smtpd_banner = a\n  postscreen_cache_map\n" },
+        }),
+      ),
+      [],
+    );
+    // Off: the same overrides are the user's own business.
+    assert.deepEqual(
+      errors(
+        withSpec({
+          platform: { ...K8S, proxyProtocol: false },
+          overrides: { postfixMain: "postscreen_upstream_proxy_protocol = haproxy\n" },
+        }),
+      ),
+      [],
+    );
+    const warnings = validateSpec(withSpec({ platform: proxied, features: { fail2ban: true } }))
+      .findings.filter((f) => f.level === "warn")
+      .map(formatFinding);
+    assert.ok(
+      warnings.some((w) =>
+        w.startsWith("warn platform-proxy-protocol-fail2ban features.fail2ban:"),
+      ),
+      warnings.join("\n"),
+    );
+  });
 });

@@ -979,6 +979,36 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       'error platform-kubernetes-tls platform: tls.type is "letsencrypt" but neither platform.certManager nor platform.tlsSecret is set',
     ],
   ],
+  [
+    "PROXY protocol with an override of its own settings",
+    withSpec({
+      platform: { kind: "kubernetes", tlsSecret: "mail-tls", proxyProtocol: true },
+      overrides: { dovecot: "haproxy_trusted_networks = 0.0.0.0/0\n" },
+    }),
+    [
+      'error platform-proxy-protocol-override overrides.dovecot: sets haproxy_trusted_networks, which platform.proxyProtocol sets for the proxied ports, got "haproxy_trusted_networks = 0.0.0.0/0"',
+    ],
+  ],
+  [
+    "PROXY protocol with allowFrom",
+    withSpec({
+      platform: { kind: "kubernetes", tlsSecret: "mail-tls", proxyProtocol: true },
+      services: { smtp: { expose: "public", allowFrom: ["192.0.2.0/24"] } },
+    }),
+    [
+      'error platform-proxy-protocol-allow-from services.smtp.allowFrom: cannot be enforced behind a PROXY protocol load balancer (the pod sees the balancer\'s address), got ["192.0.2.0/24"]',
+    ],
+  ],
+  [
+    "PROXY protocol with Fail2Ban",
+    withSpec({
+      platform: { kind: "kubernetes", tlsSecret: "mail-tls", proxyProtocol: true },
+      features: { fail2ban: true },
+    }),
+    [
+      "warn platform-proxy-protocol-fail2ban features.fail2ban: bans client addresses read from the PROXY header, but packets come from the load balancer, got true",
+    ],
+  ],
 ];
 
 describe("validateSpec: one bad spec per rule", () => {

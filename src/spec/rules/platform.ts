@@ -5,6 +5,13 @@
  * certificate source (docs/kubernetes.md).
  */
 import type { MailServerSpec } from "../schema";
+import {
+  PROXY_DOVECOT_SETTINGS,
+  PROXY_POSTFIX_SETTINGS,
+  SERVICE_NAMES,
+  effectiveFeatures,
+  serviceExposure,
+} from "../derived";
 import { ruleGroup, show, type Context, type Reporter, type RuleTable } from "./context";
 
 const rules = {
@@ -28,6 +35,27 @@ const rules = {
     remediation:
       "Name a cert-manager issuer in `platform.certManager.issuer`, or an existing `kubernetes.io/tls` Secret in `platform.tlsSecret`.",
   },
+  "platform-proxy-protocol-override": {
+    level: "error",
+    summary:
+      "With `platform.proxyProtocol`, an override (`overrides.postfixMain`, `overrides.dovecot`, `overrides.userPatches`) sets a PROXY protocol setting the plan already sets.",
+    remediation:
+      "Remove the setting from the override: the proxied ports set `postscreen_upstream_proxy_protocol`, `smtpd_upstream_proxy_protocol` and `postscreen_cache_map` for Postfix, and `haproxy` and `haproxy_trusted_networks` for Dovecot (use `platform.proxyProtocol.trustedNetworks`). Or turn `platform.proxyProtocol` off and configure it yourself.",
+  },
+  "platform-proxy-protocol-allow-from": {
+    level: "error",
+    summary:
+      "With `platform.proxyProtocol`, a public service restricts `allowFrom`: the pod sees the load balancer's address, so the NetworkPolicy cannot tell clients apart.",
+    remediation:
+      "Remove `allowFrom` and restrict sources at the load balancer (for example `spec.loadBalancerSourceRanges` or the cloud's firewall), or turn `platform.proxyProtocol` off and keep `externalTrafficPolicy: Local`.",
+  },
+  "platform-proxy-protocol-fail2ban": {
+    level: "warn",
+    summary:
+      "With `platform.proxyProtocol`, Fail2Ban bans the client address from the logs, but packets arrive from the load balancer, so its bans have no effect.",
+    remediation:
+      "Turn `features.fail2ban` off and block abusers at the load balancer, or keep client addresses with `externalTrafficPolicy: Local` instead of PROXY protocol.",
+  },
 } as const satisfies RuleTable;
 
 type Id = keyof typeof rules;
@@ -44,6 +72,7 @@ const KUBERNETES_FIELDS = [
   "nodeSelector",
   "certManager",
   "tlsSecret",
+  "proxyProtocol",
 ] as const;
 
 /** The schema's default `bindAddresses`: any other value was written by the user. */
@@ -70,6 +99,7 @@ function checkPlatform(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
     }
     return;
   }
+  checkProxyProtocol(spec, r);
   const bind = spec.bindAddresses;
   if (bind.length !== DEFAULT_BIND.length || bind.some((b, i) => b !== DEFAULT_BIND[i])) {
     r.report(
@@ -120,6 +150,69 @@ function checkPlatform(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
       "platform-kubernetes-tls",
       ["platform", p.certManager !== undefined ? "certManager" : "tlsSecret"],
       `is only used with tls.type "letsencrypt", got tls.type ${show(tls.type)}`,
+    );
+  }
+}
+
+const ANYWHERE = ["0.0.0.0/0", "::/0"];
+
+/** The first line of `text` that sets `name`: Postfix at the line start, Dovecot after `{` too. */
+function settingLine(
+  text: string,
+  name: string,
+  how: "postfix" | "dovecot" | "mention",
+): string | undefined {
+  const re =
+    how === "postfix"
+      ? new RegExp(`^${name}[ \\t]*=`)
+      : how === "dovecot"
+        ? new RegExp(`(?:^|[{\\s])${name}[ \\t]*=`)
+        : new RegExp(name);
+  return text.split("\n").find((l) => re.test(l));
+}
+
+/**
+ * PROXY protocol: the user's overrides must not set what the proxied ports set; `allowFrom`
+ * cannot be enforced behind a load balancer; Fail2Ban bans cannot reach the client.
+ */
+function checkProxyProtocol(spec: MailServerSpec, r: Reporter<Id>): void {
+  const p = spec.platform.proxyProtocol;
+  if (p === undefined || p === false) return;
+  const o = spec.overrides;
+  const checks = [
+    ["postfixMain", PROXY_POSTFIX_SETTINGS, "postfix"],
+    ["userPatches", PROXY_POSTFIX_SETTINGS, "mention"],
+    ["dovecot", PROXY_DOVECOT_SETTINGS, "dovecot"],
+  ] as const;
+  for (const [key, names, how] of checks) {
+    const text = o[key];
+    if (text === undefined) continue;
+    for (const name of names) {
+      const line = settingLine(text, name, how);
+      if (line === undefined) continue;
+      r.report(
+        "platform-proxy-protocol-override",
+        ["overrides", key],
+        `sets ${name}, which platform.proxyProtocol sets for the proxied ports, got ${show(line)}`,
+      );
+    }
+  }
+  for (const service of SERVICE_NAMES) {
+    const e = serviceExposure(spec, service);
+    if (e.expose !== "public" || e.allowFrom === undefined) continue;
+    const all = [...e.allowFrom].sort();
+    if (all.length === ANYWHERE.length && all.every((c, i) => c === ANYWHERE[i])) continue;
+    r.report(
+      "platform-proxy-protocol-allow-from",
+      ["services", service, "allowFrom"],
+      `cannot be enforced behind a PROXY protocol load balancer (the pod sees the balancer's address), got ${show(e.allowFrom)}`,
+    );
+  }
+  if (effectiveFeatures(spec).fail2ban) {
+    r.report(
+      "platform-proxy-protocol-fail2ban",
+      ["features", "fail2ban"],
+      "bans client addresses read from the PROXY header, but packets come from the load balancer, got true",
     );
   }
 }

@@ -29,6 +29,7 @@ import type { DmsFile, PortRule } from "../../../dms/types";
 import type { MailServerSpec } from "../../../spec/schema";
 import { cmp } from "../../../spec/findings";
 import { CONFIG_DIR } from "../../../dms/files";
+import { PROXY_PORTS } from "../../../dms/proxy-protocol";
 import { kubernetesSettings, type KubernetesSettings } from "./settings";
 
 /** A Kubernetes object as plain JSON. */
@@ -347,11 +348,15 @@ function statefulSet(plan: Plan, settings: KubernetesSettings, name: string): Ku
         ? []
         : [{ name: "OVERRIDE_HOSTNAME", value: c.hostname }]),
     ].sort((a, b) => cmp(a.name, b.name)),
-    ports: exposed.map((p) => ({
-      name: p.service,
-      containerPort: p.port,
-      protocol: "TCP",
-    })),
+    ports: [
+      ...exposed.map((p) => ({ name: p.service, containerPort: p.port, protocol: "TCP" })),
+      // PROXY protocol: the proxied copy of each public port (the probes use the normal ones).
+      ...proxied(plan, settings).map((p) => ({
+        name: proxyPortName(p),
+        containerPort: PROXY_PORTS[p.service],
+        protocol: "TCP",
+      })),
+    ],
     ...probes(plan),
     ...(c.capAdd.length > 0 ? { securityContext: { capabilities: { add: [...c.capAdd] } } } : {}),
     ...(c.memoryBytes !== undefined
@@ -402,11 +407,25 @@ function statefulSet(plan: Plan, settings: KubernetesSettings, name: string): Ku
   };
 }
 
-function servicePorts(ports: readonly PortRule[]) {
+/** The public ports that get a PROXY protocol copy: all of them when it is on, else none. */
+function proxied(plan: Plan, settings: KubernetesSettings): PortRule[] {
+  return settings.proxyProtocol === undefined ? [] : portsOf(plan, "public");
+}
+
+/**
+ * The container port name of a service's PROXY protocol copy: `px-<service>`, within the 15
+ * characters a port name may have (`px-submissions`, `px-managesieve`: 14).
+ */
+export function proxyPortName(p: Pick<PortRule, "service">): string {
+  return `px-${p.service}`;
+}
+
+/** Service ports; `viaProxy` sends them to the PROXY protocol copies. */
+function servicePorts(ports: readonly PortRule[], viaProxy = false) {
   return ports.map((p) => ({
     name: p.service,
     port: p.port,
-    targetPort: p.service,
+    targetPort: viaProxy ? proxyPortName(p) : p.service,
     protocol: "TCP",
   }));
 }
@@ -432,14 +451,19 @@ function services(plan: Plan, settings: KubernetesSettings, name: string): Kuber
       },
       spec: {
         type: settings.service.type,
-        // Local keeps the client's address, which SPF, postscreen and rspamd judge.
+        // Local keeps the client's address, which SPF, postscreen and rspamd judge; with PROXY
+        // protocol the header carries it, and Cluster works as well.
         ...(external ? { externalTrafficPolicy: settings.service.externalTrafficPolicy } : {}),
         selector: selector(name),
-        ports: servicePorts(pub),
+        ports: servicePorts(pub, settings.proxyProtocol !== undefined),
       },
     });
   }
-  const priv = portsOf(plan, "private");
+  // In-cluster clients send no PROXY header: with PROXY protocol on, the public services are
+  // also offered on their normal ports here.
+  const priv = [...portsOf(plan, "private"), ...proxied(plan, settings)].sort(
+    (a, b) => a.port - b.port,
+  );
   if (priv.length > 0) {
     out.push({
       apiVersion: "v1",
@@ -472,6 +496,15 @@ function networkPolicy(plan: Plan, settings: KubernetesSettings, name: string): 
     ingress.push({
       from: key.split(",").map((cidr) => ({ ipBlock: { cidr } })),
       ports: ports.map((p) => ({ protocol: "TCP", port: p.port })),
+    });
+  }
+  // PROXY protocol copies: only from the trusted networks (Postfix has no such setting of its
+  // own; Dovecot's haproxy_trusted_networks says the same).
+  const viaProxy = proxied(plan, settings);
+  if (viaProxy.length > 0) {
+    ingress.push({
+      from: settings.proxyProtocol!.trustedNetworks.map((cidr) => ({ ipBlock: { cidr } })),
+      ports: viaProxy.map((p) => ({ protocol: "TCP", port: PROXY_PORTS[p.service] })),
     });
   }
   const priv = portsOf(plan, "private");

@@ -5,6 +5,7 @@
  * the defaults live in one place.
  */
 import type { MailServerSpec } from "../../../spec/schema";
+import { proxyProtocolSettings, type ProxyProtocolSettings } from "../../../dms/proxy-protocol";
 
 /** How the certificate of the hostname reaches the pod. */
 export type KubernetesTls =
@@ -35,6 +36,8 @@ export interface KubernetesSettings {
   };
   readonly nodeSelector: Readonly<Record<string, string>>;
   readonly tls: KubernetesTls;
+  /** PROXY protocol from the load balancer, or undefined when off. */
+  readonly proxyProtocol?: ProxyProtocolSettings;
 }
 
 /** Default namespace of every object. */
@@ -55,6 +58,7 @@ export function kubernetesSettings(spec: MailServerSpec): KubernetesSettings {
               issuerKind: p.certManager.issuerKind ?? "ClusterIssuer",
             }
           : { kind: "none" };
+  const proxy = proxyProtocolSettings(spec);
   return {
     namespace: p.namespace ?? DEFAULT_NAMESPACE,
     ...(p.storageClass !== undefined ? { storageClass: p.storageClass } : {}),
@@ -70,5 +74,6 @@ export function kubernetesSettings(spec: MailServerSpec): KubernetesSettings {
     },
     nodeSelector: { ...(p.nodeSelector ?? {}) },
     tls,
+    ...(proxy !== undefined ? { proxyProtocol: proxy } : {}),
   };
 }
