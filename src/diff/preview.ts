@@ -362,7 +362,7 @@ function cnameConflicts(
         s.name,
         s.type,
         "cname-conflict",
-        `${s.name} is a CNAME to ${targets.map((t) => t.replace(/\.$/, "")).join(", ")} and this change also publishes ${s.type} ${shown} there: a CNAME cannot share its name (RFC 1034 §3.6.2), so the DNS host refuses one of them; keep the CNAME (a delegated record, dmarc.cname or dkim.cname in the spec) or the ${s.type}`,
+        `${s.name} is a CNAME to ${targets.map((t) => t.replace(/\.$/, "")).join(", ")} and after this change also holds ${s.type} ${shown}: a CNAME cannot share its name (RFC 1034 §3.6.2), so the DNS host refuses one of them; keep the CNAME (a delegated record, dmarc.cname or dkim.cname in the spec) or the ${s.type}`,
         {
           before: targets.map((t) => `CNAME ${t}`),
           after: values,
