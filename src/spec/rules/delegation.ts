@@ -53,7 +53,7 @@ const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 export function cnameTargetProblem(cname: string): string | undefined {
   const name = cname.endsWith(".") ? cname.slice(0, -1) : cname;
   if (name.length === 0) return "is empty";
-  if (name.length > 253) return `is ${name.length} characters long; a domain name has at most 253`;
+  if (name.length > 253) return `is ${name.length} characters long, a domain name at most 253`;
   const labels = name.split(".");
   if (labels.length < 2) return "must be a fully qualified domain name (at least two labels)";
   const bad = labels.find((l) => !LABEL.test(l));
@@ -99,12 +99,12 @@ function checkDelegation(spec: MailServerSpec, ctx: Context, r: Reporter<Id>): v
   const checkTarget = (path: Path, owner: string, cname: string): void => {
     const problem = cnameTargetProblem(cname);
     if (problem !== undefined) {
-      r.report("dns-cname-target", path, `${problem}, got ${show(cname)}`);
+      r.report("dns-cname-target", path, `${problem}, got ${JSON.stringify(cname)}`);
     } else if (cname.toLowerCase().replace(/\.$/, "") === owner) {
       r.report(
         "dns-cname-target",
         path,
-        `is ${show(cname)}, the name of the CNAME itself: resolvers would loop`,
+        `is ${JSON.stringify(cname)}, the name of the CNAME itself: resolvers would loop`,
       );
     }
   };
