@@ -66,11 +66,7 @@ export const RISKS: readonly Risk[] = ["mx", "spf", "dmarc-policy", "dkim-key", 
 
 /** Stable ids of conflicts. */
 export type ConflictId =
-  | "spf-multiple"
-  | "mx-elsewhere"
-  | "cloudflare-proxied"
-  | "lookup-failed"
-  | "cname-conflict";
+  "spf-multiple" | "mx-elsewhere" | "cloudflare-proxied" | "lookup-failed" | "cname-conflict";
 
 /** One entry of the diff: a record set and what happens to it. */
 export interface Change {

@@ -199,25 +199,26 @@ function opendkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[] 
   const signing = domains.filter(signsDkim);
   if (domains.length === 0) return [];
   const out: DmsFile[] = [];
-  if (signing.length > 0) out.push(
-    file(
-      "opendkim/KeyTable",
-      lines(
-        signing.map(
-          (d) =>
-            // The container path /etc/opendkim, where DMS copies the tables, not the volume path.
-            `${dkimName(d.dkim.selector, d.name)} ${d.name}:${d.dkim.selector}:/etc/opendkim/keys/${d.name}/${d.dkim.selector}.private`,
+  if (signing.length > 0)
+    out.push(
+      file(
+        "opendkim/KeyTable",
+        lines(
+          signing.map(
+            (d) =>
+              // The container path /etc/opendkim, where DMS copies the tables, not the volume path.
+              `${dkimName(d.dkim.selector, d.name)} ${d.name}:${d.dkim.selector}:/etc/opendkim/keys/${d.name}/${d.dkim.selector}.private`,
+          ),
         ),
+        "recreate",
       ),
-      "recreate",
-    ),
-    file(
-      "opendkim/SigningTable",
-      lines(signing.map((d) => `*@${d.name} ${dkimName(d.dkim.selector, d.name)}`)),
-      "recreate",
-    ),
-    file("opendkim/TrustedHosts", lines(["127.0.0.1", "localhost"]), "recreate"),
-  );
+      file(
+        "opendkim/SigningTable",
+        lines(signing.map((d) => `*@${d.name} ${dkimName(d.dkim.selector, d.name)}`)),
+        "recreate",
+      ),
+      file("opendkim/TrustedHosts", lines(["127.0.0.1", "localhost"]), "recreate"),
+    );
   for (const d of signing) {
     const key = material.dkimKeys.get(d.name);
     if (key === undefined) continue;

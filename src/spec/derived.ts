@@ -164,7 +164,9 @@ export const SERVICE_NAMES: readonly ServiceName[] = (
  * Whether docker-mailserver signs a domain's mail with a local DKIM key: DKIM is enabled and the
  * selector is not delegated (`dkim.cname`: the provider holding the key signs what it sends).
  */
-export function signsDkim(domain: { readonly dkim: { enabled: boolean; cname?: string } }): boolean {
+export function signsDkim(domain: {
+  readonly dkim: { enabled: boolean; cname?: string };
+}): boolean {
   return domain.dkim.enabled && domain.dkim.cname === undefined;
 }
 

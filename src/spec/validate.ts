@@ -61,7 +61,8 @@ export function validateSpec(input: unknown): ValidationResult {
 
 function validate(input: unknown): { findings: Finding[]; spec?: MailServerSpec } {
   const first = MailServerSpecSchema.safeParse(input, { reportInput: true });
-  if (first.success) return { findings: checkRules(first.data, undefined, input), spec: first.data };
+  if (first.success)
+    return { findings: checkRules(first.data, undefined, input), spec: first.data };
 
   const findings = first.error.issues.flatMap((issue) => issueFindings(issue));
   const salvage = salvageInput(input, first.error.issues);

@@ -99,7 +99,7 @@ const ZONES: Record<string, string> = {
 
 const EXPECTED = [
   'conflict _dmarc.example.com TXT: _dmarc.example.com is a CNAME to example.com._dmarc.dmarc-provider.example: the planned TXT "v=DMARC1; p=reject" cannot be published beside it (a CNAME cannot share its name, RFC 1034 §3.6.2) and receivers read the target\'s records instead; remove the CNAME first, or declare the delegation in the spec (dmarc.cname)',
-  "conflict mail._domainkey.example.com TXT: mail._domainkey.example.com is a CNAME to mail.example-com.dkim.sender.example: the planned TXT \"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNAD...(174 chars)...FASTmwIDAQAB\" cannot be published beside it (a CNAME cannot share its name, RFC 1034 §3.6.2) and receivers read the target's records instead; remove the CNAME first, or declare the delegation in the spec (dkim.cname)",
+  'conflict mail._domainkey.example.com TXT: mail._domainkey.example.com is a CNAME to mail.example-com.dkim.sender.example: the planned TXT "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNAD...(174 chars)...FASTmwIDAQAB" cannot be published beside it (a CNAME cannot share its name, RFC 1034 §3.6.2) and receivers read the target\'s records instead; remove the CNAME first, or declare the delegation in the spec (dkim.cname)',
   "conflict mail.example.com A: mail.example.com is a CNAME to host.hosting.example: the planned A 192.0.2.10 cannot be published beside it (a CNAME cannot share its name, RFC 1034 §3.6.2) and receivers read the target's records instead; remove the CNAME first",
   'conflict mail.example.com TXT: mail.example.com is a CNAME to host.hosting.example: the planned TXT "v=spf1 ip4:192.0.2.10 -all" cannot be published beside it (a CNAME cannot share its name, RFC 1034 §3.6.2) and receivers read the target\'s records instead; remove the CNAME first',
   "unchanged example.com MX: MX: mail.example.com (priority 10)",
@@ -133,16 +133,24 @@ after(async () => {
 for (const which of ["authoritative server", "resolver"] as const) {
   test(`GIVEN CNAMEs at planned names in BIND (asked of the ${which}) WHEN diffed THEN each is a conflict naming both values, never a create beside it`, async () => {
     const server = which === "resolver" ? resolver : authoritative;
-    const diff = await diffLive(DESIRED, new DnsClient({ server: server.hostPort, timeoutMs: 3000 }), {
-      resolverLabel: "127.0.0.1 (test BIND)",
-    });
+    const diff = await diffLive(
+      DESIRED,
+      new DnsClient({ server: server.hostPort, timeoutMs: 3000 }),
+      {
+        resolverLabel: "127.0.0.1 (test BIND)",
+      },
+    );
     assert.deepEqual(rows(diff), EXPECTED);
     const dmarc = diff.changes.find((c) => c.name === "_dmarc.example.com")!;
     assert.equal(dmarc.conflict, "cname-conflict");
     assert.deepEqual(dmarc.before, ["CNAME example.com._dmarc.dmarc-provider.example."]);
     assert.deepEqual(dmarc.after, ["v=DMARC1; p=reject"]);
     // Nothing is written at a name that holds a CNAME.
-    const cnamed = new Set(["_dmarc.example.com", "mail._domainkey.example.com", "mail.example.com"]);
+    const cnamed = new Set([
+      "_dmarc.example.com",
+      "mail._domainkey.example.com",
+      "mail.example.com",
+    ]);
     assert.ok(!diff.changes.some((c) => cnamed.has(c.name) && c.kind !== "conflict"));
     if (which === "authoritative server") assertGolden("diff/cname-live.md", renderMarkdown(diff));
   });
@@ -194,9 +202,7 @@ test("GIVEN a preview that leaves a CNAME and a TXT at one name THEN the conflic
 // ---------------------------------------------------------------------------------------------
 
 const NAMES = ["_dmarc.example.com", "mail._domainkey.example.com", "mail.example.com"] as const;
-const PLANNED: readonly DnsRecord[] = [
-  ...DESIRED.filter((r) => r.zone === "example.com"),
-];
+const PLANNED: readonly DnsRecord[] = [...DESIRED.filter((r) => r.zone === "example.com")];
 
 test("property: at a name holding a live CNAME, the diff writes nothing of another type and names the CNAME and the planned record in one conflict per record set", () => {
   const liveArb = fc.record({

@@ -63,7 +63,10 @@ function material(): PlanMaterial {
       ["example.com", { privateKeyPem: retired, publicKeyBase64: dkimPublicKeyBase64(retired) }],
     ]),
     retiringDkimKeys: new Map([
-      ["example.com/mail", { privateKeyPem: retired, publicKeyBase64: dkimPublicKeyBase64(retired) }],
+      [
+        "example.com/mail",
+        { privateKeyPem: retired, publicKeyBase64: dkimPublicKeyBase64(retired) },
+      ],
     ]),
   };
 }
@@ -112,10 +115,7 @@ test("rspamd signs only the local selector; the retiring key stays, the delegate
 test("OpenDKIM's tables name only the local selector", () => {
   const plan = planMailServer(spec(input("opendkim")), material());
   const file = (p: string) => plan.files.find((f) => f.path === p)?.content;
-  assert.equal(
-    file("opendkim/SigningTable"),
-    "*@example.org mail._domainkey.example.org\n",
-  );
+  assert.equal(file("opendkim/SigningTable"), "*@example.org mail._domainkey.example.org\n");
   assert.equal(
     file("opendkim/KeyTable"),
     "mail._domainkey.example.org example.org:mail:/etc/opendkim/keys/example.org/mail.private\n",

@@ -39,15 +39,15 @@ const char = fc.constantFrom(
   "(",
 );
 const label = fc.oneof(
-  { weight: 24, arbitrary: fc.constantFrom("provider", "_dmarc", "dkim", "s1", "x-y", "Net", "_k") },
+  {
+    weight: 24,
+    arbitrary: fc.constantFrom("provider", "_dmarc", "dkim", "s1", "x-y", "Net", "_k"),
+  },
   { weight: 1, arbitrary: fc.array(char, { minLength: 0, maxLength: 4 }).map((c) => c.join("")) },
   { weight: 1, arbitrary: fc.integer({ min: 61, max: 65 }).map((n) => "a".repeat(n)) },
 );
 const target = fc
-  .tuple(
-    fc.array(label, { minLength: 1, maxLength: 5 }),
-    fc.constantFrom("", "", ".", ".", ".."),
-  )
+  .tuple(fc.array(label, { minLength: 1, maxLength: 5 }), fc.constantFrom("", "", ".", ".", ".."))
   .map(([labels, end]) => `${labels.join(".")}${end}`);
 
 test("delegation targets load in named-checkzone as planned, or the spec is refused", (t) => {
@@ -79,11 +79,9 @@ test("delegation targets load in named-checkzone as planned, or the spec is refu
         const file = join(dir, "zone");
         writeFileSync(file, zone.text);
         // -D prints the zone as BIND loaded it: one canonical line per record.
-        const run = spawnSync(
-          "named-checkzone",
-          ["-q", "-D", "-o", "-", "example.com", file],
-          { encoding: "utf8" },
-        );
+        const run = spawnSync("named-checkzone", ["-q", "-D", "-o", "-", "example.com", file], {
+          encoding: "utf8",
+        });
         assert.equal(run.status, 0, `named-checkzone:\n${run.stdout}${run.stderr}\n${zone.text}`);
         for (const r of cnames) {
           const loaded = run.stdout
@@ -95,7 +93,9 @@ test("delegation targets load in named-checkzone as planned, or the spec is refu
           const v = r.values[0]!;
           const cf = cloudflareValue("CNAME", v);
           assert.deepEqual(readCloudflareValues("CNAME", { content: cf.content! }), [v]);
-          assert.deepEqual(readRoute53Values("CNAME", { records: [route53Value("CNAME", v)] }), [v]);
+          assert.deepEqual(readRoute53Values("CNAME", { records: [route53Value("CNAME", v)] }), [
+            v,
+          ]);
         }
       }),
       { seed: SEED, numRuns: 80 },

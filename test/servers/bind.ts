@@ -95,7 +95,9 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
     `  directory "${dir}";`,
     `  listen-on port ${port} { ${address}; };`,
     "  listen-on-v6 { none; };",
-    recursive ? "  recursion yes; allow-recursion { any; }; minimal-responses no;" : "  recursion no;",
+    recursive
+      ? "  recursion yes; allow-recursion { any; }; minimal-responses no;"
+      : "  recursion no;",
     "  dnssec-validation no;",
     `  pid-file "${join(dir, "named.pid")}";`,
     `  session-keyfile "${join(dir, "session.key")}";`,

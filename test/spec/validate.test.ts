@@ -787,7 +787,9 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
   [
     "a delegated DKIM selector that is also retiring (its old key TXT would share the CNAME's name)",
     withSpec({
-      domains: [domain({ dkim: { selector: "s1", cname: "s1.dkim.provider.net", retiring: ["s1"] } })],
+      domains: [
+        domain({ dkim: { selector: "s1", cname: "s1.dkim.provider.net", retiring: ["s1"] } }),
+      ],
     }),
     [
       "error dns-cname-shared domains[0].dkim.cname: delegates s1._domainkey.example.com with a CNAME, but the key of retiring DKIM selector s1 also needs a record at s1._domainkey.example.com; a CNAME cannot share its name with other data",
@@ -799,7 +801,12 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       domains: [
         domain({
           dmarc: { cname: "example.com._dmarc.provider.net." },
-          dkim: { selector: "s1", cname: "s1.dkim.provider.net", enabled: true, retiring: ["mail"] },
+          dkim: {
+            selector: "s1",
+            cname: "s1.dkim.provider.net",
+            enabled: true,
+            retiring: ["mail"],
+          },
         }),
       ],
     }),

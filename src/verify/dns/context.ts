@@ -77,7 +77,12 @@ export function quote(values: readonly string[]): string {
   return values.map((v) => JSON.stringify(v)).join(", ");
 }
 
-/** `a -> b. -> c.`: a CNAME chain from `name`, for messages. */
+/** A name for messages: without the trailing dot. */
+export function bare(name: string): string {
+  return name.replace(/\.$/, "");
+}
+
+/** `a -> b -> c`: a CNAME chain from `name`, for messages. */
 export function cnamePath(name: string, chain: readonly string[]): string {
   return [name, ...chain.map((c) => c.replace(/\.$/, ""))].join(" -> ");
 }

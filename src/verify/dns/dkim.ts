@@ -7,6 +7,7 @@ import { dkimName } from "../../records/policies";
 import { DKIM_PLACEHOLDER, dkimKeyInfo, parseDkim, parseTags } from "../../records/values";
 import { fail, pass, skip, type Check } from "../checks";
 import {
+  bare,
   cnamePath,
   lookupProblem,
   mailauthResolver,
@@ -61,8 +62,8 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
         "dkim-record-usable",
         name,
         chain.length === 0
-          ? `${name} is not a CNAME; the spec delegates selector ${selector} to ${delegated}`
-          : `${name} is a CNAME to ${chain[0]}; the spec delegates selector ${selector} to ${delegated}`,
+          ? `${name} is not a CNAME; the spec delegates selector ${selector} to ${bare(delegated)}`
+          : `${name} is a CNAME to ${bare(chain[0]!)}; the spec delegates selector ${selector} to ${bare(delegated)}`,
         fix,
       ),
     );
@@ -71,7 +72,9 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
       fail(
         "dkim-record-usable",
         name,
-        chain.length > 0 ? throughCnameProblem(name, chain, a, "DKIM key record") : lookupProblem(a),
+        chain.length > 0
+          ? throughCnameProblem(name, chain, a, "DKIM key record")
+          : lookupProblem(a),
         fix,
       ),
     );
@@ -103,7 +106,7 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
       skip(
         "dkim-key-matches",
         name,
-        `selector ${selector} is delegated to ${delegated}: the provider holding the key signs, DMS does not`,
+        `selector ${selector} is delegated to ${bare(delegated)}: the provider holding the key signs, DMS does not`,
       ),
     );
     return out;

@@ -8,6 +8,7 @@ import { dmarcReportAuthName, mailtoDomain } from "../../records/policies";
 import { parseTags, splitUris, txtFamily } from "../../records/values";
 import { fail, pass, skip, type Check } from "../checks";
 import {
+  bare,
   cnamePath,
   lookupProblem,
   mailauthResolver,
@@ -49,8 +50,8 @@ export async function checkDmarc(ctx: DnsCheckContext, domain: DomainSpec): Prom
         "dmarc-policy",
         d,
         chain.length === 0
-          ? `${name} is not a CNAME; the spec delegates DMARC to ${delegated}`
-          : `${name} is a CNAME to ${chain[0]}; the spec delegates DMARC to ${delegated}`,
+          ? `${name} is not a CNAME; the spec delegates DMARC to ${bare(delegated)}`
+          : `${name} is a CNAME to ${bare(chain[0]!)}; the spec delegates DMARC to ${bare(delegated)}`,
         fix,
       ),
     );
