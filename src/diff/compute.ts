@@ -119,7 +119,10 @@ export function liveQuestions(
   // the earlier one), and ask for the TXT that may sit where the plan wants a CNAME (a delegated
   // DMARC or DKIM selector).
   for (const r of desired) if (r.type === "CNAME") add(r.name, "TXT");
-  for (const name of new Set([...desired, ...previous].map((r) => r.name))) add(name, "CNAME");
+  // Not at a zone apex: the SOA and NS there leave no room for a CNAME.
+  for (const name of new Set([...desired, ...previous].map((r) => r.name))) {
+    if (!zones.includes(name)) add(name, "CNAME");
+  }
   return [...seen.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.type, b.type));
 }
 
