@@ -13,6 +13,7 @@ import { findKeyInConfig } from "./dkim-keys";
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { MailServerSpec } from "../spec/schema";
+import { signsDkim } from "../spec/derived";
 import { cmp, formatPath, type Finding } from "../spec/findings";
 import { checkRelayPassword } from "../spec/rules/readers";
 import { finding } from "../spec/rules";
@@ -157,7 +158,7 @@ export function resolveDkimKeys(
   const generatedDkim: string[] = [];
   const domains = spec.domains.map((d, i) => ({ d, i })).sort((a, b) => cmp(a.d.name, b.d.name));
   for (const { d, i } of domains) {
-    if (!d.dkim.enabled) continue;
+    if (!signsDkim(d)) continue; // delegated (dkim.cname): the provider holds the key
     const path = `domains[${i}].dkim`;
     let pem: string | undefined;
     let where = "";

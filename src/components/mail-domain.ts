@@ -9,6 +9,7 @@ import * as tls from "@pulumi/tls";
 import { planRecords } from "../plan/records";
 import type { DnsRecord } from "../records/types";
 import { sortFindings, type Finding } from "../spec/findings";
+import { signsDkim } from "../spec/derived";
 import type { DomainArgs } from "./args";
 import {
   auditRecords,
@@ -127,7 +128,8 @@ export class MailDomain extends pulumi.ComponentResource {
     const dkim = spec.domains[0]!.dkim;
     const sources = new Map<string, DkimPublicSource>();
     let privatePem: pulumi.Output<string | undefined> = pulumi.output(undefined);
-    if (dkim.enabled) {
+    // A delegated selector (dkim.cname) has no key here: the provider holding it signs.
+    if (signsDkim({ dkim })) {
       const adopted = args.domain.dkim?.privateKey;
       if (args.dkimPublicKey !== undefined) {
         sources.set(domainName, givenKeySource(args.dkimPublicKey));

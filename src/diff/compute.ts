@@ -114,6 +114,15 @@ export function liveQuestions(
     for (const p of DOMAIN_PATTERNS) add(`${p.prefix}${domain}`, p.type);
   }
   for (const h of mailHosts([...desired, ...previous])) for (const t of HOST_TYPES) add(h, t);
+  // A CNAME at a name we publish takes the name whole (RFC 1034 §3.6.2): a resolver answers the
+  // other questions there with the target's records. Ask for it at every name of the plan (and of
+  // the earlier one), and ask for the TXT that may sit where the plan wants a CNAME (a delegated
+  // DMARC or DKIM selector).
+  for (const r of desired) if (r.type === "CNAME") add(r.name, "TXT");
+  // Not at a zone apex: the SOA and NS there leave no room for a CNAME.
+  for (const name of new Set([...desired, ...previous].map((r) => r.name))) {
+    if (!zones.includes(name)) add(name, "CNAME");
+  }
   return [...seen.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.type, b.type));
 }
 
@@ -301,6 +310,12 @@ export function computeDiff(
     return z;
   };
   const hosts = mailHosts(desired);
+  const liveCnames = new Map<string, string[]>();
+  for (const l of live) {
+    if (l.type === "CNAME" && (l.status ?? "ok") === "ok" && l.values.length > 0)
+      liveCnames.set(l.name, canonicalSet("CNAME", l.values));
+  }
+  const desiredNames = groupBy(desired, (r) => r.name);
   const changes: Change[] = [];
   for (const q of liveQuestions(desired, previous)) {
     const k = key(q.name, q.type);
@@ -308,6 +323,21 @@ export function computeDiff(
     const answer = liveByKey.get(k);
     const status = answer?.status ?? "ok";
     const wanted = desiredByKey.get(k) ?? [];
+    const atName = desiredNames.get(q.name) ?? [];
+    const cname = liveCnames.get(q.name);
+    if (q.type !== "CNAME" && cname !== undefined) {
+      // The answers here are the CNAME target's records, not ours: compare nothing, and say when
+      // the plan wants this type here, since no DNS host publishes it beside the CNAME.
+      if (wanted.length > 0) changes.push(cnameInTheWay(zone, q, cname, wanted));
+      continue;
+    }
+    if (q.type === "CNAME" && wanted.length === 0 && cname !== undefined && atName.length > 0) {
+      continue; // reported as a conflict at the planned type
+    }
+    const plannedCname = q.type === "CNAME" ? undefined : atName.find((r) => r.type === "CNAME");
+    if (plannedCname !== undefined && status === "ok" && (answer?.values.length ?? 0) > 0) {
+      changes.push(cnameBlocked(zone, q, answer!.values, plannedCname));
+    }
     if (status !== "ok" && status !== "nxdomain" && status !== "nodata") {
       changes.push(
         conflict(
@@ -383,6 +413,66 @@ export function computeDiff(
     );
   }
   return assembleDiff(options.source ?? { kind: "live", resolver: "system" }, changes, notes);
+}
+
+/** How a record set of the plan reads in a conflict message: `TXT "v=DMARC1; p=none"`. */
+function plannedText(r: DnsRecord): string {
+  return `${r.type} ${showValues(r.type, r.values)}`;
+}
+
+/** The hint for a CNAME where the plan wants a DMARC or DKIM record: declare the delegation. */
+function delegationHint(purpose: RecordPurpose | undefined): string {
+  if (purpose === "dmarc") return ", or declare the delegation in the spec (dmarc.cname)";
+  if (purpose === "dkim") return ", or declare the delegation in the spec (dkim.cname)";
+  return "";
+}
+
+/**
+ * A live CNAME at a name where the plan wants another type: no DNS host publishes the two together
+ * (RFC 1034 §3.6.2), and receivers follow the CNAME, so the planned record would never be read.
+ */
+function cnameInTheWay(
+  zone: string,
+  q: Question,
+  targets: readonly string[],
+  wanted: readonly DnsRecord[],
+): Change {
+  const purpose = wanted[0]?.purpose;
+  const after = canonicalSet(
+    q.type,
+    wanted.flatMap((w) => w.values),
+  );
+  return {
+    ...conflict(
+      zone,
+      q.name,
+      q.type,
+      "cname-conflict",
+      `${q.name} is a CNAME to ${showValues("CNAME", targets)}: the planned ${wanted.map(plannedText).join("; ")} cannot be published beside it (a CNAME cannot share its name, RFC 1034 §3.6.2) and receivers read the target's records instead; remove the CNAME first${delegationHint(purpose)}`,
+      { before: targets.map((t) => `CNAME ${t}`), after },
+    ),
+    ...(purpose === undefined ? {} : { purpose }),
+  };
+}
+
+/** Live data at a name where the plan wants a CNAME: the CNAME cannot be created beside it. */
+function cnameBlocked(
+  zone: string,
+  q: Question,
+  values: readonly string[],
+  planned: DnsRecord,
+): Change {
+  return {
+    ...conflict(
+      zone,
+      q.name,
+      "CNAME",
+      "cname-conflict",
+      `${q.name} holds ${q.type} ${showValues(q.type, values)}: the planned CNAME to ${showValues("CNAME", planned.values)} cannot be created beside it (a CNAME cannot share its name, RFC 1034 §3.6.2); remove the ${q.type} first`,
+      { before: canonicalSet(q.type, values).map((v) => `${q.type} ${v}`), after: planned.values },
+    ),
+    purpose: planned.purpose,
+  };
 }
 
 function liveConflicts(

@@ -115,6 +115,9 @@ export function describeChange(
   after: readonly string[],
   ctx: DescribeContext,
 ): Description {
+  if (ctx.type === "CNAME" && (purpose === "dmarc" || purpose === "dkim")) {
+    return describeDelegation(purpose, before, after, ctx);
+  }
   switch (purpose) {
     case "mx":
       return describeMx(before, after);
@@ -380,6 +383,25 @@ function describeTlsRpt(before: readonly string[], after: readonly string[]): De
   const a = rua(after[0]);
   const change = addsRemoves(added(b, a), removed(b, a));
   return result([change === "" ? "TLS-RPT: formatting only" : `TLS-RPT rua: ${change}`], []);
+}
+
+/**
+ * A delegated DMARC or DKIM selector (`dmarc.cname`, `dkim.cname`): the CNAME decides which
+ * provider's record receivers read, so a change is a policy (or signing key) change.
+ */
+function describeDelegation(
+  purpose: "dmarc" | "dkim",
+  before: readonly string[],
+  after: readonly string[],
+  ctx: DescribeContext,
+): Description {
+  const label =
+    purpose === "dmarc"
+      ? "DMARC delegated (CNAME)"
+      : `DKIM selector ${ctx.name.split(".")[0]} delegated (CNAME)`;
+  const d = describeGeneric(before, after, ctx, label, true);
+  const risk: Risk = purpose === "dmarc" ? "dmarc-policy" : "dkim-key";
+  return result([d.summary, ...d.details], [...d.risks, ...(before.length > 0 ? [risk] : [])]);
 }
 
 function describeGeneric(

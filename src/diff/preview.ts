@@ -96,6 +96,8 @@ export function inferPurpose(
 ): RecordPurpose | undefined {
   if (type === "MX") return "mx";
   if (type === "CAA") return "caa";
+  if (type === "CNAME" && name.startsWith("_dmarc.")) return "dmarc";
+  if (type === "CNAME" && name.includes("._domainkey.")) return "dkim";
   if (type === "SRV" && /^_(submissions?|imaps?|pop3s?)\._tcp\./.test(name)) return "autoconfig";
   if (type === "TXT") {
     if (/\._report\._dmarc\./.test(name)) return "dmarc-report-auth";
@@ -329,7 +331,52 @@ function diffOfSteps(steps: StepCollector, options: PreviewDiffOptions): Diff {
       );
     }
   }
+  changes.push(...cnameConflicts([...slots.values()]));
   return assembleDiff({ kind: "preview", file: options.file }, changes, [...notes]);
+}
+
+/**
+ * A CNAME and other records at one name after the change: no DNS host publishes the pair (RFC 1034
+ * §3.6.2), so the apply fails or, where a host keeps an older CNAME, receivers read the target's
+ * records instead of ours. One conflict per other record set, naming both values and resources.
+ */
+function cnameConflicts(
+  slots: readonly {
+    zone: string;
+    name: string;
+    type: RecordType;
+    after: string[];
+    urns: Set<string>;
+    hint?: RecordPurpose;
+  }[],
+): Change[] {
+  const cnames = new Map<string, (typeof slots)[number]>();
+  for (const s of slots) {
+    if (s.type === "CNAME" && s.after.length > 0) cnames.set(`${s.zone}\u0000${s.name}`, s);
+  }
+  const out: Change[] = [];
+  for (const s of slots) {
+    const c = cnames.get(`${s.zone}\u0000${s.name}`);
+    if (c === undefined || s.type === "CNAME" || s.after.length === 0) continue;
+    const targets = [...new Set(c.after)].sort(cmp);
+    const values = [...new Set(s.after)].sort(cmp);
+    const shown = values.map((v) => (s.type === "TXT" ? JSON.stringify(v) : v)).join(", ");
+    out.push(
+      conflict(
+        s.zone,
+        s.name,
+        s.type,
+        "cname-conflict",
+        `${s.name} is a CNAME to ${targets.map((t) => t.replace(/\.$/, "")).join(", ")} and after this change also holds ${s.type} ${shown}: a CNAME cannot share its name (RFC 1034 §3.6.2), so the DNS host refuses one of them; keep the CNAME (a delegated record, dmarc.cname or dkim.cname in the spec) or the ${s.type}`,
+        {
+          before: targets.map((t) => `CNAME ${t}`),
+          after: values,
+          urns: [...new Set([...c.urns, ...s.urns])].sort(cmp),
+        },
+      ),
+    );
+  }
+  return out;
 }
 
 /** A value for display and comparison: unknowns and secrets become readable markers. */

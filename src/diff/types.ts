@@ -39,7 +39,8 @@ export interface LiveRecordSet {
  *   managed name that no plan of ours produced): listed so reviewers see it is left alone, never
  *   deleted.
  * - `conflict`: something that breaks mail or that the change cannot decide (a second SPF
- *   record, an MX pointing elsewhere, a proxied mail host, a failed lookup).
+ *   record, an MX pointing elsewhere, a proxied mail host, a failed lookup, a CNAME at a name
+ *   where the plan wants other records or other records where it wants a CNAME).
  */
 export type ChangeKind = "create" | "update" | "delete" | "unchanged" | "unmanaged" | "conflict";
 
@@ -64,7 +65,8 @@ export type Risk = "mx" | "spf" | "dmarc-policy" | "dkim-key" | "delete";
 export const RISKS: readonly Risk[] = ["mx", "spf", "dmarc-policy", "dkim-key", "delete"];
 
 /** Stable ids of conflicts. */
-export type ConflictId = "spf-multiple" | "mx-elsewhere" | "cloudflare-proxied" | "lookup-failed";
+export type ConflictId =
+  "spf-multiple" | "mx-elsewhere" | "cloudflare-proxied" | "lookup-failed" | "cname-conflict";
 
 /** One entry of the diff: a record set and what happens to it. */
 export interface Change {

@@ -6,7 +6,7 @@
  */
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
-import { dkimEngine, effectiveFeatures, postmasterAddress } from "../spec/derived";
+import { dkimEngine, effectiveFeatures, postmasterAddress, signsDkim } from "../spec/derived";
 import type { DmsFile, ReloadMode } from "./types";
 import { selectorKey, type DkimKeyMaterial, type PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
@@ -196,27 +196,31 @@ export function dkimZoneSnippet(selector: string, domain: string, publicKeyBase6
 /** OpenDKIM layout (docs/dms-contract.md#dkim-keys): startup-only, so `recreate`. */
 function opendkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[] {
   const domains = spec.domains.filter((d) => d.dkim.enabled).sort((a, b) => cmp(a.name, b.name));
+  // A delegated selector (dkim.cname) is signed by the provider that holds its key, never here.
+  const signing = domains.filter(signsDkim);
   if (domains.length === 0) return [];
-  const out: DmsFile[] = [
-    file(
-      "opendkim/KeyTable",
-      lines(
-        domains.map(
-          (d) =>
-            // The container path /etc/opendkim, where DMS copies the tables, not the volume path.
-            `${dkimName(d.dkim.selector, d.name)} ${d.name}:${d.dkim.selector}:/etc/opendkim/keys/${d.name}/${d.dkim.selector}.private`,
+  const out: DmsFile[] = [];
+  if (signing.length > 0)
+    out.push(
+      file(
+        "opendkim/KeyTable",
+        lines(
+          signing.map(
+            (d) =>
+              // The container path /etc/opendkim, where DMS copies the tables, not the volume path.
+              `${dkimName(d.dkim.selector, d.name)} ${d.name}:${d.dkim.selector}:/etc/opendkim/keys/${d.name}/${d.dkim.selector}.private`,
+          ),
         ),
+        "recreate",
       ),
-      "recreate",
-    ),
-    file(
-      "opendkim/SigningTable",
-      lines(domains.map((d) => `*@${d.name} ${dkimName(d.dkim.selector, d.name)}`)),
-      "recreate",
-    ),
-    file("opendkim/TrustedHosts", lines(["127.0.0.1", "localhost"]), "recreate"),
-  ];
-  for (const d of domains) {
+      file(
+        "opendkim/SigningTable",
+        lines(signing.map((d) => `*@${d.name} ${dkimName(d.dkim.selector, d.name)}`)),
+        "recreate",
+      ),
+      file("opendkim/TrustedHosts", lines(["127.0.0.1", "localhost"]), "recreate"),
+    );
+  for (const d of signing) {
     const key = material.dkimKeys.get(d.name);
     if (key === undefined) continue;
     const dir = `opendkim/keys/${d.name}/${d.dkim.selector}`;
@@ -268,8 +272,10 @@ function rspamdKeyBase(keySize: number, selector: string, domain: string): strin
  */
 function rspamdDkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[] {
   const domains = spec.domains.filter((d) => d.dkim.enabled).sort((a, b) => cmp(a.name, b.name));
+  // A delegated selector (dkim.cname) is signed by the provider that holds its key, never here.
+  const signing = domains.filter(signsDkim);
   if (domains.length === 0) return [];
-  const blocks = domains.map((d) =>
+  const blocks = signing.map((d) =>
     [
       `  ${d.name} {`,
       `    path = "${CONFIG_DIR}/${rspamdKeyBase(d.dkim.keySize, d.dkim.selector, d.name)}.private.txt";`,
@@ -291,8 +297,9 @@ function rspamdDkimFiles(spec: MailServerSpec, material: PlanMaterial): DmsFile[
     blocks.join("\n"),
     "}",
   ];
-  const out: DmsFile[] = [file("rspamd/override.d/dkim_signing.conf", lines(conf), "live")];
-  for (const d of domains) {
+  const out: DmsFile[] =
+    signing.length > 0 ? [file("rspamd/override.d/dkim_signing.conf", lines(conf), "live")] : [];
+  for (const d of signing) {
     const key = material.dkimKeys.get(d.name);
     if (key === undefined) continue;
     const base = rspamdKeyBase(d.dkim.keySize, d.dkim.selector, d.name);

@@ -11,6 +11,9 @@ import { promises as dns, type CaaRecord } from "node:dns";
 import type { RecordType } from "../records/types";
 import { renderCaa, renderMx, renderSrv } from "../records/values";
 
+/** How many CNAMEs {@link DnsClient.queryFollowing} follows in a row before it gives up. */
+export const MAX_CNAME_HOPS = 8;
+
 /** How a query ended. */
 export type DnsStatus =
   "ok" | "nxdomain" | "nodata" | "servfail" | "refused" | "timeout" | "unreachable" | "error";
@@ -71,6 +74,54 @@ export class DnsClient {
     return this.ask(async () => (await this.resolver.resolveNs(zone)).map(absolute));
   }
 
+  /**
+   * Queries `name` for `type` as a receiver's resolver would, following a CNAME at `name` (and
+   * further CNAMEs, at most {@link MAX_CNAME_HOPS}) to the name that holds the data: how DMARC and
+   * DKIM records delegated to a provider are read. `chain` lists the CNAME targets in order
+   * (absolute, lowercase), empty when `name` holds the data itself; `answer` is the lookup of
+   * `type` at the last name. A loop or a chain that is too long ends with status `error`.
+   *
+   * The CNAME is asked for explicitly because servers differ: a recursive resolver answers a TXT
+   * question at a CNAME with the chain and the target's TXT, but an authoritative server (no
+   * recursion) answers with the CNAME alone when the target is in another zone, and c-ares
+   * then reports no TXT (see {@link query}). Asking each hop makes both give the same result.
+   * Never rejects.
+   */
+  async queryFollowing(
+    name: string,
+    type: Exclude<RecordType, "CNAME">,
+  ): Promise<{ readonly chain: readonly string[]; readonly answer: DnsAnswer }> {
+    const chain: string[] = [];
+    let at = name;
+    for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+      const c = await this.query(at, "CNAME");
+      if (c.status !== "ok" || c.values.length === 0) {
+        // No CNAME here (nodata, nxdomain) or the lookup failed: ask for the data itself, whose
+        // status then says which.
+        return { chain, answer: await this.query(at, type) };
+      }
+      const next = c.values[0]!.replace(/\.$/, "");
+      if (next === name || chain.includes(`${next}.`)) {
+        return {
+          chain: [...chain, `${next}.`],
+          answer: { name: next, type, status: "error", values: [], detail: "CNAME loop" },
+        };
+      }
+      chain.push(`${next}.`);
+      at = next;
+    }
+    return {
+      chain,
+      answer: {
+        name: at,
+        type,
+        status: "error",
+        values: [],
+        detail: `more than ${MAX_CNAME_HOPS} CNAMEs in a row`,
+      },
+    };
+  }
+
   /** Runs one lookup within the concurrency bound; failures become a status. */
   private async ask(
     lookup: () => Promise<string[]>,
@@ -78,6 +129,9 @@ export class DnsClient {
     await this.acquire();
     try {
       const values = await lookup();
+      // c-ares reports success with no records when the answer holds only a CNAME (an
+      // authoritative server answering for a name delegated to another zone): no data of the type.
+      if (values.length === 0) return { status: "nodata", values: [] };
       return { status: "ok", values: [...new Set(values)].sort() };
     } catch (err) {
       const status = statusOf((err as NodeJS.ErrnoException).code ?? "");
@@ -119,6 +173,23 @@ export class DnsClient {
    * option of `mailauth` (SPF, DKIM, DMARC), so those evaluations ask the same server.
    */
   async resolve(name: string, rrtype: string): Promise<unknown> {
+    const got = await this.resolveOnce(name, rrtype).catch((err: NodeJS.ErrnoException) => {
+      if (rrtype !== "TXT" || err.code !== "ENODATA") throw err;
+      return [];
+    });
+    if (rrtype !== "TXT" || (Array.isArray(got) && got.length > 0)) return got;
+    // A TXT at a CNAME that the server did not chase (an authoritative server, the target in
+    // another zone): follow it as a recursive resolver would, so a delegated DKIM key verifies.
+    const { chain, answer } = await this.queryFollowing(name, "TXT");
+    if (chain.length === 0) return got;
+    if (answer.status !== "ok") {
+      const code = STATUS_CODES[answer.status];
+      throw Object.assign(new Error(`query${rrtype} ${code} ${name}`), { code, hostname: name });
+    }
+    return this.resolveOnce(answer.name, "TXT");
+  }
+
+  private async resolveOnce(name: string, rrtype: string): Promise<unknown> {
     await this.acquire();
     try {
       return await (this.resolver.resolve as (n: string, t: string) => Promise<unknown>).call(
@@ -202,6 +273,17 @@ function caaValue(caa: CaaRecord): string {
   }
   return renderCaa({ flags, tag: "unknown", value: "" });
 }
+
+/** The Node error code of each failed status, for {@link DnsClient.resolve}'s callers. */
+const STATUS_CODES: Readonly<Record<Exclude<DnsStatus, "ok">, string>> = {
+  nxdomain: "ENOTFOUND",
+  nodata: "ENODATA",
+  servfail: "ESERVFAIL",
+  refused: "EREFUSED",
+  timeout: "ETIMEOUT",
+  unreachable: "ECONNREFUSED",
+  error: "EBADRESP",
+};
 
 function statusOf(code: string): DnsStatus {
   switch (code) {

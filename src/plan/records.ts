@@ -9,7 +9,7 @@
  */
 import { selectorKey } from "../spec/material";
 import type { MailServerSpec, DomainSpec } from "../spec/schema";
-import { SERVICE_PORTS, serviceExposure, effectiveFeatures } from "../spec/derived";
+import { SERVICE_PORTS, cnameTarget, serviceExposure, effectiveFeatures } from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type {
   DnsProviderKind,
@@ -171,7 +171,10 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
       [spfText({ mx: d.spf.mx, ipv4, ipv6, mechanisms: d.spf.mechanisms, all: d.spf.all })],
       "spf",
     );
-    if (d.dkim.enabled) {
+    if (d.dkim.enabled && d.dkim.cname !== undefined) {
+      // Delegated: the provider holding the key publishes it; we publish the pointer.
+      add(dkimName(d.dkim.selector, d.name), "CNAME", [cnameTarget(d.dkim.cname)], "dkim");
+    } else if (d.dkim.enabled) {
       const key = material.dkimKeys.get(d.name);
       if (key === undefined) placeholders.push(d.name);
       add(
@@ -180,6 +183,8 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
         [dkimText(key?.publicKeyBase64 ?? DKIM_PLACEHOLDER)],
         "dkim",
       );
+    }
+    if (d.dkim.enabled) {
       // Retiring selectors stay published so mail they signed still verifies (a rotation's
       // overlap); they never sign (the DMS files name only `selector`).
       for (const selector of d.dkim.retiring) {
@@ -192,7 +197,9 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
         );
       }
     }
-    add(`_dmarc.${d.name}`, "TXT", [dmarcText(d.dmarc)], "dmarc");
+    if (d.dmarc.cname !== undefined) {
+      add(`_dmarc.${d.name}`, "CNAME", [cnameTarget(d.dmarc.cname)], "dmarc");
+    } else add(`_dmarc.${d.name}`, "TXT", [dmarcText(d.dmarc)], "dmarc");
     if (d.mtaSts !== undefined) {
       const text = mtaStsPolicyText({ mode: d.mtaSts.mode, mx: [host], maxAge: d.mtaSts.maxAge });
       const id = d.mtaSts.id ?? mtaStsPolicyId(text);

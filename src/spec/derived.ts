@@ -171,3 +171,22 @@ export const PROXY_POSTFIX_SETTINGS = [
 ] as const;
 /** The Dovecot settings of the PROXY protocol listeners, which `overrides.dovecot` must not set. */
 export const PROXY_DOVECOT_SETTINGS = ["haproxy", "haproxy_trusted_networks"] as const;
+
+/**
+ * Whether docker-mailserver signs a domain's mail with a local DKIM key: DKIM is enabled and the
+ * selector is not delegated (`dkim.cname`: the provider holding the key signs what it sends).
+ */
+export function signsDkim(domain: {
+  readonly dkim: { enabled: boolean; cname?: string };
+}): boolean {
+  return domain.dkim.enabled && domain.dkim.cname === undefined;
+}
+
+/**
+ * A delegation target (`dkim.cname`, `dmarc.cname`) as the plan publishes it: lowercase and
+ * absolute (one trailing dot), as every name in a planned value is.
+ */
+export function cnameTarget(cname: string): string {
+  const lower = cname.toLowerCase();
+  return lower.endsWith(".") ? lower : `${lower}.`;
+}

@@ -112,6 +112,15 @@ export const DkimSpec = z
      * working directory (the Pulumi project's) in a Pulumi program, which reads it as a secret.
      */
     privateKeyFile: z.string().min(1).optional(),
+    /**
+     * Delegates the selector to a provider that holds its key (a hosted sender): the plan publishes
+     * `<selector>._domainkey.<domain> CNAME <cname>` instead of the key TXT, and docker-mailserver
+     * does not sign this domain's mail (the provider signs what it sends). No key is generated or
+     * adopted, so `privateKey`, `privateKeyFile`, `keySize` and `enabled: false` are refused with
+     * it. Retiring selectors stay published with their own keys. A domain name, with or without
+     * the trailing dot. @default not delegated
+     */
+    cname: z.string().min(1).optional(),
   })
   .strict();
 
@@ -144,6 +153,14 @@ export const DmarcSpec = z
     adkim: z.enum(["r", "s"]).default("r"),
     /** SPF alignment `aspf=`: relaxed or strict. @default "r" */
     aspf: z.enum(["r", "s"]).default("r"),
+    /**
+     * Delegates DMARC to a provider (hosted DMARC reporting): the plan publishes
+     * `_dmarc.<domain> CNAME <cname>` instead of the policy TXT, and the provider's record is the
+     * policy. The policy fields above are then the provider's to set and refused here. A domain
+     * name, with or without the trailing dot, e.g. `example.com._dmarc.provider.net.`.
+     * @default not delegated
+     */
+    cname: z.string().min(1).optional(),
   })
   .strict();
 

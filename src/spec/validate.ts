@@ -61,7 +61,8 @@ export function validateSpec(input: unknown): ValidationResult {
 
 function validate(input: unknown): { findings: Finding[]; spec?: MailServerSpec } {
   const first = MailServerSpecSchema.safeParse(input, { reportInput: true });
-  if (first.success) return { findings: checkRules(first.data), spec: first.data };
+  if (first.success)
+    return { findings: checkRules(first.data, undefined, input), spec: first.data };
 
   const findings = first.error.issues.flatMap((issue) => issueFindings(issue));
   const salvage = salvageInput(input, first.error.issues);
@@ -70,7 +71,7 @@ function validate(input: unknown): { findings: Finding[]; spec?: MailServerSpec 
     // the schema finding with a guess, e.g. "no password" for a password of the wrong type.
     const rejected = new Set(findings.map((f) => f.path));
     const ancestors = new Set([...rejected].flatMap((p) => pathPrefixes(p)));
-    for (const f of checkRules(salvage.spec, salvage.partial)) {
+    for (const f of checkRules(salvage.spec, salvage.partial, input)) {
       const echoes =
         f.path !== "" &&
         (rejected.has(f.path) ||

@@ -32,6 +32,12 @@ export interface BindOptions {
   readonly address?: string;
   /** Listen on this port. @default a free port */
   readonly port?: number;
+  /**
+   * Act as a recursive resolver for these zones: zone apex -> `host:port` of the server to
+   * forward to (another BIND of this harness). Such a server answers a question at a CNAME with
+   * the chain and the target's records, as a receiver's resolver does. @default none
+   */
+  readonly forward?: Readonly<Record<string, string>>;
 }
 
 const NAMED = ["/usr/sbin/named", "named"];
@@ -75,13 +81,23 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
       const update = tsig ? `allow-update { key "${tsig.name}"; };` : "";
       return `zone "${zone}" { type primary; file "${file}"; ${update} };`;
     });
+  const forward = options.forward ?? {};
+  for (const zone of Object.keys(forward).sort()) {
+    const [host, fport] = forward[zone]!.split(":");
+    zoneBlocks.push(
+      `zone "${zone}" { type forward; forward only; forwarders { ${host} port ${fport}; }; };`,
+    );
+  }
+  const recursive = Object.keys(forward).length > 0;
   const conf = [
     tsig ? `key "${tsig.name}" { algorithm hmac-sha256; secret "${tsig.secret}"; };` : "",
     "options {",
     `  directory "${dir}";`,
     `  listen-on port ${port} { ${address}; };`,
     "  listen-on-v6 { none; };",
-    "  recursion no;",
+    recursive
+      ? "  recursion yes; allow-recursion { any; }; minimal-responses no;"
+      : "  recursion no;",
     "  dnssec-validation no;",
     `  pid-file "${join(dir, "named.pid")}";`,
     `  session-keyfile "${join(dir, "session.key")}";`,
@@ -114,7 +130,7 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
     rmSync(dir, { recursive: true, force: true });
   };
   // Bounded readiness wait: 100 tries, 100 ms apart.
-  const zones = Object.keys(options.zones);
+  const zones = [...Object.keys(options.zones), ...Object.keys(forward)];
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
     // `dig +short` prints errors (";; communications error ...") on stdout too, so only an SOA

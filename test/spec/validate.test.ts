@@ -754,6 +754,65 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     ],
   ],
   [
+    "delegated DMARC and DKIM with contradicting fields and bad targets",
+    withSpec({
+      domains: [
+        domain({
+          dmarc: { cname: "example.com._dmarc.provider net", policy: "none", pct: 50 },
+          dkim: {
+            selector: "s1",
+            cname: "s1._domainkey.example.com.",
+            keySize: 2048,
+            privateKeyFile: "s1.pem",
+          },
+        }),
+        {
+          name: "example.org",
+          dmarc: { cname: "-bad.provider.net" },
+          dkim: { selector: "s1", cname: "s1.dkim.provider.net", enabled: false },
+        },
+      ],
+    }),
+    [
+      'error dns-cname-target domains[0].dkim.cname: is "s1._domainkey.example.com.", the name of the CNAME itself: resolvers would loop',
+      'error dkim-cname-key domains[0].dkim.keySize: is 2048, but dkim.cname delegates selector "s1" to "s1._domainkey.example.com.", which holds the key; no local key signs for it',
+      'error dkim-cname-key domains[0].dkim.privateKeyFile: is "s1.pem", but dkim.cname delegates selector "s1" to "s1._domainkey.example.com.", which holds the key; no local key signs for it',
+      'error dns-cname-target domains[0].dmarc.cname: has the label "provider net": labels are letters, digits, "-" and "_", 1 to 63 characters, not starting or ending with "-", got "example.com._dmarc.provider net"',
+      'error dmarc-cname-policy domains[0].dmarc.pct: is 50, but dmarc.cname delegates DMARC to "example.com._dmarc.provider net", whose record sets the policy; this field would never be published',
+      'error dmarc-cname-policy domains[0].dmarc.policy: is "none", but dmarc.cname delegates DMARC to "example.com._dmarc.provider net", whose record sets the policy; this field would never be published',
+      'error dkim-cname-key domains[1].dkim.enabled: is false, but dkim.cname delegates selector "s1" to "s1.dkim.provider.net"; a disabled selector publishes nothing, a delegated one publishes the CNAME: keep one',
+      'error dns-cname-target domains[1].dmarc.cname: has the label "-bad": labels are letters, digits, "-" and "_", 1 to 63 characters, not starting or ending with "-", got "-bad.provider.net"',
+    ],
+  ],
+  [
+    "a delegated DKIM selector that is also retiring (its old key TXT would share the CNAME's name)",
+    withSpec({
+      domains: [
+        domain({ dkim: { selector: "s1", cname: "s1.dkim.provider.net", retiring: ["s1"] } }),
+      ],
+    }),
+    [
+      "error dns-cname-shared domains[0].dkim.cname: delegates s1._domainkey.example.com with a CNAME, but the key of retiring DKIM selector s1 also needs a record at s1._domainkey.example.com; a CNAME cannot share its name with other data",
+    ],
+  ],
+  [
+    "delegated DMARC and DKIM alone are fine",
+    withSpec({
+      domains: [
+        domain({
+          dmarc: { cname: "example.com._dmarc.provider.net." },
+          dkim: {
+            selector: "s1",
+            cname: "s1.dkim.provider.net",
+            enabled: true,
+            retiring: ["mail"],
+          },
+        }),
+      ],
+    }),
+    [],
+  ],
+  [
     "MTA-STS hosted on Cloudflare and AWS while the DNS is elsewhere",
     withSpec({
       domains: [

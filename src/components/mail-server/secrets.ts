@@ -9,6 +9,7 @@ import { deriveSalt, hashPasswords } from "../../dms/password";
 import type { DkimKeyMaterial } from "../../spec/material";
 import { cmp } from "../../spec/findings";
 import type { MailServerSpec } from "../../spec/schema";
+import { signsDkim } from "../../spec/derived";
 import { slug } from "../../providers/dns/common";
 import type { MailServerArgs } from "../args";
 import { adoptedKeySource, generatedKeySource, type DkimPublicSource } from "../dns";
@@ -100,7 +101,7 @@ export function dkimMaterial(
   const pems: pulumi.Input<string>[] = [];
   const adopted = new Map(args.domains.map((d) => [d.name, d.dkim?.privateKey] as const));
   for (const d of [...spec.domains].sort((a, b) => cmp(a.name, b.name))) {
-    if (!d.dkim.enabled) continue;
+    if (!signsDkim(d)) continue; // delegated (dkim.cname): the provider holds the key
     const own = adopted.get(d.name);
     if (own !== undefined) {
       sources.set(d.name, adoptedKeySource(own));

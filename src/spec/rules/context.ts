@@ -75,6 +75,12 @@ export interface Context {
   /** Domains with a catch-all alias. */
   readonly catchAll: ReadonlySet<string>;
   readonly partial: PartialInfo | undefined;
+  /**
+   * Whether the user wrote the field at `path` (a path into the validated spec): the schema fills
+   * defaults, so only the input tells an explicit `policy: none` from the default. `false` when
+   * validation was given no input (a spec built in code).
+   */
+  given(path: Path): boolean;
 }
 
 /** The domain of an address or alias key (`@example.com` -> `example.com`). */
@@ -82,7 +88,28 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf("@") + 1);
 }
 
-export function buildContext(spec: MailServerSpec, partial: PartialInfo | undefined): Context {
+/** The value at `path` in the raw input, list indices mapped back to the input's own. */
+function inputAt(input: unknown, path: Path, partial: PartialInfo | undefined): unknown {
+  let node = input;
+  path.forEach((part, i) => {
+    let key = part;
+    if (i === 1 && typeof part === "number" && typeof path[0] === "string") {
+      const origin = partial?.origin[path[0] as ListSection];
+      if (origin !== undefined && origin[part] !== undefined) key = origin[part]!;
+    }
+    node =
+      node !== null && typeof node === "object" && Object.hasOwn(node, key)
+        ? (node as Record<PropertyKey, unknown>)[key]
+        : undefined;
+  });
+  return node;
+}
+
+export function buildContext(
+  spec: MailServerSpec,
+  partial: PartialInfo | undefined,
+  input?: unknown,
+): Context {
   const domainIndex = new Map<string, number>();
   spec.domains.forEach((d, i) => {
     if (!domainIndex.has(d.name)) domainIndex.set(d.name, i);
@@ -115,6 +142,7 @@ export function buildContext(spec: MailServerSpec, partial: PartialInfo | undefi
     devnull: new Set(spec.devnull),
     catchAll,
     partial,
+    given: (path) => input !== undefined && inputAt(input, path, partial) !== undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 /** DKIM keys: one source, an RSA key of a sound size, and an engine that signs with it. */
 import { createPrivateKey } from "node:crypto";
 import type { MailServerSpec } from "../schema";
-import { dkimEngine } from "../derived";
+import { dkimEngine, signsDkim } from "../derived";
 import { ruleGroup, show, type Context, type Reporter, type RuleTable } from "./context";
 
 const rules = {
@@ -68,14 +68,14 @@ function checkDkim(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
         );
       }
     }
-    if ((bits ?? k.keySize) === 1024 && k.enabled) {
+    if ((bits ?? k.keySize) === 1024 && signsDkim(d)) {
       r.report(
         "dkim-weak-key",
         ["domains", i, "dkim", bits === undefined ? "keySize" : "privateKey"],
         "is a 1024-bit key; RFC 8301 §3.2 asks for 2048 bits",
       );
     }
-    if (k.enabled) unsigned.push(d.name);
+    if (signsDkim(d)) unsigned.push(d.name);
   });
   if (unsigned.length > 0 && dkimEngine(spec) === "none") {
     const names = unsigned

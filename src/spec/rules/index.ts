@@ -79,11 +79,16 @@ class SpecReporter implements Reporter<RuleId> {
 /**
  * Runs every cross-field rule on a schema-valid spec and returns the findings (unsorted; the
  * caller sorts). `partial` is given when some elements were dropped for schema errors: rules that
- * judge absence (no accounts, undeliverable targets) then stay quiet.
+ * judge absence (no accounts, undeliverable targets) then stay quiet. `input` is what the schema
+ * parsed, for rules that must tell a field the user wrote from a default (`Context.given`).
  */
-export function checkRules(spec: MailServerSpec, partial?: PartialInfo): Finding[] {
+export function checkRules(
+  spec: MailServerSpec,
+  partial?: PartialInfo,
+  input?: unknown,
+): Finding[] {
   const r = new SpecReporter(partial);
-  const ctx = buildContext(spec, partial);
+  const ctx = buildContext(spec, partial, input);
   for (const group of VALIDATION_GROUPS) group.check?.(spec, ctx, r);
   return r.findings;
 }

@@ -18,6 +18,7 @@ import { SPF_RULES } from "./spf";
 import { POLICY_RULES } from "./policies";
 import { MTA_STS_HOSTING_RULES } from "./mta-sts-hosting";
 import { DKIM_ROTATION_RULES, DKIM_ROTATION_STATE_RULES } from "./dkim-rotation";
+import { DELEGATION_RULES } from "./delegation";
 import { SERVICE_RULES } from "./services";
 import { ENV_RULES } from "./env";
 import { OVERRIDE_RULES } from "./overrides";
@@ -41,6 +42,7 @@ export const VALIDATION_GROUPS = [
   FEATURE_RULES,
   DKIM_RULES,
   DKIM_ROTATION_RULES,
+  DELEGATION_RULES,
   SPF_RULES,
   POLICY_RULES,
   MTA_STS_HOSTING_RULES,

@@ -76,3 +76,35 @@ export function sameIp(a: string, b: string): boolean {
 export function quote(values: readonly string[]): string {
   return values.map((v) => JSON.stringify(v)).join(", ");
 }
+
+/** A name for messages: without the trailing dot. */
+export function bare(name: string): string {
+  return name.replace(/\.$/, "");
+}
+
+/** `a -> b -> c`: a CNAME chain from `name`, for messages. */
+export function cnamePath(name: string, chain: readonly string[]): string {
+  return [name, ...chain.map((c) => c.replace(/\.$/, ""))].join(" -> ");
+}
+
+/**
+ * Why a name reached through a CNAME chain gave no usable record: `_dmarc.example.com is a CNAME to
+ * x.provider.net, which does not exist (NXDOMAIN)`. `what` names the record looked for.
+ */
+export function throughCnameProblem(
+  name: string,
+  chain: readonly string[],
+  a: DnsAnswer,
+  what: string,
+): string {
+  const to = `${name} is a CNAME to ${cnamePath(name, chain).split(" -> ").slice(1).join(" -> ")}`;
+  switch (a.status) {
+    case "nxdomain":
+      return `${to}, which does not exist (NXDOMAIN)`;
+    case "nodata":
+    case "ok":
+      return `${to}, which holds no ${what}`;
+    default:
+      return `${to}: ${lookupProblem(a)}`;
+  }
+}

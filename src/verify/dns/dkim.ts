@@ -6,7 +6,17 @@ import type { DomainSpec } from "../../spec/schema";
 import { dkimName } from "../../records/policies";
 import { DKIM_PLACEHOLDER, dkimKeyInfo, parseDkim, parseTags } from "../../records/values";
 import { fail, pass, skip, type Check } from "../checks";
-import { lookupProblem, mailauthResolver, planned, quote, type DnsCheckContext } from "./context";
+import {
+  bare,
+  cnamePath,
+  lookupProblem,
+  mailauthResolver,
+  planned,
+  quote,
+  throughCnameProblem,
+  type DnsCheckContext,
+} from "./context";
+import { cnameTarget } from "../../spec/derived";
 import { dkimSign, dkimVerify } from "./mailauth";
 
 const TEST_MESSAGE = (domain: string) =>
@@ -32,22 +42,52 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
   }
   const selector = domain.dkim.selector;
   const name = dkimName(selector, d);
-  const want = planned(ctx.plan, "dkim", d).flatMap((r) => r.values);
-  const a = await ctx.dns.query(name, "TXT");
+  const want = planned(ctx.plan, "dkim", d)
+    .filter((r) => r.name === name)
+    .flatMap((r) => r.values);
+  const delegated = domain.dkim.cname === undefined ? undefined : cnameTarget(domain.dkim.cname);
+  // A CNAME at the selector is followed, as receivers do (a selector delegated to a provider).
+  const { chain, answer: a } = await ctx.dns.queryFollowing(name, "TXT");
   const keys = a.status === "ok" ? a.values.filter((v) => parseTags(v, "exact").has("p")) : [];
-  const fix = `Publish the DKIM key of ${d} at ${name} (TXT; dmsctl plan shows the value once the key is known).`;
+  const via = chain.length > 0 ? `, reached through the CNAME ${cnamePath(name, chain)}` : "";
+  const fix =
+    delegated === undefined
+      ? `Publish the DKIM key of ${d} at ${name} (TXT; dmsctl plan shows the value once the key is known).`
+      : `Publish ${name} CNAME ${delegated}, and have the provider publish the selector's key there.`;
   let usable: string | undefined;
   const out: Check[] = [];
-  if (a.status !== "ok" && a.status !== "nodata" && a.status !== "nxdomain") {
-    out.push(fail("dkim-record-usable", name, lookupProblem(a), fix));
+  if (delegated !== undefined && chain[0] !== delegated) {
+    out.push(
+      fail(
+        "dkim-record-usable",
+        name,
+        chain.length === 0
+          ? `${name} is not a CNAME; the spec delegates selector ${selector} to ${bare(delegated)}`
+          : `${name} is a CNAME to ${bare(chain[0]!)}; the spec delegates selector ${selector} to ${bare(delegated)}`,
+        fix,
+      ),
+    );
+  } else if (a.status !== "ok" && a.status !== "nodata" && a.status !== "nxdomain") {
+    out.push(
+      fail(
+        "dkim-record-usable",
+        name,
+        chain.length > 0
+          ? throughCnameProblem(name, chain, a, "DKIM key record")
+          : lookupProblem(a),
+        fix,
+      ),
+    );
   } else if (keys.length !== 1) {
     out.push(
       fail(
         "dkim-record-usable",
         name,
         keys.length === 0
-          ? `no DKIM key record at ${name}`
-          : `${keys.length} key records at ${name}`,
+          ? chain.length > 0
+            ? throughCnameProblem(name, chain, a, "DKIM key record")
+            : `no DKIM key record at ${name}`
+          : `${keys.length} key records at ${a.name}${via}`,
         fix,
       ),
     );
@@ -56,10 +96,20 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
     if (info.problem === undefined) {
       usable = keys[0]!;
       const what = info.keyType === "rsa" ? `rsa ${info.bits}-bit key` : `${info.keyType} key`;
-      out.push(pass("dkim-record-usable", name, `${what} (selector ${selector})`));
+      out.push(pass("dkim-record-usable", name, `${what} (selector ${selector})${via}`));
     } else {
-      out.push(fail("dkim-record-usable", name, info.problem, fix));
+      out.push(fail("dkim-record-usable", name, `${info.problem}${via}`, fix));
     }
+  }
+  if (delegated !== undefined) {
+    out.push(
+      skip(
+        "dkim-key-matches",
+        name,
+        `selector ${selector} is delegated to ${bare(delegated)}: the provider holding the key signs, DMS does not`,
+      ),
+    );
+    return out;
   }
   if (usable === undefined) {
     out.push(skip("dkim-key-matches", name, "skipped: no usable key record"));

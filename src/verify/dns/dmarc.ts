@@ -7,7 +7,17 @@ import { cmp } from "../../spec/findings";
 import { dmarcReportAuthName, mailtoDomain } from "../../records/policies";
 import { parseTags, splitUris, txtFamily } from "../../records/values";
 import { fail, pass, skip, type Check } from "../checks";
-import { lookupProblem, mailauthResolver, planned, quote, type DnsCheckContext } from "./context";
+import {
+  bare,
+  cnamePath,
+  lookupProblem,
+  mailauthResolver,
+  planned,
+  quote,
+  throughCnameProblem,
+  type DnsCheckContext,
+} from "./context";
+import { cnameTarget } from "../../spec/derived";
 import { dmarcRecord } from "./mailauth";
 
 /** Whether a TXT value is a DMARC record (RFC 7489 §6.4: `v=DMARC1` first). */
@@ -15,39 +25,71 @@ export function isDmarc(txt: string): boolean {
   return txtFamily(txt) === "dmarc";
 }
 
-/** `dmarc-policy` and `dmarc-report-authorized` for one domain. */
+/**
+ * `dmarc-policy` and `dmarc-report-authorized` for one domain. A CNAME at `_dmarc.<domain>` is
+ * followed, as receivers do (DMARC delegated to a provider): the record at its target counts, and
+ * the message says it was reached through the CNAME. With `dmarc.cname` in the spec, the CNAME
+ * must name that target and any valid DMARC record there passes (the provider sets the policy).
+ */
 export async function checkDmarc(ctx: DnsCheckContext, domain: DomainSpec): Promise<Check[]> {
   const d = domain.name;
   const name = `_dmarc.${d}`;
   const want = planned(ctx.plan, "dmarc", d).flatMap((r) => r.values);
-  const fix = `Publish exactly one DMARC record at ${name}: ${quote(want)}.`;
-  const a = await ctx.dns.query(name, "TXT");
+  const delegated = domain.dmarc.cname === undefined ? undefined : cnameTarget(domain.dmarc.cname);
+  const fix =
+    delegated === undefined
+      ? `Publish exactly one DMARC record at ${name}: ${quote(want)}.`
+      : `Publish ${name} CNAME ${delegated}, and have the provider publish one DMARC record there.`;
+  const { chain, answer: a } = await ctx.dns.queryFollowing(name, "TXT");
   const records = a.status === "ok" ? a.values.filter(isDmarc) : [];
+  const via = chain.length > 0 ? ` (reached through the CNAME ${cnamePath(name, chain)})` : "";
   const out: Check[] = [];
-  if (a.status !== "ok" && a.status !== "nodata" && a.status !== "nxdomain") {
-    out.push(fail("dmarc-policy", d, lookupProblem(a), fix));
+  if (delegated !== undefined && chain[0] !== delegated) {
+    out.push(
+      fail(
+        "dmarc-policy",
+        d,
+        chain.length === 0
+          ? `${name} is not a CNAME; the spec delegates DMARC to ${bare(delegated)}`
+          : `${name} is a CNAME to ${bare(chain[0]!)}; the spec delegates DMARC to ${bare(delegated)}`,
+        fix,
+      ),
+    );
+  } else if (a.status !== "ok" && a.status !== "nodata" && a.status !== "nxdomain") {
+    out.push(
+      fail(
+        "dmarc-policy",
+        d,
+        chain.length > 0 ? throughCnameProblem(name, chain, a, "DMARC record") : lookupProblem(a),
+        fix,
+      ),
+    );
   } else if (records.length !== 1) {
     out.push(
       fail(
         "dmarc-policy",
         d,
         records.length === 0
-          ? `no DMARC record at ${name}`
-          : `${records.length} DMARC records at ${name}: receivers ignore them all`,
+          ? chain.length > 0
+            ? throughCnameProblem(name, chain, a, "DMARC record")
+            : `no DMARC record at ${name}`
+          : `${records.length} DMARC records at ${a.name}${via}: receivers ignore them all`,
         fix,
       ),
     );
+  } else if (delegated !== undefined) {
+    out.push(pass("dmarc-policy", d, `${records[0]!}${via}`));
   } else {
     const p = parseTags(records[0]!, "fold").get("p")?.toLowerCase();
-    if (p === domain.dmarc.policy) out.push(pass("dmarc-policy", d, records[0]!));
+    if (p === domain.dmarc.policy) out.push(pass("dmarc-policy", d, `${records[0]!}${via}`));
     else {
       out.push(
         fail(
           "dmarc-policy",
           d,
           p === undefined
-            ? `no p= tag: ${records[0]}`
-            : `p=${p}, the spec declares p=${domain.dmarc.policy}`,
+            ? `no p= tag: ${records[0]}${via}`
+            : `p=${p}, the spec declares p=${domain.dmarc.policy}${via}`,
           fix,
         ),
       );
