@@ -14,6 +14,7 @@ import { registerDiffCommand } from "./commands/diff";
 import { registerProbePort25Command } from "./commands/probe-port25";
 import { registerVerifyCommand } from "./commands/verify";
 import { registerBackupCommands } from "./commands/backup";
+import { registerDoctorCommands } from "./commands/doctor";
 import { packageVersion } from "./conventions";
 import { EXIT_USAGE, type CliIo, type ExitHolder } from "./types";
 
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, exit: ExitHolder): Command {
   registerProbePort25Command(program, io, exit);
   registerVerifyCommand(program, io, exit);
   registerBackupCommands(program, io, exit);
+  registerDoctorCommands(program, io, exit);
   return program;
 }
 

@@ -117,7 +117,7 @@ export const RESTORE_SCRIPT = [
   `  if ! { mkdir "$old" && find "/$d" -mindepth 1 -maxdepth 1 ! -name ${RESTORE_NEW} ! -name ${RESTORE_OLD} -exec mv -t "$old" {} + && find "$new" -mindepth 1 -maxdepth 1 -exec mv -t "/$d" {} + && rmdir "$new"; }; then`,
   '    echo "restore: swapping /$d failed; the previous data is in /$d/' +
     RESTORE_OLD +
-    ' and the restored data in /$d/' +
+    " and the restored data in /$d/" +
     RESTORE_NEW +
     ' (nothing was deleted)" >&2; exit 6',
   "  fi",
@@ -167,7 +167,7 @@ export function scheduledBackupScript(opts: {
     'echo "dms-backup: daily at $(printf %02d:%02d $((at / 3600)) $((at % 3600 / 60))) UTC into $dir, keeping $keep"',
     "while :; do",
     "  now=$(date -u +%s); day=$((now - now % 86400)); next=$((day + at))",
-    "  [ \"$next\" -le \"$now\" ] && next=$((next + 86400))",
+    '  [ "$next" -le "$now" ] && next=$((next + 86400))',
     '  sleep $((next - now)) & wait "$!"',
     '  stamp=$(date -u +%Y%m%dT%H%M%SZ); out="$dir/$prefix-$stamp.tar.gz"',
     '  if backup > "$out.partial"; then mv "$out.partial" "$out"; echo "dms-backup: wrote $out";',

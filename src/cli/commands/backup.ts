@@ -22,7 +22,11 @@ import {
   RESTORE_SCRIPT,
   backupArchiveName,
 } from "../../dms/backup";
-import { inspectContainer, runDocker, type ContainerInfo } from "../../providers/host/docker-engine";
+import {
+  inspectContainer,
+  runDocker,
+  type ContainerInfo,
+} from "../../providers/host/docker-engine";
 
 /** How long the helper container may run: archives of large mailboxes take a while. */
 const ARCHIVE_TIMEOUT_MS = 6 * 3600 * 1000;
@@ -123,7 +127,9 @@ async function startAgain(io: CliIo, cmd: string, info: ContainerInfo): Promise<
   say(
     io,
     cmd,
-    r.code === 0 ? `started ${info.name} again` : `docker start ${info.name} failed: ${r.stderr.trim()}`,
+    r.code === 0
+      ? `started ${info.name} again`
+      : `docker start ${info.name} failed: ${r.stderr.trim()}`,
   );
 }
 

@@ -32,7 +32,10 @@ export interface RunDockerOptions {
 }
 
 /** Runs `docker ARGS...`; never throws (a missing `docker` is code -1 with the reason in stderr). */
-export function runDocker(args: readonly string[], opts: RunDockerOptions = {}): Promise<DockerResult> {
+export function runDocker(
+  args: readonly string[],
+  opts: RunDockerOptions = {},
+): Promise<DockerResult> {
   return new Promise((resolve) => {
     let stdout = "";
     let stderr = "";
@@ -150,9 +153,7 @@ export function parseContainerInspect(json: string): ContainerInfo {
       rw: m.RW,
     })),
     networkMode: raw.HostConfig?.NetworkMode ?? "",
-    gateways: nets
-      .flatMap((n) => [n.Gateway ?? "", n.IPv6Gateway ?? ""])
-      .filter((g) => g !== ""),
+    gateways: nets.flatMap((n) => [n.Gateway ?? "", n.IPv6Gateway ?? ""]).filter((g) => g !== ""),
     smtpBindings: (raw.NetworkSettings?.Ports?.["25/tcp"] ?? []).map((b) => ({
       hostIp: b.HostIp,
       hostPort: Number(b.HostPort),
