@@ -11,7 +11,9 @@
  * numeric owners, so an archive written by the component's job restores with `dmsctl restore`
  * and the other way round.
  */
+import type { MailServerSpec } from "../spec/schema";
 import { CONFIG_DIR } from "./files";
+import type { BackupPlan, ContainerPlan } from "./types";
 
 /** The directories a backup holds, as archive member names (relative to `/`), in archive order. */
 export const BACKUP_DIRS = [
@@ -181,4 +183,35 @@ export function scheduledBackupScript(opts: {
 /** `s` in single quotes for sh. */
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Where the backup container mounts the target directory. */
+export const BACKUP_CONTAINER_DIR = "/backup";
+
+/** The scheduled backup of `spec.backup`, or undefined without one. */
+export function planBackup(spec: MailServerSpec, container: ContainerPlan): BackupPlan | undefined {
+  const b = spec.backup;
+  if (b === undefined) return undefined;
+  const schedule = parseBackupTime(b.schedule);
+  if (schedule === undefined) throw new Error(`backup.schedule: not HH:MM: ${b.schedule}`);
+  const prefix = safePrefix(spec.hostname);
+  return {
+    image: container.image,
+    command: [
+      "/bin/bash",
+      "-c",
+      scheduledBackupScript({
+        schedule,
+        retention: b.retention,
+        prefix,
+        targetDir: BACKUP_CONTAINER_DIR,
+      }),
+    ],
+    schedule: b.schedule,
+    retention: b.retention,
+    hostDir: b.target.hostDir,
+    containerDir: BACKUP_CONTAINER_DIR,
+    volumes: container.volumes,
+    prefix,
+  };
 }
