@@ -66,10 +66,7 @@ export function renderCompose(plan: Plan): string {
   ];
   const services: Record<string, unknown> = { mailserver: escapeInterpolation(service) };
   if (plan.backup !== undefined) services.backup = escapeInterpolation(backupService(plan));
-  const body = yaml().stringify(
-    { services },
-    { lineWidth: 0 },
-  );
+  const body = yaml().stringify({ services }, { lineWidth: 0 });
   return `${header.join("\n")}\n${body}`;
 }
 
