@@ -381,8 +381,20 @@ function containerChecks(c: ContainerFacts, host: HostFacts): Check[] {
   }
   if (c.fail2ban === undefined)
     out.push(skip("container-fail2ban", who, "fail2ban-client could not be asked"));
-  else if (c.fail2ban === "off") out.push(skip("container-fail2ban", who, "Fail2ban does not run"));
-  else {
+  else if (c.fail2ban === "off") {
+    // supervisord starts fail2ban only when ENABLE_FAIL2BAN=1: then no answer is a broken Fail2ban.
+    const f2b = parseSupervisorStatus(c.supervisor ?? "").find((e) => e.name === "fail2ban");
+    if (f2b !== undefined && f2b.state !== "STOPPED")
+      out.push(
+        fail(
+          "container-fail2ban",
+          who,
+          `Fail2ban is enabled (supervisord: ${f2b.state}${f2b.detail ? `, ${f2b.detail}` : ""}) but fail2ban-client gets no answer`,
+          `Fail2ban keeps failing to start: read /var/log/supervisor/fail2ban.log in the container for the reason (a jail without a log file, or missing nftables support on the host) (${DOCTOR_DOCS.logs}, ${DOCTOR_DOCS.fail2ban}).`,
+        ),
+      );
+    else out.push(skip("container-fail2ban", who, "Fail2ban does not run"));
+  } else {
     const banned = c.fail2ban.flatMap((j) => j.banned.map((ip) => `${ip} (${j.jail})`));
     if (banned.length > 0)
       out.push(

@@ -193,6 +193,23 @@ describe("doctorChecks", () => {
     assert.ok(c.remediation!.includes(DOCTOR_DOCS.fail2ban));
   });
 
+  it("container-fail2ban: flags an enabled Fail2ban that does not answer (a crash loop)", () => {
+    const c = failed({}, "container-fail2ban", {
+      fail2ban: "off",
+      supervisor: "fail2ban    RUNNING   pid 902, uptime 0:00:00\npostfix RUNNING pid 1\n",
+    });
+    assert.match(
+      c.message,
+      /^Fail2ban is enabled \(supervisord: RUNNING, pid 902, uptime 0:00:00\)/,
+    );
+    assert.match(c.remediation!, /\/var\/log\/supervisor\/fail2ban\.log/);
+    const off = doctorChecks({
+      host: HOST,
+      container: { ...CONTAINER, fail2ban: "off", supervisor: "fail2ban STOPPED Not started\n" },
+    });
+    assert.equal(check(off, "container-fail2ban").status, "skip");
+  });
+
   it("container-client-ip: flags a connection Postfix saw from the Docker gateway", () => {
     const c = failed(
       { userlandProxy: { on: true, source: "Docker's default" } },
