@@ -475,3 +475,34 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
 export function isUnbannableIp(ip: string): boolean {
   return isIP(ip) !== 0 && !ip.includes("%");
 }
+
+/** The line prefix of the host probe's output. */
+export const HOST_PROBE_PREFIX = "DMS-DOCTOR";
+
+/**
+ * A POSIX sh script printing what a container can tell about its host: the kernel (shared with
+ * the host) and the filesystem type of `/sys/fs/cgroup` (`cgroup2fs` on cgroup v2).
+ */
+export const HOST_PROBE_SCRIPT = [
+  `printf '${HOST_PROBE_PREFIX} kernel %s\\n' "$(uname -r)"`,
+  `printf '${HOST_PROBE_PREFIX} cgroupfs %s\\n' "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)"`,
+].join("\n");
+
+/** The host facts in the probe's output (`DMS-DOCTOR kernel 6.1.0`, `DMS-DOCTOR cgroupfs tmpfs`). */
+export function hostFactsFromProbe(logs: string): HostFacts {
+  const value = (key: string) =>
+    new RegExp(`^${HOST_PROBE_PREFIX} ${key} (\\S+)\\s*$`, "m").exec(logs)?.[1];
+  const kernel = value("kernel");
+  const fs = value("cgroupfs");
+  return {
+    ...(kernel !== undefined ? { kernel } : {}),
+    ...(fs !== undefined ? { cgroupVersion: fs === "cgroup2fs" ? "2" : "1" } : {}),
+  };
+}
+
+/** The `host-kernel` and `host-cgroup` checks of the host probe's output. */
+export function hostCheckFromLogs(logs: string): Check[] {
+  return doctorChecks({ host: hostFactsFromProbe(logs) }).filter(
+    (c) => c.id === "host-kernel" || c.id === "host-cgroup",
+  );
+}

@@ -74,3 +74,20 @@ describe("MailServer backup", () => {
     );
   });
 });
+
+describe("MailServer hostCheck", () => {
+  it("registers no host check by default, and a one-shot probe of the pinned image with `warn`", async () => {
+    const off = await build(BASE);
+    assert.equal(off.m.hostCheck, undefined);
+    const { m, regs } = await build({ ...BASE, hostCheck: { mode: "warn" } });
+    assert.ok(m.hostCheck);
+    assert.ok(regs.some((r) => r.type === "dms:index:HostCheck" && r.name === "mail-host-check"));
+    const probe = regs.find((r) => r.name === "mail-host-check-probe");
+    assert.ok(probe, regs.map((r) => r.name).join(", "));
+    const inputs = unwrap(probe.inputs) as Record<string, unknown>;
+    assert.deepEqual(inputs.entrypoints, ["/bin/sh"]);
+    assert.match((inputs.command as string[])[1]!, /uname -r/);
+    assert.equal(inputs.networkMode, "none");
+    assert.equal(inputs.mustRun, false);
+  });
+});

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { docker, ensureDocker } from "../servers/docker";
 import { dmsImages } from "../e2e/harness";
 import { runDmsctl } from "../helpers/cli";
+import { HOST_PROBE_SCRIPT, hostCheckFromLogs } from "../../src/verify/doctor";
 
 interface JsonReport {
   readonly checks: { id: string; status: string; message: string }[];
@@ -103,6 +104,27 @@ describe("dmsctl doctor on this machine's Docker", () => {
     // Host-only: no container checks; warnings only, so exit 0 unless an error-level one failed.
     assert.equal(report.checks.filter((c) => c.id.startsWith("container-")).length, 0);
     assert.equal(r.code, 0, r.stderr);
+  });
+
+  it("HostCheck's probe, run in the DMS image, reports the same kernel and cgroup version", async (t) => {
+    if (available !== true) return t.skip(String(available));
+    const image = docker(["inspect", "--format", "{{.Config.Image}}", name]).trim();
+    const logs = docker([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--entrypoint",
+      "/bin/sh",
+      image,
+      "-c",
+      HOST_PROBE_SCRIPT,
+    ]);
+    const kernel = spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim();
+    assert.deepEqual(
+      hostCheckFromLogs(logs).map((c) => c.message.replace(/ is older.*/, "")),
+      [`kernel ${kernel}`, `cgroup v${hostCgroupVersion()}`],
+    );
   });
 
   it("flags a container whose port 25 is reached through the userland proxy", async (t) => {

@@ -13,6 +13,8 @@ import {
   parseSsPeers,
   parseSupervisorStatus,
   versionBelow,
+  hostCheckFromLogs,
+  hostFactsFromProbe,
   type ContainerFacts,
   type HostFacts,
 } from "../../src/verify/doctor";
@@ -336,5 +338,30 @@ describe("doctor parsers", () => {
       "",
     ])
       assert.equal(isUnbannableIp(bad), false, bad);
+  });
+});
+
+describe("the host probe of HostCheck", () => {
+  it("reads the kernel and the cgroup filesystem from the probe's lines", () => {
+    assert.deepEqual(
+      hostFactsFromProbe("DMS-DOCTOR kernel 6.1.0-18-amd64\nDMS-DOCTOR cgroupfs cgroup2fs\n"),
+      {
+        kernel: "6.1.0-18-amd64",
+        cgroupVersion: "2",
+      },
+    );
+    assert.deepEqual(hostFactsFromProbe("DMS-DOCTOR cgroupfs tmpfs\n"), { cgroupVersion: "1" });
+  });
+
+  it("turns them into the host-kernel and host-cgroup checks only", () => {
+    const checks = hostCheckFromLogs("DMS-DOCTOR kernel 4.19.0\nDMS-DOCTOR cgroupfs tmpfs\n");
+    assert.deepEqual(
+      checks.map((c) => `${c.id} ${c.status} ${c.message}`),
+      ["host-kernel fail kernel 4.19.0 is older than 5.2", "host-cgroup fail cgroup v1"],
+    );
+    assert.deepEqual(
+      hostCheckFromLogs("").map((c) => c.status),
+      ["skip", "skip"],
+    );
   });
 });

@@ -4,10 +4,14 @@
  * day at the scheduled UTC time it archives the mail container's volumes, mounted read-only, into
  * the host directory, and deletes the oldest archives beyond the retention. No network; restarted
  * by Docker with the host. Archives restore with `dmsctl restore` (docs/backup.md).
+ *
+ * Also the optional `HostCheck` step (`hostCheck`), the other side container of the mail host.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { Plan } from "../../plan/types";
+import type { MailServerArgs } from "../args";
+import { HostCheck } from "../host-check";
 
 /** The backup container, when the plan has one. */
 export function backupContainer(
@@ -43,5 +47,21 @@ export function backupContainer(
     },
     // The command holds the schedule and retention: a change replaces the container.
     { parent, replaceOnChanges: ["entrypoints", "command"], deleteBeforeReplace: true },
+  );
+}
+
+/** The kernel and cgroup check on the mail host, with `hostCheck.mode: warn`. */
+export function hostCheck(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: MailServerArgs,
+  image: docker.RemoteImage,
+  container: docker.Container,
+): HostCheck | undefined {
+  if ((args.hostCheck?.mode ?? "off") === "off") return undefined;
+  return new HostCheck(
+    `${name}-host-check`,
+    { image: image.imageId, trigger: container.id },
+    { parent },
   );
 }
