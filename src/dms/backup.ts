@@ -157,6 +157,8 @@ export function scheduledBackupScript(opts: {
   const at = opts.schedule.hour * 3600 + opts.schedule.minute * 60;
   return [
     "set -u",
+    // The archives hold the config's secrets: readable by root only.
+    "umask 077",
     `dir=${shellQuote(opts.targetDir)}`,
     `prefix=${shellQuote(prefix)}`,
     `keep=${opts.retention}`,

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { docker, ensureDocker } from "../servers/docker";
@@ -107,6 +107,7 @@ describe("the scheduled backup container", () => {
       files,
       [`${prefix}-20220101T030000Z.tar.gz`, fresh[0]!, "other-20200101T030000Z.tar.gz"].sort(),
     );
+    assert.equal(statSync(join(dir, fresh[0]!)).mode & 0o777, 0o600);
     const list = spawnSync("tar", ["-tzf", join(dir, fresh[0]!)], { encoding: "utf8" }).stdout;
     assert.match(list, /^var\/mail\/example\.com\/alice\/cur\/1$/m);
     assert.match(list, /^tmp\/docker-mailserver\/postfix-accounts\.cf$/m);
