@@ -225,6 +225,7 @@ export {
   type KubernetesMailServerArgs,
 } from "./components/kubernetes-mail-server";
 export { MAIL_DOMAIN_TYPE, MailDomain, type MailDomainArgs } from "./components/mail-domain";
+export { HOST_CHECK_TYPE, HostCheck, type HostCheckArgs } from "./components/host-check";
 export {
   PORT25_CHECK_TYPE,
   Port25Check,

@@ -31,6 +31,8 @@ const PLAIN_PROVIDER_MODULES = new Set(
     "dns/cloudflare/proxy",
     "dns/route53/preview",
     "dns/route53/values",
+    // The docker CLI runner: no Pulumi package, shared by doctor (verify) and backup (cli).
+    "host/docker-engine",
   ].map((m) => `src/providers/${m}.ts`),
 );
 

@@ -13,6 +13,8 @@ import { registerPlanCommand } from "./commands/plan";
 import { registerDiffCommand } from "./commands/diff";
 import { registerProbePort25Command } from "./commands/probe-port25";
 import { registerVerifyCommand } from "./commands/verify";
+import { registerBackupCommands } from "./commands/backup";
+import { registerDoctorCommands } from "./commands/doctor";
 import { packageVersion } from "./conventions";
 import { EXIT_USAGE, type CliIo, type ExitHolder } from "./types";
 
@@ -46,6 +48,8 @@ export function buildProgram(io: CliIo, exit: ExitHolder): Command {
   registerDiffCommand(program, io, exit);
   registerProbePort25Command(program, io, exit);
   registerVerifyCommand(program, io, exit);
+  registerBackupCommands(program, io, exit);
+  registerDoctorCommands(program, io, exit);
   return program;
 }
 

@@ -122,4 +122,11 @@ export type MailServerArgs = MailServerSpecArgs & {
    * @default { mode: "off" }
    */
   readonly port25Check?: { readonly mode: "warn" | "fail" | "off" };
+  /**
+   * Check the mail host's kernel (5.2 or newer) and cgroup version (v2) during `pulumi up`, as
+   * `dmsctl doctor` does (a one-shot `HostCheck` container, re-run whenever the mail container is
+   * replaced): `warn` logs each failure with its remedy. The other host checks need `dmsctl
+   * doctor` on the Docker host. @default { mode: "off" }
+   */
+  readonly hostCheck?: { readonly mode: "warn" | "off" };
 };

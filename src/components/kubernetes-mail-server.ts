@@ -52,11 +52,11 @@ const OBJECT_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Arguments of {@link KubernetesMailServer}: the spec with `platform.kind: kubernetes`, the PTR,
  * and the Kubernetes object names. Docker-host arguments of `MailServer` (`containerName`,
- * `awsSecurityGroupId`, `port25Check`) do not apply.
+ * `awsSecurityGroupId`, `port25Check`, `hostCheck`) do not apply.
  */
 export type KubernetesMailServerArgs = Omit<
   MailServerArgs,
-  "containerName" | "awsSecurityGroupId" | "port25Check"
+  "containerName" | "awsSecurityGroupId" | "port25Check" | "hostCheck"
 > & {
   /**
    * Base of every Kubernetes object's name (`<objectName>`, `<objectName>-config`, ...): a

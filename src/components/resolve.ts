@@ -145,6 +145,7 @@ const SPEC_KEYS = new Set<string>([
   "services",
   "retainData",
   "platform",
+  "backup",
 ]);
 
 /** A deep copy of `input` with `holes[i]` set to `values[i]`. */

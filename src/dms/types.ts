@@ -87,3 +87,25 @@ export interface ContainerPlan {
    */
   readonly recreateHash: string;
 }
+
+/**
+ * The scheduled backup container (`spec.backup`): the mail image running a loop that archives
+ * the mail container's volumes, mounted read-only, into a host directory (`src/dms/backup.ts`).
+ */
+export interface BackupPlan {
+  /** `repository:tag`, the mail container's image. */
+  readonly image: string;
+  /** The container's argv: `/bin/bash -c <script>`. */
+  readonly command: readonly string[];
+  /** `HH:MM`, UTC. */
+  readonly schedule: string;
+  /** Archives kept. */
+  readonly retention: number;
+  /** The host directory the archives go to, mounted at {@link BackupPlan.containerDir}. */
+  readonly hostDir: string;
+  readonly containerDir: string;
+  /** The mail container's volumes, mounted read-only at the same paths. */
+  readonly volumes: readonly VolumePlan[];
+  /** Archive names: `<prefix>-<YYYYMMDDTHHMMSSZ>.tar.gz`. */
+  readonly prefix: string;
+}

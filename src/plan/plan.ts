@@ -11,6 +11,7 @@ import { planContainer, planDmsFiles, planPorts } from "../dms";
 import type { PlanMaterial } from "../spec/material";
 import type { Plan } from "./types";
 import { cloudWarnings } from "./warnings";
+import { planBackup } from "../dms/backup";
 
 /**
  * Plans everything a validated spec becomes: records per zone, PTR expectations, DMS files,
@@ -24,6 +25,7 @@ export function planMailServer(spec: MailServerSpec, material: PlanMaterial): Pl
   const files = [...planDmsFiles(spec, material)].sort((a, b) => cmp(a.path, b.path));
   const container = planContainer(spec, files);
   const ports = [...planPorts(spec)].sort((a, b) => a.port - b.port);
+  const backup = planBackup(spec, container);
   return {
     hostname: spec.hostname,
     zones: records.zones,
@@ -34,6 +36,7 @@ export function planMailServer(spec: MailServerSpec, material: PlanMaterial): Pl
     ports,
     warnings: sortFindings([...records.findings, ...cloudWarnings(spec)]),
     mtaStsPolicies: records.mtaStsPolicies,
+    ...(backup !== undefined ? { backup } : {}),
   };
 }
 

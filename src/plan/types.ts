@@ -8,7 +8,7 @@
  */
 import type { Finding } from "../spec/findings";
 import type { DnsRecord, MtaStsPolicyPlan, PtrExpectation, ZonePlan } from "../records/types";
-import type { ContainerPlan, DmsFile, PortRule } from "../dms/types";
+import type { BackupPlan, ContainerPlan, DmsFile, PortRule } from "../dms/types";
 
 /** Everything the spec becomes. Deterministic: same spec, byte-identical plan. */
 export interface Plan {
@@ -26,4 +26,6 @@ export interface Plan {
   readonly warnings: readonly Finding[];
   /** MTA-STS policy files to serve, sorted by domain (empty or absent without `mtaSts`). */
   readonly mtaStsPolicies?: readonly MtaStsPolicyPlan[];
+  /** The scheduled backup container, with `spec.backup` (Docker only). */
+  readonly backup?: BackupPlan;
 }

@@ -380,6 +380,35 @@ export const TlsSpec = z.discriminatedUnion("type", [
   z.object({ type: z.literal("none") }).strict(),
 ]);
 
+/**
+ * A scheduled backup of the mail volumes (Docker only): a long-running container of the mail
+ * image that, every day at `schedule` (UTC), archives `/var/mail`, `/var/mail-state`,
+ * `/var/log/mail` and the config volume (mounted read-only) into `target.hostDir` on the Docker
+ * host, keeping the newest `retention` archives (docs/backup.md).
+ * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#what-about-backups
+ */
+export const BackupSpec = z
+  .object({
+    /** Time of day of the daily backup, `HH:MM` in UTC, e.g. `03:30`. */
+    schedule: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, {
+      message: "must be a time of day HH:MM in UTC, such as 03:30",
+    }),
+    /** How many archives to keep; older ones are deleted after each backup. @default 7 */
+    retention: z.number().int().min(1).max(3660).default(7),
+    target: z
+      .object({
+        /**
+         * An absolute directory on the Docker host (created if missing). Mount a network
+         * filesystem there to keep the archives off the host.
+         */
+        hostDir: z.string().regex(/^\/(?:[^\0]*[^/\0])?$/, {
+          message: "must be an absolute path on the Docker host, such as /srv/mail-backups",
+        }),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** A relay (smarthost) for outbound mail, e.g. when the cloud blocks port 25. */
 export const RelaySpec = z
   .object({
@@ -653,6 +682,8 @@ export const MailServerSpecSchema = z
     platform: PlatformSpec.default({ kind: "docker" }),
     /** Keep the mail data volumes on `pulumi destroy` and container replacement. @default true */
     retainData: z.boolean().default(true),
+    /** A daily backup of the volumes into a host directory (Docker only). @default none */
+    backup: BackupSpec.optional(),
   })
   .strict();
 
@@ -667,3 +698,4 @@ export type FeaturesSpec = z.output<typeof FeaturesSpec>;
 export type ServiceExposure = z.output<typeof ServiceExposure>;
 export type CloudProvider = z.output<typeof CloudProvider>;
 export type PlatformSpec = z.output<typeof PlatformSpec>;
+export type BackupSpec = z.output<typeof BackupSpec>;

@@ -36,6 +36,19 @@ export const CHECK_IDS = [
   "tls-993",
   "dnsbl-listed",
   "port25-outbound",
+  "host-kernel",
+  "host-cgroup",
+  "host-docker-version",
+  "host-container-runtime",
+  "host-rootless",
+  "host-userland-proxy",
+  "host-ipv6",
+  "host-nftables",
+  "host-firewall-frontend",
+  "container-services",
+  "container-mail-log",
+  "container-fail2ban",
+  "container-client-ip",
 ] as const;
 
 /** A check id. */
@@ -60,7 +73,9 @@ export interface Check {
 
 /**
  * The level of each check. Errors break delivery or authentication outright (mail bounces or is
- * rejected); warnings hurt deliverability or reporting; nothing here is informational only.
+ * rejected); warnings hurt deliverability or reporting. `dmsctl doctor`'s checks (`host-*`,
+ * `container-*`) share the list: the one `info` check reports a setting that is only a problem for
+ * some connections (`host-userland-proxy`; `container-client-ip` says whether it is).
  */
 export const CHECK_LEVELS: Readonly<Record<CheckId, Level>> = {
   "dns-server-answers": "error",
@@ -92,6 +107,19 @@ export const CHECK_LEVELS: Readonly<Record<CheckId, Level>> = {
   "tls-993": "error",
   "dnsbl-listed": "error",
   "port25-outbound": "error",
+  "host-kernel": "warn",
+  "host-cgroup": "warn",
+  "host-docker-version": "warn",
+  "host-container-runtime": "warn",
+  "host-rootless": "warn",
+  "host-userland-proxy": "info",
+  "host-ipv6": "warn",
+  "host-nftables": "warn",
+  "host-firewall-frontend": "warn",
+  "container-services": "error",
+  "container-mail-log": "warn",
+  "container-fail2ban": "warn",
+  "container-client-ip": "error",
 };
 
 /** Builds a passing check. */

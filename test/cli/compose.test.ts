@@ -72,3 +72,29 @@ test(
     }
   },
 );
+
+test(
+  "docker-compose accepts the backup service: volumes_from the mail service, read-only",
+  { skip: !haveCompose },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dmsctl-compose-backup-"));
+    try {
+      const spec = {
+        ...exampleInput(),
+        backup: { schedule: "03:30", retention: 5, target: { hostDir: "/srv/mail-backups" } },
+      };
+      const file = join(dir, "mailserver.yaml");
+      writeFileSync(file, stringify(spec));
+      const { status, out } = await composeConfig(file);
+      assert.equal(status, 0, out);
+      assert.match(out, /\n {2}backup:\n/);
+      assert.match(out, /volumes_from:\n\s+- (service:)?mailserver:ro/);
+      assert.match(out, /network_mode: none/);
+      assert.match(out, /keep=5/);
+      // `config` prints the script re-escaped: `$$out` there is the literal `$out` the shell gets.
+      assert.match(out, /\$\$out\.partial/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -13,7 +13,16 @@ import { MAX_DURATION_S, parseDuration } from "../../src/cli/conventions";
 import { EXAMPLE_SPEC_PATH } from "../records/fixtures";
 
 const REPO = join(__dirname, "..", "..");
-const COMMANDS = ["plan", "diff", "verify", "probe-port25"] as const;
+const COMMANDS = [
+  "plan",
+  "diff",
+  "verify",
+  "probe-port25",
+  "backup",
+  "restore",
+  "doctor",
+  "unban",
+] as const;
 
 test("--version prints the package's version and exits 0", async () => {
   const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };

@@ -253,6 +253,48 @@ export async function imapLogin(e: Endpoint, user: string, password: string): Pr
   }
 }
 
+/**
+ * Logs in over IMAP and returns the `Subject:` header line of every message in INBOX
+ * (`FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])`, RFC 9051 §6.4.5), in mailbox order.
+ */
+export async function imapSubjects(e: Endpoint, user: string, password: string): Promise<string[]> {
+  const c = await Conn.open(e);
+  const tagged = async (tag: string, seen: string[] = []): Promise<string> => {
+    for (let i = 0; i < 10_000; i++) {
+      const l = await c.line();
+      if (l.startsWith(`${tag} `)) return l;
+      seen.push(l);
+    }
+    throw new Error(`no tagged ${tag} reply\n${c.transcript.join("\n")}`);
+  };
+  try {
+    const greeting = await c.line();
+    if (!greeting.startsWith("* OK")) throw new Error(`IMAP greeting: ${greeting}`);
+    if (e.security === "starttls") {
+      c.send("s0 STARTTLS");
+      await tagged("s0");
+      await c.startTls(e);
+    }
+    const q = (s: string) => `"${s.replace(/["\\]/g, (x) => `\\${x}`)}"`;
+    c.send(`s1 LOGIN ${q(user)} ${q(password)}`, `s1 LOGIN ${q(user)} <password>`);
+    const login = await tagged("s1");
+    if (!login.startsWith("s1 OK")) throw new Error(`IMAP login refused: ${login}`);
+    const selected: string[] = [];
+    c.send("s2 SELECT INBOX");
+    const sel = await tagged("s2", selected);
+    if (!sel.startsWith("s2 OK")) throw new Error(`IMAP SELECT: ${sel}`);
+    if (selected.some((l) => /^\* 0 EXISTS/.test(l))) return [];
+    const lines: string[] = [];
+    c.send("s3 FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    const fetched = await tagged("s3", lines);
+    if (!fetched.startsWith("s3 OK")) throw new Error(`IMAP FETCH: ${fetched}`);
+    c.send("s4 LOGOUT");
+    return lines.filter((l) => /^Subject:/i.test(l));
+  } finally {
+    c.close();
+  }
+}
+
 /** POP3 `USER`/`PASS` (RFC 1939 §7), after STLS (RFC 2595) when `security` says so. */
 export async function pop3Login(e: Endpoint, user: string, password: string): Promise<LoginResult> {
   const c = await Conn.open(e);

@@ -15,6 +15,8 @@
  *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
  * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
  * - `${name}-container` (`docker.Container`): the mail server;
+ * - `${name}-backup` (`docker.Container`): with `backup`, the daily backup loop (./backup.ts);
+ * - `${name}-host-check` (`HostCheck`): with `hostCheck`, the kernel and cgroup checks;
  * - DNS records via the zone's adapter (`${name}-${type}-${owner}[...]`), PTR, security group
  *   rules (`${name}-sg-${service}-${cidr}`).
  *
@@ -53,6 +55,8 @@ import { publishDns } from "./publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./replan";
 import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
+import { backupContainer, hostCheck } from "./backup";
+import type { HostCheck } from "../host-check";
 import { refuseRetiringSelectors } from "../dkim-rotation";
 import type { MtaStsPolicyOutput } from "../mta-sts-hosting";
 
@@ -121,6 +125,10 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly volumes: Readonly<Record<string, docker.Volume>>;
   /** Generated DKIM keys by domain (adopted keys are not listed). */
   public readonly dkimKeys: Readonly<Record<string, tls.PrivateKey>>;
+  /** The scheduled backup container (`backup` in the spec), archiving the volumes daily. */
+  public readonly backup?: docker.Container;
+  /** The kernel and cgroup check of the mail host, with `hostCheck.mode: warn`. */
+  public readonly hostCheck?: HostCheck;
   /** The outbound port 25 check, when `port25Check.mode` is not `off`. */
   public readonly port25Check?: Port25Check;
   /** The DNS, PTR and firewall resources. */
@@ -212,6 +220,8 @@ export class MailServer extends pulumi.ComponentResource {
       this.recreateHash,
     );
     this.port25Check = port25(this, name, args, spec, image, this.container);
+    this.backup = backupContainer(this, name, plan, image, volumes);
+    this.hostCheck = hostCheck(this, name, args, image, this.container);
 
     // 5. Ports and PTR; 6. outputs, all free of secrets.
     const host = hostOutputs(this, what, name, args, spec, plan, publicPlan, dns, validation);

@@ -67,11 +67,28 @@ export function renderCompose(plan: Plan): string {
     "# relay maps reach the running server at once; compose recreates the container when its",
     "# recreate-hash label changed (startup-only files or env, docs/dms-contract.md#live-reload).",
   ];
-  const body = yaml().stringify(
-    { services: { mailserver: escapeInterpolation(service) } },
-    { lineWidth: 0 },
-  );
+  const services: Record<string, unknown> = { mailserver: escapeInterpolation(service) };
+  if (plan.backup !== undefined) services.backup = escapeInterpolation(backupService(plan));
+  const body = yaml().stringify({ services }, { lineWidth: 0 });
   return `${header.join("\n")}\n${body}`;
+}
+
+/**
+ * The scheduled backup (`spec.backup`) as a service: the mail image running the backup loop, with
+ * the mail service's volumes read-only (`volumes_from`, as docker-mailserver's FAQ recipe) and the
+ * host directory the archives go to. No network: it reads volumes and writes a directory.
+ */
+function backupService(plan: Plan): Record<string, unknown> {
+  const b = plan.backup!;
+  return {
+    image: b.image,
+    container_name: "mailserver-backup",
+    entrypoint: [...b.command],
+    network_mode: "none",
+    volumes_from: ["mailserver:ro"],
+    volumes: [`${b.hostDir}:${b.containerDir}`],
+    restart: "always",
+  };
 }
 
 /**

@@ -24,7 +24,7 @@ const rules = {
   "platform-docker-only": {
     level: "error",
     summary:
-      "A Docker host setting (host bind addresses, host TLS paths) is given while `platform.kind` is `kubernetes`.",
+      "A Docker host setting (host bind addresses, host TLS paths, `backup`) is given while `platform.kind` is `kubernetes`.",
     remediation:
       "Remove it: on Kubernetes the Service publishes the ports and the certificate comes from cert-manager or `platform.tlsSecret`.",
   },
@@ -100,6 +100,13 @@ function checkPlatform(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
     return;
   }
   checkProxyProtocol(spec, r);
+  if (spec.backup !== undefined) {
+    r.report(
+      "platform-docker-only",
+      ["backup"],
+      `is a Docker host setting (a backup container writing to a host directory); on Kubernetes back up the volume claims with your cluster's tools, got ${show(spec.backup)}`,
+    );
+  }
   const bind = spec.bindAddresses;
   if (bind.length !== DEFAULT_BIND.length || bind.some((b, i) => b !== DEFAULT_BIND[i])) {
     r.report(
