@@ -11,6 +11,7 @@ import { planContainer, planDmsFiles, planPorts } from "../dms";
 import type { PlanMaterial } from "../spec/material";
 import type { Plan } from "./types";
 import { cloudWarnings } from "./warnings";
+import { summarizeUpgrade } from "../spec/dms-releases";
 
 /**
  * Plans everything a validated spec becomes: records per zone, PTR expectations, DMS files,
@@ -34,7 +35,15 @@ export function planMailServer(spec: MailServerSpec, material: PlanMaterial): Pl
     ports,
     warnings: sortFindings([...records.findings, ...cloudWarnings(spec)]),
     mtaStsPolicies: records.mtaStsPolicies,
+    ...upgradeOf(spec),
   };
+}
+
+/** The tag change the spec declares, when the tags differ. */
+function upgradeOf(spec: MailServerSpec): Pick<Plan, "upgrade"> {
+  const from = spec.image.upgradeFrom;
+  if (from === undefined || from === spec.image.tag) return {};
+  return { upgrade: summarizeUpgrade(from, spec.image.tag) };
 }
 
 /**

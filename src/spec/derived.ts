@@ -171,3 +171,9 @@ export const PROXY_POSTFIX_SETTINGS = [
 ] as const;
 /** The Dovecot settings of the PROXY protocol listeners, which `overrides.dovecot` must not set. */
 export const PROXY_DOVECOT_SETTINGS = ["haproxy", "haproxy_trusted_networks"] as const;
+
+/**
+ * `timezone: host`: the host's `/etc/localtime` is mounted read-only and `TZ` stays unset (DMS
+ * would otherwise try to replace the mounted file with the zone `TZ` names).
+ */
+export const HOST_TIMEZONE = "host";
