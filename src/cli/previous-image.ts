@@ -9,9 +9,10 @@ import { yaml } from "../spec/yaml";
 
 /** The tag of `repository:tag` (a registry port such as `host:5000/x` is not a tag). */
 export function imageTag(image: string): string | undefined {
-  const colon = image.lastIndexOf(":");
-  if (colon < 0 || colon < image.lastIndexOf("/")) return undefined;
-  const tag = image.slice(colon + 1).replace(/@.*$/, "");
+  const name = image.replace(/@.*$/, ""); // a digest pin follows the tag
+  const colon = name.lastIndexOf(":");
+  if (colon < 0 || colon < name.lastIndexOf("/")) return undefined;
+  const tag = name.slice(colon + 1);
   return tag === "" ? undefined : tag;
 }
 
