@@ -35,7 +35,7 @@ export interface DmsRelease {
   readonly env?: readonly EnvChange[];
 }
 
-/** Every release from 11.0.0 to {@link DMS_CHANGELOG_SOURCE}`.latest`, oldest first. */
+/** Every release from 11.0.0 to the changelog's latest (`DMS_CHANGELOG_SOURCE.latest`), oldest first. */
 export const DMS_RELEASES: readonly DmsRelease[] = [
   {
     version: "11.0.0",

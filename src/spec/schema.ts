@@ -485,7 +485,10 @@ export const SpamAssassinSpec = z
 export const BehindProxySpec = z
   .object({
     /** The public addresses the proxy receives mail on. @default the spec's `ipv4` and `ipv6` */
-    publicAddresses: z.array(z.union([z.ipv4(), z.ipv6()])).min(1).optional(),
+    publicAddresses: z
+      .array(z.union([z.ipv4(), z.ipv6()]))
+      .min(1)
+      .optional(),
   })
   .strict();
 

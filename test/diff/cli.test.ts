@@ -309,8 +309,14 @@ test("GIVEN a zone without NS records WHEN diffed without --resolver THEN exit 1
 });
 
 test("GIVEN an image tag change WHEN diffed against --previous THEN a note lists the releases crossed", async () => {
-  writeFileSync(join(dir, "quiet-old.json"), JSON.stringify({ ...QUIET, image: { tag: "15.0.1" } }));
-  writeFileSync(join(dir, "quiet-new.json"), JSON.stringify({ ...QUIET, image: { tag: "15.1.0" } }));
+  writeFileSync(
+    join(dir, "quiet-old.json"),
+    JSON.stringify({ ...QUIET, image: { tag: "15.0.1" } }),
+  );
+  writeFileSync(
+    join(dir, "quiet-new.json"),
+    JSON.stringify({ ...QUIET, image: { tag: "15.1.0" } }),
+  );
   const r = await runDmsctl([
     "diff",
     join(dir, "quiet-new.json"),

@@ -53,7 +53,7 @@ function perlRead(files: readonly string[]): { values: Record<string, string>; m
     "my @out;",
     "for my $f (@ARGV) {",
     `  ${QUARANTINE_SETTINGS.map((k) => `undef $${k};`).join(" ")} @local_domains_maps = ();`,
-    "  my $rv = do $f; die \"$f: $@\" if $@; die \"$f: no true return\" unless $rv;",
+    '  my $rv = do $f; die "$f: $@" if $@; die "$f: no true return" unless $rv;',
     `  push @out, { values => { ${QUARANTINE_SETTINGS.map((k) => `${k} => $${k}`).join(", ")} }, maps => [@local_domains_maps] };`,
     "}",
     "print JSON::PP->new->canonical->encode(\\@out);",
@@ -126,7 +126,8 @@ describe("the sa-learn cron file", () => {
 function runPatches(script: string): string[] {
   const file = join(dir, "user-patches.sh");
   writeFileSync(file, script);
-  const stubs = "install() { printf 'install %s\\n' \"$*\"; }; postconf() { printf 'postconf %s\\n' \"$@\"; };";
+  const stubs =
+    "install() { printf 'install %s\\n' \"$*\"; }; postconf() { printf 'postconf %s\\n' \"$@\"; };";
   const run = spawnSync("bash", ["-c", `${stubs} source ${file}`], { encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
   return run.stdout.trim().split("\n");

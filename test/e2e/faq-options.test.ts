@@ -70,7 +70,8 @@ const RULES = [
 /** `nspam` of `sa-learn --dump magic`, the number of spam messages learnt. */
 function learntSpam(container: string): number {
   const out = exec(container, ["sa-learn", "--dump", "magic", "--dbpath", BAYES]);
-  const m = /^\S+\s+\S+\s+(\d+)\s+non-token data: nspam$/m.exec(out);
+  // `0.000          0          1          0  non-token data: nspam`: the third column.
+  const m = /^\s*\S+\s+\S+\s+(\d+)\s+\S+\s+non-token data: nspam$/m.exec(out);
   assert.ok(m, `no nspam in sa-learn --dump magic:\n${out}`);
   return Number(m[1]);
 }

@@ -82,7 +82,7 @@ describe("FAQ option rules", () => {
         'error spam-learning-mailbox-unknown spamassassin.learn.from[0]: is no account of this server, got "bob@example.com"',
         'error spam-learning-mailbox-unknown spamassassin.learn.from[1]: names "other.example", which is not a declared domain',
         'error spam-learning-mailbox-unknown spamassassin.learn.from[2]: names "empty.example", which has no account to learn from',
-        "error spam-learning-path spamassassin.learn.from[3]: has a local part the cron line cannot carry literally, got \"o'neil@example.com\"",
+        'error spam-learning-path spamassassin.learn.from[3]: has a local part the cron line cannot carry literally, got "o\'neil@example.com"',
       ],
     );
   });
@@ -137,7 +137,7 @@ describe("FAQ option rules", () => {
         }),
       ),
       [
-        "error platform-docker-only timezone: is \"host\", which mounts the Docker host's /etc/localtime; on Kubernetes name the zone (e.g. \"Europe/Berlin\")",
+        'error platform-docker-only timezone: is "host", which mounts the Docker host\'s /etc/localtime; on Kubernetes name the zone (e.g. "Europe/Berlin")',
       ],
     );
   });

@@ -72,7 +72,9 @@ describe("summarizeUpgrade", () => {
 });
 
 function findings(input: unknown): string[] {
-  return validateSpec(input).findings.filter((f) => f.id.startsWith("image-")).map(formatFinding);
+  return validateSpec(input)
+    .findings.filter((f) => f.id.startsWith("image-"))
+    .map(formatFinding);
 }
 
 describe("the upgrade rules", () => {
@@ -153,7 +155,10 @@ describe("the CLI", () => {
 
     const allowed = await runDmsctl(["plan", spec, "--out", out, "--allow-major-upgrade"]);
     assert.equal(allowed.code, 0, allowed.stderr);
-    assert.match(allowed.stdout, /Image upgrade\n {2}14\.0\.0 -> 15\.1\.0 \(upgrade, major version change\)/);
+    assert.match(
+      allowed.stdout,
+      /Image upgrade\n {2}14\.0\.0 -> 15\.1\.0 \(upgrade, major version change\)/,
+    );
     assert.match(allowed.stdout, /releases crossed: 15\.0\.0, 15\.0\.1, 15\.0\.2, 15\.1\.0/);
     assert.match(allowed.stdout, /env: SASLAUTHD_MECHANISMS values removed/);
 

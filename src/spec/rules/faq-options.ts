@@ -45,7 +45,8 @@ const rules = {
     level: "error",
     summary:
       "`spamassassin.quarantineTo` is not an account of this server: quarantined mail would go to an alias, elsewhere, or bounce.",
-    remediation: "Declare the quarantine mailbox as an account (the FAQ creates `quarantine@<domain>`).",
+    remediation:
+      "Declare the quarantine mailbox as an account (the FAQ creates `quarantine@<domain>`).",
   },
   "proxy-address-missing": {
     level: "error",

@@ -20,7 +20,8 @@ export const OVERRIDE_RULES = ruleGroup({ rules, check: checkOverrides });
 function checkOverrides(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
   const texts: [readonly PropertyKey[], string | undefined][] = [
     ...(["dovecot", "postfixMain", "userPatches"] as const).map(
-      (key) => [["overrides", key], spec.overrides[key]] as [readonly PropertyKey[], string | undefined],
+      (key) =>
+        [["overrides", key], spec.overrides[key]] as [readonly PropertyKey[], string | undefined],
     ),
     [["spamassassin", "rules"], spec.spamassassin?.rules],
   ];

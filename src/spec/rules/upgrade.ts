@@ -37,8 +37,7 @@ const rules = {
   },
   "image-upgrade-env": {
     level: "warn",
-    summary:
-      "`env` sets a variable that a release crossed by the tag change renamed or removed.",
+    summary: "`env` sets a variable that a release crossed by the tag change renamed or removed.",
     remediation: "Use the replacement the message names, or remove the entry.",
   },
   "image-release-unknown": {
