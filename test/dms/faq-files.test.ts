@@ -158,7 +158,7 @@ describe("user-patches.sh", () => {
 
   it("keeps a user's script alone byte for byte when no option needs a fragment", () => {
     const spec = parse({ ...BASE, overrides: { userPatches: "echo only\n" } });
-    assert.equal(userPatchFragments(spec, "/tmp/docker-mailserver"), undefined);
+    assert.equal(userPatchFragments(spec, "/tmp/docker-mailserver"), "");
     const files = planDmsFiles(spec, material(spec));
     assert.equal(files.find((f) => f.path === "user-patches.sh")!.content, "echo only\n");
   });

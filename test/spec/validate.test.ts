@@ -1007,6 +1007,8 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     }),
     [
       "warn platform-proxy-protocol-fail2ban features.fail2ban: bans client addresses read from the PROXY header, but packets come from the load balancer, got true",
+    ],
+  ],
   // ---- FAQ options and upgrades (more in faq-options-rules.test.ts, upgrade.test.ts) ---------
   [
     "SpamAssassin learning without SpamAssassin, from a mailbox that is no account",
