@@ -33,6 +33,9 @@ export {
   type RelaySpec,
   type ServiceExposure,
   type ServicesSpec,
+  type BehindProxySpec,
+  type SpamAssassinSpec,
+  type SpamLearningSpec,
   type SpfSpec,
   type TlsRptSpec,
   type TlsSpec,
@@ -56,6 +59,14 @@ export {
   type RuleMeta,
 } from "./spec/rules";
 export { specJsonSchema } from "./spec/json-schema";
+export {
+  DMS_CHANGELOG_SOURCE,
+  DMS_RELEASES,
+  summarizeUpgrade,
+  type DmsRelease,
+  type EnvChange,
+  type UpgradeSummary,
+} from "./spec/dms-releases";
 export type { DkimKeyMaterial, PlanMaterial } from "./spec/material";
 
 // DNS record values: types, each value's renderer and parser, TXT policy texts (src/records).

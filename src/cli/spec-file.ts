@@ -27,8 +27,39 @@ export type SpecFile =
       readonly specDir: string;
     };
 
-/** Reads, parses and validates `specPath`. Never throws for bad input. */
-export function readSpecFile(specPath: string): SpecFile {
+/**
+ * What a command adds to the spec's `image` before validation: the tag running now (read from
+ * the `--out` tree or a `--previous` spec; the spec's own `upgradeFrom` wins) and the
+ * `--allow-major-upgrade` flag.
+ */
+export interface ImageContext {
+  readonly upgradeFrom?: string;
+  readonly allowMajorUpgrade?: boolean;
+}
+
+/** `value` with the command's image context merged into its `image`, when it is an object. */
+function withImageContext(value: unknown, ctx: ImageContext | undefined): unknown {
+  if (ctx === undefined || value === null || typeof value !== "object" || Array.isArray(value)) {
+    return value;
+  }
+  const spec = value as Record<string, unknown>;
+  const raw = spec.image;
+  if (raw !== undefined && (raw === null || typeof raw !== "object" || Array.isArray(raw))) {
+    return value; // the schema reports the bad `image`
+  }
+  const image = { ...((raw ?? {}) as Record<string, unknown>) };
+  if (image.upgradeFrom === undefined && ctx.upgradeFrom !== undefined) {
+    image.upgradeFrom = ctx.upgradeFrom;
+  }
+  if (ctx.allowMajorUpgrade === true) image.allowMajorUpgrade = true;
+  return { ...spec, image };
+}
+
+/**
+ * Reads, parses and validates `specPath`, with the command's image context merged in first.
+ * Never throws for bad input.
+ */
+export function readSpecFile(specPath: string, imageContext?: ImageContext): SpecFile {
   let text: string;
   try {
     text = readFileSync(specPath, "utf8");
@@ -47,7 +78,7 @@ export function readSpecFile(specPath: string): SpecFile {
   if (parsed.findings.some((f) => f.level === "error")) {
     return { kind: "invalid", findings: sortFindings(parsed.findings), where };
   }
-  const validated = validateSpec(parsed.value);
+  const validated = validateSpec(withImageContext(parsed.value, imageContext));
   const findings = sortFindings([...parsed.findings, ...validated.findings]);
   if (!validated.ok) return { kind: "invalid", findings, where };
   return {

@@ -141,6 +141,8 @@ const SPEC_KEYS = new Set<string>([
   "logLevel",
   "env",
   "overrides",
+  "spamassassin",
+  "behindProxy",
   "bindAddresses",
   "services",
   "retainData",

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
-import { capabilities } from "../spec/derived";
+import { capabilities, HOST_TIMEZONE } from "../spec/derived";
 import { parseMemory } from "../spec/units";
 import type { BindMountPlan, ContainerPlan, DmsFile, VolumePlan } from "./types";
 import { CONFIG_DIR } from "./files";
@@ -29,8 +29,21 @@ function volumes(spec: MailServerSpec): VolumePlan[] {
   ];
 }
 
-/** TLS material from the host, read-only (docs/dms-contract.md#tls). */
+/** The host's zone file, mounted for `timezone: host` (the DMS FAQ on syncing date/time). */
+export const LOCALTIME_MOUNT: BindMountPlan = {
+  hostPath: "/etc/localtime",
+  containerPath: "/etc/localtime",
+  readOnly: true,
+};
+
+/** TLS material from the host, and the host's zone file for `timezone: host`; all read-only. */
 function bindMounts(spec: MailServerSpec): BindMountPlan[] {
+  const mounts = tlsMounts(spec);
+  return spec.timezone === HOST_TIMEZONE ? [...mounts, LOCALTIME_MOUNT] : mounts;
+}
+
+/** TLS material from the host, read-only (docs/dms-contract.md#tls). */
+function tlsMounts(spec: MailServerSpec): BindMountPlan[] {
   const tls = spec.tls;
   switch (tls.type) {
     case "letsencrypt":

@@ -8,6 +8,7 @@ import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
 import { effectiveFeatures, postmasterEnvAddress, type EffectiveFeatures } from "../spec/derived";
 import { DEFAULT_ENV, type DerivedEnvName } from "../spec/dms-env";
+import { HOST_TIMEZONE } from "../spec/derived";
 import { relayHost } from "./files";
 
 /** Container paths the manual certificate and key are mounted at (`SSL_CERT_PATH`/`SSL_KEY_PATH`). */
@@ -64,6 +65,9 @@ const DERIVED: {
   ENABLE_SPAMASSASSIN: (_, f) => bool(f.spamassassin),
   ENABLE_SRS: (_, f) => bool(f.srs),
   LOG_LEVEL: (spec) => spec.logLevel,
+  // Learning needs spam delivered (not bounced) and filed in Junk, where users correct it; both
+  // are DMS's defaults, written out so the plan says what learning relies on.
+  MOVE_SPAM_TO_JUNK: (spec) => (spec.spamassassin?.learn !== undefined ? "1" : undefined),
   // The container's hostname is the spec's (./container.ts), which DMS reads first.
   OVERRIDE_HOSTNAME: () => undefined,
   POSTMASTER_ADDRESS: (spec) => postmasterEnvAddress(spec),
@@ -71,10 +75,12 @@ const DERIVED: {
   RELAY_PORT: () => undefined,
   RELAY_USER: () => undefined,
   SMTP_ONLY: (_, f) => bool(f.smtpOnly),
+  SPAMASSASSIN_SPAM_TO_INBOX: (spec) => (spec.spamassassin?.learn !== undefined ? "1" : undefined),
   SSL_CERT_PATH: (spec) => (spec.tls.type === "manual" ? MANUAL_TLS_CERT_PATH : undefined),
   SSL_KEY_PATH: (spec) => (spec.tls.type === "manual" ? MANUAL_TLS_KEY_PATH : undefined),
   SSL_TYPE: (spec) => sslType(spec),
-  TZ: (spec) => spec.timezone,
+  // `host`: the host's /etc/localtime is mounted instead; DMS would try to replace it with TZ.
+  TZ: (spec) => (spec.timezone === HOST_TIMEZONE ? undefined : spec.timezone),
 };
 
 /**

@@ -11,6 +11,12 @@ import type { DmsFile, ReloadMode } from "./types";
 import { selectorKey, type DkimKeyMaterial, type PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
 import { proxyDovecotConf, proxyPostfixMain, proxyUserPatches } from "./proxy-protocol";
+import {
+  renderAmavisCf,
+  renderSaLearnCron,
+  SA_LEARN_CRON_PATH,
+  userPatchFragments,
+} from "./faq-files";
 
 /** The config volume inside the container (docs/dms-contract.md#config-volume). */
 export const CONFIG_DIR = "/tmp/docker-mailserver";
@@ -386,14 +392,35 @@ function overrideFiles(spec: MailServerSpec): DmsFile[] {
     ...(spec.overrides.dovecot !== undefined ? [userText(spec.overrides.dovecot)] : []),
   ].join("");
   if (dovecot !== "") out.push(file("dovecot.cf", dovecot, "recreate"));
-  const proxyPatches = proxyUserPatches(spec);
+  // The library's fragments first (PROXY protocol services, the FAQ options: ./faq-files.ts),
+  // then the user's script, which may end with `exit`.
+  const fragments = [proxyUserPatches(spec), userPatchFragments(spec, CONFIG_DIR)].join("");
   const patches = [
-    ...(proxyPatches !== "" ? ["#!/bin/bash\n", proxyPatches] : []),
+    ...(fragments !== "" ? ["#!/bin/bash\n", fragments] : []),
     ...(spec.overrides.userPatches !== undefined ? [userText(spec.overrides.userPatches)] : []),
   ].join("");
   if (patches !== "") {
     out.push({ ...file("user-patches.sh", patches, "recreate"), mode: 0o755 });
   }
+  return out;
+}
+
+/**
+ * SpamAssassin and Amavis files of the FAQ options (`spamassassin`): the learning cron file,
+ * custom rules and `amavis.cf`. DMS reads them at startup only, so all are `recreate`.
+ */
+function spamAssassinFiles(spec: MailServerSpec): DmsFile[] {
+  const sa = spec.spamassassin;
+  if (sa === undefined) return [];
+  const out: DmsFile[] = [];
+  if (sa.learn !== undefined) {
+    out.push(file(SA_LEARN_CRON_PATH, renderSaLearnCron(sa.learn), "recreate"));
+  }
+  if (sa.rules !== undefined) {
+    out.push(file("spamassassin-rules.cf", userText(sa.rules), "recreate"));
+  }
+  const amavis = renderAmavisCf(spec);
+  if (amavis !== undefined) out.push(file("amavis.cf", amavis, "recreate"));
   return out;
 }
 
@@ -431,6 +458,7 @@ export function planDmsFiles(spec: MailServerSpec, material: PlanMaterial): DmsF
   }
   files.push(...relayFiles(spec, material, problems));
   files.push(...overrideFiles(spec));
+  files.push(...spamAssassinFiles(spec));
   if (problems.length > 0) throw new DmsPlanError(problems);
   return files.sort((a, b) => cmp(a.path, b.path));
 }

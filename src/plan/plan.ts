@@ -12,6 +12,7 @@ import type { PlanMaterial } from "../spec/material";
 import type { Plan } from "./types";
 import { cloudWarnings } from "./warnings";
 import { planBackup } from "../dms/backup";
+import { summarizeUpgrade } from "../spec/dms-releases";
 
 /**
  * Plans everything a validated spec becomes: records per zone, PTR expectations, DMS files,
@@ -37,7 +38,15 @@ export function planMailServer(spec: MailServerSpec, material: PlanMaterial): Pl
     warnings: sortFindings([...records.findings, ...cloudWarnings(spec)]),
     mtaStsPolicies: records.mtaStsPolicies,
     ...(backup !== undefined ? { backup } : {}),
+    ...upgradeOf(spec),
   };
+}
+
+/** The tag change the spec declares, when the tags differ. */
+function upgradeOf(spec: MailServerSpec): Pick<Plan, "upgrade"> {
+  const from = spec.image.upgradeFrom;
+  if (from === undefined || from === spec.image.tag) return {};
+  return { upgrade: summarizeUpgrade(from, spec.image.tag) };
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { Finding } from "../spec/findings";
 import type { DnsRecord, MtaStsPolicyPlan, PtrExpectation, ZonePlan } from "../records/types";
 import type { BackupPlan, ContainerPlan, DmsFile, PortRule } from "../dms/types";
+import type { UpgradeSummary } from "../spec/dms-releases";
 
 /** Everything the spec becomes. Deterministic: same spec, byte-identical plan. */
 export interface Plan {
@@ -28,4 +29,9 @@ export interface Plan {
   readonly mtaStsPolicies?: readonly MtaStsPolicyPlan[];
   /** The scheduled backup container, with `spec.backup` (Docker only). */
   readonly backup?: BackupPlan;
+  /**
+   * The image tag change (`image.upgradeFrom` -> `image.tag`): releases crossed and env
+   * variables renamed or removed between them. Absent when there is none.
+   */
+  readonly upgrade?: UpgradeSummary;
 }

@@ -190,3 +190,9 @@ export function cnameTarget(cname: string): string {
   const lower = cname.toLowerCase();
   return lower.endsWith(".") ? lower : `${lower}.`;
 }
+
+/**
+ * `timezone: host`: the host's `/etc/localtime` is mounted read-only and `TZ` stays unset (DMS
+ * would otherwise try to replace the mounted file with the zone `TZ` names).
+ */
+export const HOST_TIMEZONE = "host";

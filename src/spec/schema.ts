@@ -467,6 +467,77 @@ export const OverridesSpec = z
   })
   .strict();
 
+/** `user@domain` of one mailbox, or `@domain` for every mailbox of a domain. */
+const MAILBOX_SELECTOR = z
+  .string()
+  .regex(ALIAS_KEY_PATTERN, { message: "must be an account address or @domain" });
+
+/**
+ * SpamAssassin's Bayes learning from the users' own folders, as the DMS FAQ "How can I make
+ * SpamAssassin better recognize spam?" sets it up: a system cron file running `sa-learn --spam`
+ * on each mailbox's Junk folder and `sa-learn --ham` on its Archive folders and inbox, into the
+ * Bayes database Amavis reads (`/var/mail-state/lib-amavis/.spamassassin`). Also sets
+ * `SPAMASSASSIN_SPAM_TO_INBOX=1` and `MOVE_SPAM_TO_JUNK=1`, so spam lands in Junk where users
+ * can correct it. SpamAssassin ignores what it learnt until it has 200 spam and 200 ham.
+ * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#how-can-i-make-spamassassin-better-recognize-spam
+ */
+export const SpamLearningSpec = z
+  .object({
+    /** Whose folders: account addresses, or `@domain` for every mailbox of a domain. */
+    from: z.array(MAILBOX_SELECTOR).min(1),
+    /**
+     * Hour of the day (container time) learning runs: spam at :00, ham from Archive at :15, ham
+     * from the inbox at :30, then the database is handed back to Amavis at :45. @default 2
+     */
+    hour: z.number().int().min(0).max(23).default(2),
+  })
+  .strict();
+
+/**
+ * SpamAssassin and Amavis settings beyond `features`, each rendered into a file DMS reads at
+ * startup (`cron/sa-learn`, `spamassassin-rules.cf`, `amavis.cf`).
+ */
+export const SpamAssassinSpec = z
+  .object({
+    learn: SpamLearningSpec.optional(),
+    /**
+     * Custom SpamAssassin rules (`spamassassin-rules.cf`), in SpamAssassin's config syntax.
+     * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#how-can-i-manage-my-custom-spamassassin-rules
+     */
+    rules: z.string().optional(),
+    /**
+     * An account that receives quarantined mail (spam over `SA_KILL`, viruses, banned files, bad
+     * headers) instead of Amavis's quarantine folder: the five `*_quarantine_to` of `amavis.cf`.
+     * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#how-can-i-send-quarantined-mail-to-a-mailbox
+     */
+    quarantineTo: Address.optional(),
+    /**
+     * Treat every domain, subdomains included, as local for Amavis, so SpamAssassin's headers
+     * are added to mail for `sub.example.com` too (`@local_domains_maps = (".")` in
+     * `amavis.cf`). @default false
+     * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#why-are-spamassassin-x-headers-not-inserted-into-my-subdomainexamplecom-subdomain-emails
+     */
+    allDomainsLocal: z.boolean().default(false),
+  })
+  .strict();
+
+/**
+ * Running behind a proxy or NAT that forwards the public address to the host: Postfix must
+ * know that address as its own (`proxy_interfaces`), or it refuses mail for `user@[address]`
+ * and may bounce mail for its own MX as a loop. Written with `postconf` from `user-patches.sh`,
+ * as the DMS FAQ does.
+ * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#how-to-use-dms-behind-a-proxy
+ */
+export const BehindProxySpec = z
+  .object({
+    /** The public addresses the proxy receives mail on. @default the spec's `ipv4` and `ipv6` */
+    publicAddresses: z
+      .array(z.union([z.ipv4(), z.ipv6()]))
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
 /** Cloud hosting the mail server; used to warn about outbound port 25 blocks before deploying. */
 export const CloudProvider = z.enum([
   "aws",
@@ -610,6 +681,19 @@ export const MailServerSpecSchema = z
         repository: z.string().min(1).default(DEFAULT_IMAGE_REPOSITORY),
         /** A pinned release tag such as `15.1.0`. @default "15.1.0" */
         tag: z.string().min(1).default(DEFAULT_IMAGE_TAG),
+        /**
+         * The tag running now, while `tag` moves to a new release: the plan then lists the
+         * releases crossed and the env variables renamed or removed between them (from the
+         * project's table of upstream's changelog, docs/upgrades.md). A Pulumi program cannot read
+         * the running container's tag, so it is declared; drop it once the upgrade is deployed.
+         * `dmsctl plan --out DIR` reads it from `DIR/compose.yaml` when unset.
+         */
+        upgradeFrom: z.string().min(1).optional(),
+        /**
+         * Allow `upgradeFrom` -> `tag` to cross a major version (Debian, Dovecot or Postfix
+         * jumps that need the changelog read first). @default false
+         */
+        allowMajorUpgrade: z.boolean().optional(),
       })
       .strict()
       .default({ repository: DEFAULT_IMAGE_REPOSITORY, tag: DEFAULT_IMAGE_TAG }),
@@ -653,7 +737,12 @@ export const MailServerSpecSchema = z
         z.string().regex(/^[A-Z_]+$/, { message: "must be a capability name such as NET_ADMIN" }),
       )
       .optional(),
-    /** `TZ`, an IANA zone such as `Europe/Berlin`. @default "UTC" */
+    /**
+     * `TZ`, an IANA zone such as `Europe/Berlin`; or `host` to mount the host's `/etc/localtime`
+     * read-only instead and leave `TZ` unset (Docker only).
+     * @see https://docker-mailserver.github.io/docker-mailserver/latest/faq/#how-can-i-sync-the-container-and-host-datetime
+     * @default "UTC"
+     */
     timezone: z
       .string()
       .regex(/^[A-Za-z_+-]+(?:\/[A-Za-z0-9_+-]+)*$/, {
@@ -672,6 +761,10 @@ export const MailServerSpecSchema = z
       )
       .default({}),
     overrides: OverridesSpec.default({}),
+    /** SpamAssassin learning, custom rules and Amavis quarantine (classic stack). */
+    spamassassin: SpamAssassinSpec.optional(),
+    /** The server is reached through a proxy or NAT at a public address (`proxy_interfaces`). */
+    behindProxy: BehindProxySpec.optional(),
     /** Host addresses services are published on. @default ["0.0.0.0", "::"] */
     bindAddresses: z
       .array(z.union([z.ipv4(), z.ipv6()]))
@@ -699,3 +792,6 @@ export type ServiceExposure = z.output<typeof ServiceExposure>;
 export type CloudProvider = z.output<typeof CloudProvider>;
 export type PlatformSpec = z.output<typeof PlatformSpec>;
 export type BackupSpec = z.output<typeof BackupSpec>;
+export type SpamAssassinSpec = z.output<typeof SpamAssassinSpec>;
+export type SpamLearningSpec = z.output<typeof SpamLearningSpec>;
+export type BehindProxySpec = z.output<typeof BehindProxySpec>;

@@ -153,6 +153,60 @@ describe("MailServer", () => {
     assert.notEqual(after, before);
   });
 
+  it("FAQ options reach the writer's uploads, the host localtime mount and the env", async () => {
+    const regs = await run({
+      ...BASE,
+      features: { rspamd: false, amavis: true, spamassassin: true },
+      accounts: [
+        ...BASE.accounts!,
+        { address: "quarantine@example.com", password: "quarantine-pw-123" },
+      ],
+      timezone: "host",
+      spamassassin: {
+        learn: { from: ["@example.com"] },
+        quarantineTo: "quarantine@example.com",
+      },
+      behindProxy: {},
+    });
+    const uploads = unwrap(find(regs, "mail-config-writer").inputs.uploads) as {
+      file: string;
+      content: string;
+    }[];
+    const upload = (name: string) => uploads.find((f) => f.file.endsWith(`/${name}`));
+    assert.match(
+      upload("cron/sa-learn")!.content,
+      / root sa-learn --spam \/var\/mail\/example\.com\/\*\/\.Junk /,
+    );
+    assert.match(
+      upload("amavis.cf")!.content,
+      /^\$spam_quarantine_to += 'quarantine@example\.com';$/m,
+    );
+    assert.match(
+      upload("user-patches.sh")!.content,
+      /^postconf 'proxy_interfaces = 192\.0\.2\.7'$/m,
+    );
+    const c = find(regs, "mail-container").inputs;
+    const envs = c.envs as string[];
+    assert.ok(
+      envs.includes("SPAMASSASSIN_SPAM_TO_INBOX=1") && envs.includes("MOVE_SPAM_TO_JUNK=1"),
+    );
+    assert.ok(!envs.some((e) => e.startsWith("TZ=")), envs.join(" "));
+    const volumes = unwrap(c.volumes) as {
+      hostPath?: string;
+      containerPath: string;
+      readOnly?: boolean;
+    }[];
+    assert.ok(
+      volumes.some(
+        (v) =>
+          v.hostPath === "/etc/localtime" &&
+          v.containerPath === "/etc/localtime" &&
+          v.readOnly === true,
+      ),
+      JSON.stringify(volumes),
+    );
+  });
+
   it("hashes a password once: the same password gives the same hash on every run", async () => {
     const content = (regs: Registration[]) =>
       (

@@ -307,3 +307,33 @@ test("GIVEN a zone without NS records WHEN diffed without --resolver THEN exit 1
     await empty.stop();
   }
 });
+
+test("GIVEN an image tag change WHEN diffed against --previous THEN a note lists the releases crossed", async () => {
+  writeFileSync(
+    join(dir, "quiet-old.json"),
+    JSON.stringify({ ...QUIET, image: { tag: "15.0.1" } }),
+  );
+  writeFileSync(
+    join(dir, "quiet-new.json"),
+    JSON.stringify({ ...QUIET, image: { tag: "15.1.0" } }),
+  );
+  const r = await runDmsctl([
+    "diff",
+    join(dir, "quiet-new.json"),
+    "--previous",
+    join(dir, "quiet-old.json"),
+    "--resolver",
+    bind.hostPort,
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const notes = (JSON.parse(r.stdout) as { notes: string[] }).notes;
+  assert.ok(
+    notes.includes(
+      "Image upgrade: 15.0.1 -> 15.1.0 (upgrade); releases crossed: 15.0.2, 15.1.0; env renamed or removed: none; source: https://github.com/docker-mailserver/docker-mailserver/blob/master/CHANGELOG.md (read 2026-11-30, releases up to 15.1.0).",
+    ),
+    notes.join("\n"),
+  );
+  assert.match(r.stderr, /info image-upgrade image\.tag: changes "15\.0\.1" -> "15\.1\.0"/);
+});

@@ -15,7 +15,7 @@ import {
 } from "../../src/dms";
 import type { DmsFile } from "../../src/dms/types";
 import type { MailServerSpecInput } from "../../src/spec/schema";
-import { BARE, RICH, RICH_OPENDKIM, material, parse } from "./fixtures";
+import { BARE, FAQ, RICH, RICH_OPENDKIM, material, parse } from "./fixtures";
 import { assertGoldenDir } from "../helpers/golden";
 import { doveadmVerify, requireTool } from "./tools";
 
@@ -49,6 +49,7 @@ describe("planDmsFiles goldens", () => {
     ["rich-rspamd", RICH],
     ["rich-opendkim", RICH_OPENDKIM],
     ["bare-domain", BARE],
+    ["faq-options", FAQ],
   ] as const) {
     it(`renders every file, env, container and ports of ${name}`, () => {
       assertGoldenDir(`dms/${name}`, planAll(input));

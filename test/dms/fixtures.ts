@@ -93,6 +93,24 @@ export const BARE: MailServerSpecInput = {
   tls: { type: "letsencrypt" },
 };
 
+/**
+ * The FAQ options on the classic stack: SpamAssassin learning (a mailbox and a whole domain),
+ * custom rules, the quarantine mailbox, all domains local, behind a proxy, host localtime, and a
+ * user script after the library's fragments.
+ */
+export const FAQ: MailServerSpecInput = {
+  ...RICH,
+  features: { rspamd: false, amavis: true, spamassassin: true, quotas: true },
+  timezone: "host",
+  spamassassin: {
+    learn: { from: ["bob@example.org", "@example.net", "alice@example.org"], hour: 4 },
+    rules: "header LOCAL_BUY Subject =~ /buy now/i\r\nscore LOCAL_BUY 2.5",
+    quarantineTo: "alice@example.org",
+    allDomainsLocal: true,
+  },
+  behindProxy: {},
+};
+
 export function parse(input: MailServerSpecInput): MailServerSpec {
   return MailServerSpecSchema.parse(input);
 }

@@ -17,14 +17,13 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { MailServerArgs } from "../../src/index";
-import { runDmsctl } from "../helpers/cli";
-import { makeTestCertificates, type TestCertificates } from "../servers/postfix";
+import { makeTestCertificates } from "../servers/postfix";
 import { docker } from "../servers/docker";
 import {
   anyMailWith,
@@ -39,19 +38,30 @@ import {
   message,
   poll,
   removeContainer,
-  SENDER_DOMAIN,
   startResolver,
   token,
   tryExec,
   waitDelivered,
   waitHealthy,
   waitListening,
-  type DmsImage,
   type DmsResolver,
 } from "./harness";
-import { imapLogin, pop3Login, sendMail, type Endpoint, type Security } from "./mail-client";
+import { imapLogin, pop3Login, sendMail, type Endpoint } from "./mail-client";
 import { registered, runMailContainer, runWriter } from "./component";
-import { checkLog, type Benign } from "./log-check";
+import { checkLog } from "./log-check";
+import {
+  BENIGN,
+  compose,
+  composeDown,
+  composeForTest,
+  endpoint,
+  inbound,
+  planOut,
+  submit,
+  writtenFiles,
+  zonesOf,
+  type Scenario,
+} from "./plan-out";
 import { dkimResults } from "./dkim";
 
 const PASSWORDS = {
@@ -67,15 +77,6 @@ const RSPAMD_MILTER = 11332;
 const OPENDKIM = 8891;
 const AMAVIS = 10024;
 
-function endpoint(certs: TestCertificates, port: number, security: Security): Endpoint {
-  return { host: "127.0.0.1", port, security, servername: certs.hostname, ca: certs.caCertPem };
-}
-
-/** The written files of a `plan --out` directory, from its manifest. */
-function writtenFiles(dir: string): string[] {
-  return readFileSync(join(dir, ".dmsctl-files"), "utf8").trim().split("\n");
-}
-
 /** The `dms.recreate-hash` label of the compose.yaml that `plan --out` wrote. */
 function recreateHashOf(dir: string): string {
   const doc = parse(readFileSync(join(dir, "compose.yaml"), "utf8")) as {
@@ -86,88 +87,8 @@ function recreateHashOf(dir: string): string {
   return hash!;
 }
 
-/** Zone texts of a `plan --out` directory, by apex. */
-function zonesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of readdirSync(join(dir, "zones"))) {
-    out[f.replace(/\.zone$/, "")] = readFileSync(join(dir, "zones", f), "utf8");
-  }
-  return out;
-}
-
-/**
- * The written compose.yaml, used as written except for what the test machine needs: the image
- * under test, host networking (so the published ports go: every service is on loopback), the
- * resolver (a mounted resolv.conf and the hostname in /etc/hosts), a container name of the
- * suite's own, and the update check off.
- */
-function composeForTest(dir: string, image: string, resolvConf: string, name: string): string {
-  const doc = parse(readFileSync(join(dir, "compose.yaml"), "utf8")) as {
-    services: { mailserver: Record<string, unknown> };
-  };
-  const svc = doc.services.mailserver;
-  svc.image = image;
-  svc.network_mode = "host";
-  delete svc.ports;
-  svc.extra_hosts = [`${String(svc.hostname)}:127.0.0.1`];
-  svc.volumes = [...(svc.volumes as string[]), `${resolvConf}:/etc/resolv.conf:ro`];
-  svc.container_name = name;
-  // The harness's one env addition: no daily check against GitHub (unreachable here).
-  svc.environment = { ENABLE_UPDATE_CHECK: "0" };
-  const file = join(dir, "compose.e2e.yaml");
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-
-function compose(project: string, file: string, args: string[]): string {
-  const r = spawnSync("docker-compose", ["-p", project, "-f", file, ...args], {
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  if (r.status !== 0) throw new Error(`docker-compose ${args.join(" ")}: ${r.stdout}${r.stderr}`);
-  return `${r.stdout}${r.stderr}`;
-}
-
 function containerId(name: string): string {
   return docker(["inspect", "--format", "{{.Id}}", name]).trim();
-}
-
-/** Runs `dmsctl plan SPEC --out DIR` in-process with the given environment; fails on errors. */
-async function planOut(specYaml: string, dir: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const spec = join(dir, "..", `${dir.split("/").pop()}.yaml`);
-  writeFileSync(spec, specYaml);
-  const run = await runDmsctl(["plan", spec, "--out", dir], env);
-  assert.equal(run.code, 0, run.stderr);
-  return run.stderr;
-}
-
-/** Submits as `user` on 587 (STARTTLS) or 465 (TLS); returns the final reply. */
-function submit(
-  certs: TestCertificates,
-  port: 465 | 587,
-  user: string,
-  password: string,
-  to: string,
-  tok: string,
-): Promise<string> {
-  return sendMail(endpoint(certs, port, port === 587 ? "starttls" : "tls"), {
-    helo: "client.e2e.test",
-    from: user,
-    to: [to],
-    auth: { user, password },
-    data: message(user, to, tok),
-  });
-}
-
-/** Relays an inbound message on port 25 (STARTTLS), unauthenticated, from the sender domain. */
-function inbound(certs: TestCertificates, to: string, tok: string): Promise<string> {
-  const from = `tester@${SENDER_DOMAIN}`;
-  return sendMail(endpoint(certs, 25, "starttls"), {
-    helo: `mx.${SENDER_DOMAIN}`,
-    from,
-    to: [to],
-    data: message(from, to, tok),
-  });
 }
 
 function queueId(reply: string): string {
@@ -207,36 +128,6 @@ async function assertDkimPass(raw: string, domain: string, resolver: DmsResolver
 }
 
 /**
- * Warnings and errors treated as benign, each with why. Anything else that is a warning or an
- * error fails the log check. The list is also in docs/testing.md.
- */
-const BENIGN: readonly Benign[] = [
-  {
-    pattern:
-      /WARN .*Rspamd DKIM private key file '\/tmp\/docker-mailserver\/rspamd\/dkim\/[^']+' does not appear to have correct permissions\/ownership/,
-    reason:
-      "plan --out writes the keys owned by the user running dmsctl (the image's _rspamd uid is not known on the host); DMS checks them before it chowns rspamd/dkim/ to _rspamd at the end of its setup, and signing is verified right after. The component's writer chowns them itself, so there this warning fails the check.",
-    only: "plan-out",
-  },
-  {
-    pattern: /WARN .*Alias '([^']+)' will not be added to '\/etc\/dovecot\/userdb' twice/,
-    reason:
-      "an account in a catch-all domain needs its self-alias (`bob@x bob@x`, or the catch-all takes its mail); with quotas on, DMS derives a userdb line for each alias of an account, which for the self-alias equals the account's own line, so it skips it and says so",
-  },
-  {
-    pattern: /dovecot: master: Warning: SIGHUP received - reloading configuration/,
-    reason:
-      "DMS's change detector reloads Dovecot after the component's writer or a second `plan --out` changed postfix-accounts.cf: the live reload this library relies on (no restart)",
-  },
-  {
-    pattern:
-      /dovecot: (?:auth|imap\(\d+\)): Error: .*(?:auth-master client: Master requested auth for nonexistent client|auth-master: login: request \[\d+\]: Login auth request failed: Internal auth failure|auth client \d+ disconnected with \d+ pending requests)/,
-    reason:
-      "a login that raced that reload: Dovecot's new auth process does not know the old login process's client, refuses once, and the client's retry succeeds (the test retries for up to 60 s)",
-  },
-];
-
-/**
  * Whether the release runs Dovecot 2.4 (the development line). Its DMS (master at c9b015dd) no
  * longer sets `quota_status_nouser = DUNNO`, so with quotas on, Dovecot 2.4's default ("REJECT
  * Unknown user") makes Postfix's quota-status policy refuse every recipient without a userdb
@@ -246,11 +137,6 @@ const BENIGN: readonly Benign[] = [
  */
 function dovecot24(release: string): boolean {
   return !release.startsWith("15.");
-}
-
-interface Scenario {
-  readonly image: DmsImage;
-  readonly certs: TestCertificates;
 }
 
 async function planOutScenario(t: TestContext, s: Scenario): Promise<void> {
@@ -432,25 +318,6 @@ async function planOutScenario(t: TestContext, s: Scenario): Promise<void> {
   } finally {
     await composeDown(project, file, name, resolver, work);
   }
-}
-
-/** Stops a compose scenario (unless DMS_E2E_KEEP=1), its resolver, and removes its work folder. */
-async function composeDown(
-  project: string,
-  file: string,
-  name: string,
-  resolver: { stop(): Promise<void> },
-  work: string,
-): Promise<void> {
-  if (process.env.DMS_E2E_KEEP !== "1") {
-    spawnSync("docker-compose", ["-p", project, "-f", file, "down", "-t", "10"], {
-      stdio: "ignore",
-      timeout: 300_000,
-    });
-    removeContainer(name);
-  }
-  await resolver.stop();
-  rmSync(work, { recursive: true, force: true });
 }
 
 async function bareDomainScenario(t: TestContext, s: Scenario): Promise<void> {

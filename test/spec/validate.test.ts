@@ -1068,6 +1068,70 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
       "warn platform-proxy-protocol-fail2ban features.fail2ban: bans client addresses read from the PROXY header, but packets come from the load balancer, got true",
     ],
   ],
+  // ---- FAQ options and upgrades (more in faq-options-rules.test.ts, upgrade.test.ts) ---------
+  [
+    "SpamAssassin learning without SpamAssassin, from a mailbox that is no account",
+    withSpec({ spamassassin: { learn: { from: ["bob@example.com"] } } }),
+    [
+      "error spamassassin-options-off spamassassin.learn: needs features.spamassassin and features.amavis on, got spamassassin false and amavis false",
+      'error spam-learning-mailbox-unknown spamassassin.learn.from[0]: is no account of this server, got "bob@example.com"',
+    ],
+  ],
+  [
+    "learning from a local part cron cannot carry, with env that bounces spam",
+    withSpec({
+      features: { rspamd: false, amavis: true, spamassassin: true },
+      accounts: [account("alice@example.com"), account("a%b@example.com")],
+      env: { SPAMASSASSIN_SPAM_TO_INBOX: "0" },
+      spamassassin: { learn: { from: ["a%b@example.com"] } },
+    }),
+    [
+      'error spam-learning-env env.SPAMASSASSIN_SPAM_TO_INBOX: must stay 1 for spamassassin.learn, got "0"',
+      'error spam-learning-path spamassassin.learn.from[0]: has a local part the cron line cannot carry literally, got "a%b@example.com"',
+      'warn env-derived env.SPAMASSASSIN_SPAM_TO_INBOX: overrides the value derived from spamassassin.learn, got "0"; prefer the spec field',
+    ],
+  ],
+  [
+    "a quarantine mailbox without Amavis that is no account",
+    withSpec({ spamassassin: { quarantineTo: "q@example.com" } }),
+    [
+      'error quarantine-not-account spamassassin.quarantineTo: must be an account of this server, got "q@example.com"',
+      "error quarantine-without-amavis spamassassin.quarantineTo: needs features.amavis: without Amavis nothing is quarantined",
+    ],
+  ],
+  [
+    "behind a proxy at an address that is not the host's",
+    withSpec({ behindProxy: { publicAddresses: ["192.0.2.99"] } }),
+    [
+      'error proxy-address-not-host behindProxy.publicAddresses[0]: is not the host\'s public address "192.0.2.10" (ipv4), got "192.0.2.99"',
+    ],
+  ],
+  [
+    "behind a proxy with no address to name",
+    { ...withSpec({ behindProxy: {} }), ipv4: undefined },
+    [
+      "error proxy-address-missing behindProxy: has no publicAddresses and the spec sets neither ipv4 nor ipv6",
+    ],
+  ],
+  [
+    "a major upgrade without allowMajorUpgrade, from a tag outside the table, with a removed env",
+    withSpec({ image: { tag: "15.1.0", upgradeFrom: "13.3.1" }, env: { ONE_DIR: "0" } }),
+    [
+      'error image-major-upgrade image.tag: moves from major "13.3.1" to "15.1.0"; set image.allowMajorUpgrade: true once the breaking changes are handled',
+      "warn env-removed env.ONE_DIR: was removed from docker-mailserver; use nothing: state is consolidated whenever /var/mail-state is mounted",
+      "warn image-upgrade-env env.ONE_DIR: is ONE_DIR removed in 14.0.0",
+      'info image-upgrade image.tag: changes "13.3.1" -> "15.1.0"; crossing 14.0.0, 15.0.0, 15.0.1, 15.0.2, 15.1.0; breaking: 14.0.0: Debian 12 base image (Postfix 3.7, SpamAssassin 4, Dovecot 2.3.19), new DMS log format; 15.0.0: getmail configuration moved to getmail/, saslauthd mechanisms pam, shadow and mysql removed; env: SA_SPAM_SUBJECT renamed to SPAM_SUBJECT in 14.0.0; ONE_DIR removed in 14.0.0; SASLAUTHD_MECHANISMS values removed (use ldap or rimap) in 15.0.0',
+    ],
+  ],
+  [
+    "a downgrade from a tag the table does not know",
+    withSpec({ image: { tag: "15.0.2", upgradeFrom: "15.9.0" } }),
+    [
+      'warn image-downgrade image.tag: goes back from "15.9.0" to "15.0.2"',
+      'warn image-release-unknown image.upgradeFrom: is not a release of the table (releases up to 15.1.0, read 2026-11-30), got "15.9.0"',
+      'info image-upgrade image.tag: downgrades "15.9.0" -> "15.0.2"; crossing 15.1.0; no env variable renamed or removed',
+    ],
+  ],
 ];
 
 describe("validateSpec: one bad spec per rule", () => {

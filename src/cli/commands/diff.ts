@@ -29,6 +29,10 @@ import { renderJson } from "../../diff/render/json";
 import { markerFor, renderMarkdown } from "../../diff/render/markdown";
 import { renderTable } from "../../diff/render/table";
 import type { Diff } from "../../diff/types";
+import { summarizeUpgrade } from "../../spec/dms-releases";
+import { upgradeLines } from "../../plan/render/upgrade";
+import { cmp, formatFinding, type Finding } from "../../spec/findings";
+import type { ImageContext } from "../spec-file";
 
 /** Output formats of `dmsctl diff`. */
 export const DIFF_FORMATS = ["table", "json", "markdown"] as const;
@@ -63,8 +67,13 @@ export interface DiffOptions {
   readonly nsPort?: number;
   /** A `pulumi preview --json` file (`-` for stdin) instead of live DNS. */
   readonly fromPreview?: string;
-  /** An earlier spec: records it planned that the new spec drops are deleted. */
+  /**
+   * An earlier spec: records it planned that the new spec drops are deleted, and its image tag
+   * is where the new one upgrades from (docs/upgrades.md).
+   */
   readonly previous?: string;
+  /** Allow the image tag to change major version against `previous`. @default false */
+  readonly allowMajorUpgrade?: boolean;
   /** `ZONEID=APEX` pairs for the preview path. @default [] */
   readonly zone?: readonly string[];
   /** Exit 3 when creates + updates + deletes exceed this. */
@@ -132,6 +141,10 @@ export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolde
       "exit 3 when more than N records would be deleted",
       count("--max-deletes"),
     )
+    .option(
+      "--allow-major-upgrade",
+      "allow the image tag to change major version against --previous",
+    )
     .option("--comment-id <id>", "id in the hidden Markdown marker, to keep one comment per stack")
     .option(
       "--timeout <duration>",
@@ -154,8 +167,9 @@ export function registerDiffCommand(program: Command, io: CliIo, exit: ExitHolde
 function loadRecords(
   specPath: string,
   io: CliIo,
-): { spec: MailServerSpec; records: DnsRecord[] } | undefined {
-  const file = readSpecFile(specPath);
+  imageContext?: ImageContext,
+): { spec: MailServerSpec; records: DnsRecord[]; findings: Finding[] } | undefined {
+  const file = readSpecFile(specPath, imageContext);
   if (file.kind === "unreadable") {
     io.stderr(`dmsctl diff: ${file.message}\n`);
     return undefined;
@@ -169,7 +183,11 @@ function loadRecords(
     printInvalid(io.stderr, "diff", specPath, findings, file.where);
     return undefined;
   }
-  return { spec: file.spec, records: planRecords(file.spec, material).records };
+  return {
+    spec: file.spec,
+    records: planRecords(file.spec, material).records,
+    findings: file.findings,
+  };
 }
 
 /** Runs `dmsctl diff`; resolves to the exit code. */
@@ -237,14 +255,24 @@ export async function runDiff(
       io.stderr("dmsctl diff: give a SPEC to compare with live DNS, or --from-preview FILE\n");
       return DIFF_EXIT.error;
     }
-    const loaded = loadRecords(specPath, io);
-    if (loaded === undefined) return DIFF_EXIT.error;
     let previous: DnsRecord[] = [];
+    let previousTag: string | undefined;
     if (opts.previous !== undefined) {
       const prev = loadRecords(opts.previous, io);
       if (prev === undefined) return DIFF_EXIT.error;
       previous = prev.records;
+      previousTag = prev.spec.image.tag;
     }
+    // The previous spec's tag is where this one upgrades from; a major jump is an error here too.
+    const loaded = loadRecords(specPath, io, {
+      ...(previousTag !== undefined ? { upgradeFrom: previousTag } : {}),
+      ...(opts.allowMajorUpgrade === true ? { allowMajorUpgrade: true } : {}),
+    });
+    if (loaded === undefined) return DIFF_EXIT.error;
+    const upgrade =
+      loaded.spec.image.upgradeFrom === undefined
+        ? undefined
+        : summarizeUpgrade(loaded.spec.image.upgradeFrom, loaded.spec.image.tag);
     const chosen = await chooseLiveSource(
       loaded.records.map((r) => r.zone),
       {
@@ -264,6 +292,14 @@ export async function runDiff(
     }
     const { source, label } = chosen;
     diff = await diffLive(loaded.records, source, { previous, resolverLabel: label });
+    if (upgrade !== undefined && upgrade.direction !== "same") {
+      // Not a DNS change, but part of the change under review: one note, and stderr for a terminal.
+      const note = `Image upgrade: ${upgradeLines(upgrade).join("; ")}.`;
+      diff = { ...diff, notes: [...diff.notes, note].sort(cmp) };
+      for (const f of loaded.findings.filter((f) => f.id.startsWith("image-"))) {
+        io.stderr(`${formatFinding(f)}\n`);
+      }
+    }
   }
 
   io.stdout(render(diff, format, opts.commentId));

@@ -30,6 +30,7 @@ import { renderEnvFile } from "../../dms";
 import { resolveSecrets } from "../secrets";
 import { printInvalid, readSpecFile } from "../spec-file";
 import { openOutDir, OutDirError, type OutDir, type OutFile } from "../out-dir";
+import { previousImageTag } from "../previous-image";
 
 /** Output formats of `dmsctl plan`. */
 export const PLAN_FORMATS = ["table", "json", "zone", "markdown", "kubernetes"] as const;
@@ -39,8 +40,14 @@ export type PlanFormat = (typeof PLAN_FORMATS)[number];
 export interface PlanOptions {
   /** @default "table" */
   readonly format?: PlanFormat;
-  /** Directory to write the DMS config folder, `mailserver.env` and `compose.yaml` into. */
+  /**
+   * Directory to write the DMS config folder, `mailserver.env` and `compose.yaml` into. The image
+   * tag of the `compose.yaml` already there is the `image.upgradeFrom` of this plan (unless the
+   * spec sets one).
+   */
   readonly out?: string;
+  /** Allow the image tag to change major version (`image.allowMajorUpgrade`). @default false */
+  readonly allowMajorUpgrade?: boolean;
 }
 
 /** The exit codes as `dmsctl plan --help` and docs/cli.md list them. */
@@ -67,7 +74,11 @@ export function registerPlanCommand(program: Command, io: CliIo, exit: ExitHolde
       "--out <dir>",
       "also write the DMS config folder, mailserver.env, compose.yaml and zone files to DIR",
     )
-    .action(async (spec: string, opts: { format: PlanFormat; out?: string }) => {
+    .option(
+      "--allow-major-upgrade",
+      "allow the image tag to change major version (from the --out tree's or image.upgradeFrom)",
+    )
+    .action(async (spec: string, opts: PlanOptions) => {
       exit.code = await runPlan(spec, opts, io);
     });
 }
@@ -75,7 +86,11 @@ export function registerPlanCommand(program: Command, io: CliIo, exit: ExitHolde
 /** Runs `dmsctl plan`; resolves to the exit code. */
 export async function runPlan(specPath: string, opts: PlanOptions, io: CliIo): Promise<number> {
   const format = opts.format ?? "table";
-  const file = readSpecFile(specPath);
+  // The tag the previous tree runs is where this plan upgrades from (docs/upgrades.md).
+  const file = readSpecFile(specPath, {
+    ...(opts.out !== undefined ? { upgradeFrom: previousImageTag(opts.out) } : {}),
+    ...(opts.allowMajorUpgrade === true ? { allowMajorUpgrade: true } : {}),
+  });
   if (file.kind === "unreadable") {
     io.stderr(`dmsctl plan: ${file.message}\n`);
     return EXIT_USAGE;

@@ -74,6 +74,17 @@ export interface PlanJson {
     recreateHash: string;
   } | null;
   mtaStsPolicies: { domain: string; url: string; id: string; text: string }[];
+  /** The image tag change, or null (added in the same version 1: fields are only added). */
+  upgrade: {
+    from: string;
+    to: string;
+    direction: string;
+    major: boolean;
+    releases: string[];
+    breaking: { version: string; breaking: string }[];
+    env: { name: string; change: string; replacement: string | null; version: string }[];
+    unknownTags: string[];
+  } | null;
   warnings: FindingJson[];
   errors: FindingJson[];
 }
@@ -92,6 +103,7 @@ export function planJson(result: Plan | PlanErrors): PlanJson {
       ports: [],
       container: null,
       mtaStsPolicies: [],
+      upgrade: null,
       warnings: (result.warnings ?? []).map(findingJson),
       errors: result.errors.map(findingJson),
     };
@@ -165,6 +177,7 @@ export function planJson(result: Plan | PlanErrors): PlanJson {
       id: p.id,
       text: p.text,
     })),
+    upgrade: upgradeJson(result),
     warnings: result.warnings.map(findingJson),
     errors: [],
   };
@@ -182,5 +195,25 @@ function findingJson(f: Finding): FindingJson {
     path: f.path,
     message: f.message,
     remediation: f.remediation ?? null,
+  };
+}
+
+function upgradeJson(plan: Plan): PlanJson["upgrade"] {
+  const u = plan.upgrade;
+  if (u === undefined) return null;
+  return {
+    from: u.from,
+    to: u.to,
+    direction: u.direction,
+    major: u.major,
+    releases: [...u.releases],
+    breaking: u.breaking.map((b) => ({ version: b.version, breaking: b.breaking })),
+    env: u.env.map((e) => ({
+      name: e.name,
+      change: e.change,
+      replacement: e.replacement ?? null,
+      version: e.version,
+    })),
+    unknownTags: [...u.unknownTags],
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Finding } from "../../spec/findings";
 import type { Plan } from "../types";
+import { upgradeLines } from "./upgrade";
 
 /** Renders the plan as Markdown, with a final newline. */
 export function renderMarkdown(plan: Plan): string {
@@ -68,6 +69,9 @@ export function renderMarkdown(plan: Plan): string {
     "```",
   );
   out.push(...c.env.map(([k, v]) => `${k}=${v}`), "```");
+  if (plan.upgrade !== undefined) {
+    out.push("", "## Image upgrade", "", ...upgradeLines(plan.upgrade).map((l) => `- ${l}`));
+  }
   const policies = plan.mtaStsPolicies ?? [];
   if (policies.length > 0) {
     out.push("", "## MTA-STS policies", "");

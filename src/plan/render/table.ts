@@ -6,6 +6,7 @@
 import { formatFinding, type Finding } from "../../spec/findings";
 import type { Plan } from "../types";
 import { columns, elide } from "./text";
+import { upgradeLines } from "./upgrade";
 
 /** Renders the plan as text tables, one section per part, with a final newline. */
 export function renderTable(plan: Plan): string {
@@ -92,6 +93,9 @@ export function renderTable(plan: Plan): string {
   );
   out.push("", "Environment (mailserver.env)");
   out.push(...c.env.map(([k, v]) => `${k}=${v}`));
+  if (plan.upgrade !== undefined) {
+    out.push("", "Image upgrade", ...upgradeLines(plan.upgrade).map((l) => `  ${l}`));
+  }
   if ((plan.mtaStsPolicies ?? []).length > 0) {
     out.push("", "MTA-STS policies (serve over HTTPS)");
     out.push(

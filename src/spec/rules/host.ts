@@ -53,7 +53,8 @@ function checkHost(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
       );
     }
   }
-  if (!validTimeZone(spec.timezone)) {
+  // `host` is not a zone: the host's /etc/localtime is mounted instead (spec `timezone`).
+  if (spec.timezone !== "host" && !validTimeZone(spec.timezone)) {
     r.report(
       "timezone-unknown",
       ["timezone"],

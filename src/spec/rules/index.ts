@@ -24,6 +24,7 @@ import {
   type Reporter,
 } from "./context";
 import { FINDINGS, VALIDATION_GROUPS, type RuleId } from "./registry";
+import { checkUpgrade } from "./upgrade";
 
 export { show, type ListSection, type PartialInfo } from "./context";
 export type { RuleMeta } from "./meta";
@@ -38,6 +39,7 @@ export {
   type RuleId,
 } from "./registry";
 export { findingsMarkdown, rulesMarkdown } from "./docs";
+export { checkUpgrade, upgradeMessage } from "./upgrade";
 
 /**
  * Builds a finding for `id` at `path` with the registered level and remediation; `remediation`
@@ -91,4 +93,15 @@ export function checkRules(
   const ctx = buildContext(spec, partial, input);
   for (const group of VALIDATION_GROUPS) group.check?.(spec, ctx, r);
   return r.findings;
+}
+
+/**
+ * The upgrade findings for a `from` tag found outside the spec (the tag of the `--out` tree
+ * `dmsctl plan` replaces, or of the `--previous` spec of `dmsctl diff`): the same checks as the
+ * rule on `image.upgradeFrom`.
+ */
+export function upgradeFindings(spec: MailServerSpec, from: string): Finding[] {
+  const out: Finding[] = [];
+  checkUpgrade(spec, from, (id, path, message) => out.push(finding(id, formatPath(path), message)));
+  return out;
 }

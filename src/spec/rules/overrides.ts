@@ -6,7 +6,7 @@ const rules = {
   "passthrough-control-char": {
     level: "error",
     summary:
-      "Passthrough text (`overrides.*`) holds a CR (CRLF line ending) or NUL; DMS copies these files verbatim and they break.",
+      "Passthrough text (`overrides.*`, `spamassassin.rules`) holds a CR (CRLF line ending) or NUL; DMS copies these files verbatim and they break.",
     remediation:
       "Save the text with LF line endings and no NUL characters (docs/dms-contract.md#line-endings).",
   },
@@ -18,8 +18,14 @@ type Id = keyof typeof rules;
 export const OVERRIDE_RULES = ruleGroup({ rules, check: checkOverrides });
 
 function checkOverrides(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
-  for (const key of ["dovecot", "postfixMain", "userPatches"] as const) {
-    const text = spec.overrides[key];
+  const texts: [readonly PropertyKey[], string | undefined][] = [
+    ...(["dovecot", "postfixMain", "userPatches"] as const).map(
+      (key) =>
+        [["overrides", key], spec.overrides[key]] as [readonly PropertyKey[], string | undefined],
+    ),
+    [["spamassassin", "rules"], spec.spamassassin?.rules],
+  ];
+  for (const [path, text] of texts) {
     if (text === undefined) continue;
     for (const [ch, what] of [
       ["\r", "a carriage return (CRLF line endings)"],
@@ -30,7 +36,7 @@ function checkOverrides(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): v
         const line = countLines(text, at);
         r.report(
           "passthrough-control-char",
-          ["overrides", key],
+          path,
           `contains ${what} on line ${line}; docker-mailserver copies this file verbatim, so it must be LF-only text`,
         );
       }

@@ -24,7 +24,7 @@ const rules = {
   "platform-docker-only": {
     level: "error",
     summary:
-      "A Docker host setting (host bind addresses, host TLS paths, `backup`) is given while `platform.kind` is `kubernetes`.",
+      "A Docker host setting (host bind addresses, host TLS paths, `backup`, `timezone: host`) is given while `platform.kind` is `kubernetes`.",
     remediation:
       "Remove it: on Kubernetes the Service publishes the ports and the certificate comes from cert-manager or `platform.tlsSecret`.",
   },
@@ -123,6 +123,15 @@ function checkPlatform(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
         `is a Docker host setting; on Kubernetes the Service publishes the ports, got ${show(exposure.bind)}`,
       );
     }
+  }
+  if (spec.timezone === "host") {
+    // A hostPath mount would tie the pod to one node's zone file, and Pod Security's baseline
+    // profile forbids hostPath; TZ names the zone on every node alike.
+    r.report(
+      "platform-docker-only",
+      ["timezone"],
+      'is "host", which mounts the Docker host\'s /etc/localtime; on Kubernetes name the zone (e.g. "Europe/Berlin")',
+    );
   }
   const tls = spec.tls;
   if (tls.type === "manual") {

@@ -22,6 +22,8 @@ import { DELEGATION_RULES } from "./delegation";
 import { SERVICE_RULES } from "./services";
 import { ENV_RULES } from "./env";
 import { OVERRIDE_RULES } from "./overrides";
+import { FAQ_OPTION_RULES } from "./faq-options";
+import { UPGRADE_RULES } from "./upgrade";
 import { HOST_RULES } from "./host";
 import { READER_RULES } from "./readers";
 import { PLATFORM_RULES } from "./platform";
@@ -49,7 +51,9 @@ export const VALIDATION_GROUPS = [
   SERVICE_RULES,
   ENV_RULES,
   OVERRIDE_RULES,
+  FAQ_OPTION_RULES,
   HOST_RULES,
+  UPGRADE_RULES,
   READER_RULES,
   PLATFORM_RULES,
   INTERNAL_RULES,
