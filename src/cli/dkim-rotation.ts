@@ -12,6 +12,7 @@ import { finding } from "../spec/rules";
 import { selectorKey, type DkimKeyMaterial } from "../spec/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { findKeyInConfig } from "./dkim-keys";
+import { retiringSelectors } from "../spec/derived";
 
 /** A signing switch from one selector to another. */
 export interface DkimRotation {
@@ -68,7 +69,7 @@ export function resolveRotation(
   const findings: Finding[] = [];
   spec.domains.forEach((d, i) => {
     if (!d.dkim.enabled) return;
-    d.dkim.retiring.forEach((selector, k) => {
+    retiringSelectors(d.dkim).forEach((selector, k) => {
       const path = findKeyInConfig(configDir, d.name, selector);
       if (path === undefined) {
         if (strict) {
@@ -101,7 +102,7 @@ export function resolveRotation(
     if (!strict) return;
     const previous = previousSigningSelector(configDir, d.name);
     if (previous === undefined || previous === d.dkim.selector) return;
-    if (!d.dkim.retiring.includes(previous)) {
+    if (!retiringSelectors(d.dkim).includes(previous)) {
       findings.push(
         finding(
           "dkim-rotation-one-step",

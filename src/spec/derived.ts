@@ -3,7 +3,7 @@
  * here follow from choices (rspamd on means OpenDKIM off, fail2ban on means NET_ADMIN, ...). Every
  * layer asks these functions rather than re-deciding, so the rules live in one place.
  */
-import type { MailServerSpec, ServiceExposure } from "./schema";
+import type { DomainSpec, MailServerSpec, ServiceExposure } from "./schema";
 
 /** Feature flags with every derived default resolved. */
 export interface EffectiveFeatures {
@@ -159,3 +159,20 @@ export function serviceExposure(spec: MailServerSpec, service: ServiceName): Ser
 export const SERVICE_NAMES: readonly ServiceName[] = (
   Object.keys(SERVICE_PORTS) as ServiceName[]
 ).sort((a, b) => SERVICE_PORTS[a] - SERVICE_PORTS[b]);
+
+/** A retiring DKIM selector with the day it stopped signing, when the spec says. */
+export interface RetiringSelector {
+  readonly selector: string;
+  /** `YYYY-MM-DD` (UTC). */
+  readonly since?: string;
+}
+
+/** A domain's retiring selectors in spec order, each entry in its object form. */
+export function retiringEntries(dkim: Pick<DomainSpec["dkim"], "retiring">): RetiringSelector[] {
+  return dkim.retiring.map((e) => (typeof e === "string" ? { selector: e } : e));
+}
+
+/** A domain's retiring selectors, in spec order. */
+export function retiringSelectors(dkim: Pick<DomainSpec["dkim"], "retiring">): string[] {
+  return dkim.retiring.map((e) => (typeof e === "string" ? e : e.selector));
+}

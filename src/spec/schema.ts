@@ -74,32 +74,60 @@ export const DnsTarget = z.discriminatedUnion("provider", [
     .strict(),
 ]);
 
+/** A DKIM selector: one lowercase DNS label. */
+function selectorLabel() {
+  return z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: "must be a single lowercase DNS label",
+  });
+}
+
 /** DKIM signing for one domain. @see https://www.rfc-editor.org/rfc/rfc6376 */
 export const DkimSpec = z
   .object({
     /** Sign mail of this domain and publish the key. @default true */
     enabled: z.boolean().default(true),
     /** The selector: the record lives at `<selector>._domainkey.<domain>`. @default "mail" */
-    selector: z
-      .string()
-      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
-        message: "must be a single lowercase DNS label",
-      })
-      .default("mail"),
+    selector: selectorLabel().default("mail"),
     /**
      * Selectors still published but no longer signing: the second step of a rotation. Moving
      * `selector` from `a` to `b` is `selector: b` with `retiring: [a]`; once mail signed with `a`
      * has been delivered (days: see docs/dkim-rotation.md), remove `a` here, which removes its
-     * record and key. Each retiring selector's key must already exist (it signed before).
+     * record and key. Each retiring selector's key must already exist (it signed before). An
+     * entry is the selector, or `{ selector, since }` with the date (`YYYY-MM-DD`, UTC) it
+     * stopped signing, from which `dmsctl verify` counts `retireAfterDays`.
      * @default []
      */
     retiring: z
       .array(
-        z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
-          message: "must be a single lowercase DNS label",
-        }),
+        z.union([
+          selectorLabel(),
+          z
+            .object({
+              /** The retiring selector. */
+              selector: selectorLabel(),
+              /** The day (`YYYY-MM-DD`, UTC) this selector stopped signing. */
+              since: z
+                .string()
+                .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date YYYY-MM-DD" })
+                .refine(
+                  (v) =>
+                    !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) &&
+                    new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+                  {
+                    message: "must be a real calendar date",
+                  },
+                )
+                .optional(),
+            })
+            .strict(),
+        ]),
       )
       .default([]),
+    /**
+     * Days a retiring selector may stay published after its `since` date before `dmsctl verify`
+     * reports it (`dkim-retiring-overdue`): the overlap of a rotation. @default 7
+     */
+    retireAfterDays: z.number().int().min(1).max(365).default(7),
     /** RSA key size in bits. @default 2048 */
     keySize: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(2048),
     /**
@@ -231,7 +259,13 @@ export const DomainSpec = z
     ttl: Ttl.default(3600),
     /** MX preference. @default 10 */
     mxPriority: z.number().int().min(0).max(65535).default(10),
-    dkim: DkimSpec.default({ enabled: true, selector: "mail", retiring: [], keySize: 2048 }),
+    dkim: DkimSpec.default({
+      enabled: true,
+      selector: "mail",
+      retiring: [],
+      retireAfterDays: 7,
+      keySize: 2048,
+    }),
     spf: SpfSpec.default({ mx: true, mechanisms: [], all: "-all" }),
     dmarc: DmarcSpec.default({
       policy: "none",

@@ -53,7 +53,6 @@ import { publishDns } from "./publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./replan";
 import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
-import { refuseRetiringSelectors } from "../dkim-rotation";
 import type { MtaStsPolicyOutput } from "../mta-sts-hosting";
 
 export { writerUploads } from "./config-writer";
@@ -154,7 +153,6 @@ export class MailServer extends pulumi.ComponentResource {
     const args = references.args;
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
-    refuseRetiringSelectors(what, spec, this);
     if (spec.platform.kind !== "docker") {
       throw new pulumi.ResourceError(
         `${what}: platform.kind: MailServer deploys to Docker; use KubernetesMailServer for "kubernetes"`,
@@ -172,7 +170,7 @@ export class MailServer extends pulumi.ComponentResource {
     // 2. Secrets: password hashes and DKIM keys.
     const key = stackKey(this, name);
     const hashes = passwordHashes(key, args);
-    const dkim = dkimMaterial(this, name, args, spec);
+    const dkim = dkimMaterial(this, what, name, args, spec);
     this.dkimKeys = dkim.generated;
 
     // 3. DNS.
@@ -185,12 +183,21 @@ export class MailServer extends pulumi.ComponentResource {
     this.volumes = volumes;
     const materialWithSecrets = secretMaterial(
       hashes,
-      dkim.withPrivate,
+      dkim,
       args.relay?.password,
       material,
+      dns.gate,
     );
     const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
-    this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
+    // Publish before sign: the writer (which switches signing) after the signing records.
+    this.configWriter = configWriterContainer(
+      this,
+      name,
+      image,
+      volumes,
+      uploads,
+      dns.signingRecords,
+    );
     this.recreateHash = recreateHashOf(
       spec,
       plan,
