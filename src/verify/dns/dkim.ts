@@ -1,12 +1,19 @@
 /**
- * DKIM checks: the selector's key record is usable, and the private key DMS signs with matches
- * it (a test message signed with it verifies against the live record, as a receiver would).
+ * DKIM checks, for every published selector (the signing one and each retiring one): the key
+ * record is usable, and the private key matches it (a test message signed with it verifies
+ * against the live record, as a receiver would). For the signing selector also that every
+ * authoritative server of the zone answers it; for a retiring one, whether it has outstayed the
+ * overlap the spec allows (`dkim.retireAfterDays` from its `since` date).
  */
 import type { DomainSpec } from "../../spec/schema";
+import { retiringEntries, type RetiringSelector } from "../../spec/derived";
+import { selectorKey } from "../../spec/material";
 import { dkimName } from "../../records/policies";
 import { DKIM_PLACEHOLDER, dkimKeyInfo, parseDkim, parseTags } from "../../records/values";
+import { DnsClient } from "../../net/dns";
+import { findEveryAuthoritative } from "../../net/authoritative";
 import { fail, pass, skip, type Check } from "../checks";
-import { lookupProblem, mailauthResolver, planned, quote, type DnsCheckContext } from "./context";
+import { lookupProblem, mailauthResolver, quote, type DnsCheckContext } from "./context";
 import { dkimSign, dkimVerify } from "./mailauth";
 
 const TEST_MESSAGE = (domain: string) =>
@@ -21,7 +28,9 @@ const TEST_MESSAGE = (domain: string) =>
     "",
   ].join("\r\n");
 
-/** `dkim-record-usable` and `dkim-key-matches` for one domain. */
+const DAY_MS = 86_400_000;
+
+/** The DKIM checks of one domain: every selector's, then the signing one's visibility. */
 export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promise<Check[]> {
   const d = domain.name;
   if (!domain.dkim.enabled) {
@@ -30,12 +39,37 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
       skip("dkim-key-matches", d, "DKIM is disabled for this domain"),
     ];
   }
-  const selector = domain.dkim.selector;
+  const retiring = retiringEntries(domain.dkim);
+  const out: Check[] = [];
+  const signing = await checkSelector(ctx, d, domain.dkim.selector, undefined);
+  out.push(...signing.checks);
+  for (const entry of retiring) {
+    const r = await checkSelector(ctx, d, entry.selector, entry);
+    out.push(...r.checks, overdue(ctx, domain, entry, r.published));
+  }
+  const ask = ctx.authoritative;
+  if (ask !== false && (ask !== undefined || retiring.length > 0)) {
+    out.push(await checkAuthoritative(ctx, domain, ask?.port ?? 53));
+  }
+  return out;
+}
+
+/** `dkim-record-usable` and `dkim-key-matches` for one selector. */
+async function checkSelector(
+  ctx: DnsCheckContext,
+  d: string,
+  selector: string,
+  retiring: RetiringSelector | undefined,
+): Promise<{ checks: Check[]; published: boolean }> {
   const name = dkimName(selector, d);
-  const want = planned(ctx.plan, "dkim", d).flatMap((r) => r.values);
+  const role = retiring === undefined ? "signing" : "retiring";
+  const want = plannedValues(ctx, name);
   const a = await ctx.dns.query(name, "TXT");
   const keys = a.status === "ok" ? a.values.filter((v) => parseTags(v, "exact").has("p")) : [];
-  const fix = `Publish the DKIM key of ${d} at ${name} (TXT; dmsctl plan shows the value once the key is known).`;
+  const fix =
+    retiring === undefined
+      ? `Publish the DKIM key of ${d} at ${name} (TXT; dmsctl plan shows the value once the key is known).`
+      : `Keep the retiring selector's key published at ${name} until its overlap ends (mail it signed is still verified), or remove ${selector} from dkim.retiring.`;
   let usable: string | undefined;
   const out: Check[] = [];
   if (a.status !== "ok" && a.status !== "nodata" && a.status !== "nxdomain") {
@@ -56,25 +90,30 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
     if (info.problem === undefined) {
       usable = keys[0]!;
       const what = info.keyType === "rsa" ? `rsa ${info.bits}-bit key` : `${info.keyType} key`;
-      out.push(pass("dkim-record-usable", name, `${what} (selector ${selector})`));
+      out.push(pass("dkim-record-usable", name, `${what} (${role} selector ${selector})`));
     } else {
       out.push(fail("dkim-record-usable", name, info.problem, fix));
     }
   }
+  const published = keys.length > 0;
   if (usable === undefined) {
     out.push(skip("dkim-key-matches", name, "skipped: no usable key record"));
-    return out;
+    return { checks: out, published };
   }
-  const privateKey = ctx.dkimPrivateKeys.get(d);
+  const privateKey =
+    retiring === undefined
+      ? ctx.dkimPrivateKeys.get(d)
+      : ctx.retiringDkimPrivateKeys?.get(selectorKey(d, selector));
   const mismatchFix =
-    `The published key is not the signing key's: publish ${want.length > 0 ? quote(want) : "the public key of the private key DMS signs with"} at ${name}, ` +
-    "or give the key that DMS really uses (dkim.privateKeyFile).";
+    `The published key is not the ${role} key's: publish ${want.length > 0 ? quote(want) : "the public key of the private key DMS signs with"} at ${name}, ` +
+    (retiring === undefined
+      ? "or give the key that DMS really uses (dkim.privateKeyFile)."
+      : "or give the config folder that holds its key (--dkim-config).");
   if (privateKey === undefined) {
     const plannedP = want.length === 1 ? parseDkim(want[0]!)?.publicKey : undefined;
     if (plannedP === undefined || plannedP === DKIM_PLACEHOLDER) {
-      out.push(
-        skip("dkim-key-matches", name, "skipped: no private key given (dkim.privateKeyFile)"),
-      );
+      const how = retiring === undefined ? "dkim.privateKeyFile" : "--dkim-config";
+      out.push(skip("dkim-key-matches", name, `skipped: no private key given (${how})`));
     } else if (parseDkim(usable)?.publicKey === plannedP) {
       out.push(pass("dkim-key-matches", name, "the published key equals the planned key"));
     } else {
@@ -87,10 +126,31 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
         ),
       );
     }
-    return out;
+    return { checks: out, published };
   }
-  // Sign a message with the private key and verify it against the live record: exactly what a
-  // receiver does with real mail.
+  out.push(await signAndVerify(ctx, d, selector, name, privateKey, mismatchFix));
+  return { checks: out, published };
+}
+
+/** The planned values of the record `name`. */
+function plannedValues(ctx: DnsCheckContext, name: string): string[] {
+  return ctx.plan.records
+    .filter((r) => r.purpose === "dkim" && r.name === name)
+    .flatMap((r) => r.values);
+}
+
+/**
+ * Signs a message with the private key and verifies it against the live record: exactly what a
+ * receiver does with real mail.
+ */
+async function signAndVerify(
+  ctx: DnsCheckContext,
+  d: string,
+  selector: string,
+  name: string,
+  privateKey: string,
+  mismatchFix: string,
+): Promise<Check> {
   const signed = await dkimSign(TEST_MESSAGE(d), {
     canonicalization: "relaxed/relaxed",
     signatureData: [{ signingDomain: d, selector, privateKey }],
@@ -100,26 +160,96 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
     const why = signed.errors
       .map((e: unknown) => String((e as { err?: Error }).err?.message ?? e))
       .join("; ");
-    out.push(
-      fail("dkim-key-matches", name, `cannot sign with the private key: ${why}`, mismatchFix),
-    );
-    return out;
+    return fail("dkim-key-matches", name, `cannot sign with the private key: ${why}`, mismatchFix);
   }
   const verified = await dkimVerify(signed.signatures + TEST_MESSAGE(d), {
     resolver: mailauthResolver(ctx.dns),
   });
   const status = verified.results[0]?.status;
   if (status?.result === "pass") {
-    out.push(pass("dkim-key-matches", name, "a test message signed with the private key verifies"));
-  } else {
-    out.push(
-      fail(
-        "dkim-key-matches",
-        name,
-        `a test message signed with the private key does not verify: ${status?.result ?? "no result"}${status?.comment ? ` (${status.comment})` : ""}`,
-        mismatchFix,
-      ),
+    return pass("dkim-key-matches", name, "a test message signed with the private key verifies");
+  }
+  return fail(
+    "dkim-key-matches",
+    name,
+    `a test message signed with the private key does not verify: ${status?.result ?? "no result"}${status?.comment ? ` (${status.comment})` : ""}`,
+    mismatchFix,
+  );
+}
+
+/**
+ * `dkim-signing-authoritative`: every authoritative server of the zone answers the signing
+ * selector with a key (the planned one, when the plan knows it). Asked directly, so no resolver
+ * cache hides a server that lags.
+ */
+async function checkAuthoritative(
+  ctx: DnsCheckContext,
+  domain: DomainSpec,
+  port: number,
+): Promise<Check> {
+  const d = domain.name;
+  const name = dkimName(domain.dkim.selector, d);
+  const record = ctx.plan.records.find((r) => r.purpose === "dkim" && r.name === name);
+  const zone = record?.zone ?? d;
+  const plannedP = record === undefined ? undefined : parseDkim(record.values[0]!)?.publicKey;
+  const wantP = plannedP === DKIM_PLACEHOLDER ? undefined : plannedP;
+  const fix = `Publish ${name} on every name server of ${zone} (a secondary that has not transferred the zone yet lags: check its SOA serial) before DMS signs with ${domain.dkim.selector}.`;
+  const found = await findEveryAuthoritative(zone, ctx.dns, port);
+  if (found.servers.length === 0) {
+    return fail("dkim-signing-authoritative", name, found.problems.join("; "), fix);
+  }
+  const missing: string[] = [...found.problems];
+  for (const s of found.servers) {
+    const client = new DnsClient({ server: s.server, tries: 1 });
+    const a = await client.query(name, "TXT");
+    const ps = a.values.map((v) => parseDkim(v)?.publicKey).filter((p) => p !== undefined);
+    if (a.status !== "ok" || ps.length === 0) {
+      missing.push(`${s.nameserver} (${s.server}): ${lookupProblem(a)}`);
+    } else if (wantP !== undefined && !ps.includes(wantP)) {
+      missing.push(`${s.nameserver} (${s.server}): another key than the planned one`);
+    }
+  }
+  if (missing.length > 0) {
+    return fail("dkim-signing-authoritative", name, `not answered by ${missing.join("; ")}`, fix);
+  }
+  return pass(
+    "dkim-signing-authoritative",
+    name,
+    `answered by all ${found.servers.length} authoritative servers of ${zone} (${found.servers.map((s) => s.nameserver).join(", ")})`,
+  );
+}
+
+/** `dkim-retiring-overdue` for one retiring selector. */
+function overdue(
+  ctx: DnsCheckContext,
+  domain: DomainSpec,
+  entry: RetiringSelector,
+  published: boolean,
+): Check {
+  const name = dkimName(entry.selector, domain.name);
+  const max = domain.dkim.retireAfterDays;
+  if (!published) {
+    return pass("dkim-retiring-overdue", name, "no longer published");
+  }
+  if (entry.since === undefined) {
+    return skip(
+      "dkim-retiring-overdue",
+      name,
+      `skipped: no since date (write retiring: [{ selector: ${entry.selector}, since: YYYY-MM-DD }] to be told after ${max} days)`,
     );
   }
-  return out;
+  const days = Math.floor((ctx.now.getTime() - Date.parse(`${entry.since}T00:00:00Z`)) / DAY_MS);
+  if (days > max) {
+    return fail(
+      "dkim-retiring-overdue",
+      name,
+      `retiring since ${entry.since}, ${days} days ago, still published (dkim.retireAfterDays: ${max})`,
+      `The overlap is over: remove ${entry.selector} from dkim.retiring of ${domain.name} and deploy; its record and key go (docs/dkim-rotation.md).`,
+    );
+  }
+  return pass(
+    "dkim-retiring-overdue",
+    name,
+    `retiring since ${entry.since}, ${Math.max(days, 0)} of ${max} days`,
+  );
 }
