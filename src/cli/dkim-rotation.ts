@@ -119,7 +119,8 @@ export function resolveRotation(
 
 /**
  * The order to apply a rotation in, as numbered steps (publish before sign): the new record
- * first, then the wait until every authoritative server answers it and cached answers expire,
+ * first, then the wait until every authoritative server answers it (what the components wait for
+ * too, ../components/mail-server/publish-wait.ts),
  * then the config that switches signing, then, after the overlap, the old selector's removal.
  */
 export function rotationSteps(rotations: readonly DkimRotation[], specPath: string): string {
@@ -129,7 +130,7 @@ export function rotationSteps(rotations: readonly DkimRotation[], specPath: stri
     out.push(
       `DKIM rotation for ${r.domain}: ${r.from} -> ${r.to}. Apply in this order:`,
       `  1. Publish ${name(r.to)} TXT (zones/ in the --out folder); keep ${name(r.from)}.`,
-      `  2. Wait until every authoritative server of the zone answers ${name(r.to)} (dmsctl verify ${specPath} --resolver <each NS>), then ${r.ttl} s more (the TTL) so no resolver holds a stale NXDOMAIN.`,
+      `  2. Wait until every authoritative server of the zone answers ${name(r.to)} (dmsctl verify ${specPath} --authoritative: check dkim-signing-authoritative). If anything looked that name up through a resolver before it existed, also wait the zone's negative-caching TTL (its SOA minimum; the record's own TTL is ${r.ttl} s).`,
       `  3. Deploy config/ (DMS signs with ${r.to} from then on).`,
       `  4. After the overlap (at least 2 days; see docs/dkim-rotation.md), remove ${r.from} from dkim.retiring and run dmsctl plan --out again: its record and key go.`,
     );

@@ -9,8 +9,9 @@
  * - `${name}-salt-key` (`random.RandomPassword`): the per-stack secret key of the password salts
  *   (a second `up` with the same passwords yields byte-identical hashes, `deriveSalt`) and of
  *   the recreate-hash label;
- * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per domain signing with a
- *   generated key; generated once and kept in state;
+ * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per selector (the signing one
+ *   and each `dkim.retiring` one) of a domain with a generated key; generated once and kept in
+ *   state while the selector is listed;
  * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
  *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
  * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
@@ -29,6 +30,10 @@
  * (`dependsOn`), deleting the old one first (`deleteBeforeReplace`: both would bind the same host
  * ports). Its first start also waits for the writer, so accounts exist before DMS checks for them
  * (docs/dms-contract.md#first-account).
+ *
+ * DKIM rotation (docs/dkim-rotation.md): the writer switches signing, so it depends on the signing
+ * selectors' records and, while a domain rotates, receives its uploads only once every
+ * authoritative server answers the new record (./publish-wait.ts): publish before sign.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";

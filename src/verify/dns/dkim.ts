@@ -41,10 +41,10 @@ export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promi
   }
   const retiring = retiringEntries(domain.dkim);
   const out: Check[] = [];
-  const signing = await checkSelector(ctx, d, domain.dkim.selector, undefined);
+  const signing = await checkSelector(ctx, d, domain.dkim.selector, undefined, retiring.length > 0);
   out.push(...signing.checks);
   for (const entry of retiring) {
-    const r = await checkSelector(ctx, d, entry.selector, entry);
+    const r = await checkSelector(ctx, d, entry.selector, entry, true);
     out.push(...r.checks, overdue(ctx, domain, entry, r.published));
   }
   const ask = ctx.authoritative;
@@ -60,6 +60,7 @@ async function checkSelector(
   d: string,
   selector: string,
   retiring: RetiringSelector | undefined,
+  rotating: boolean,
 ): Promise<{ checks: Check[]; published: boolean }> {
   const name = dkimName(selector, d);
   const role = retiring === undefined ? "signing" : "retiring";
@@ -90,7 +91,9 @@ async function checkSelector(
     if (info.problem === undefined) {
       usable = keys[0]!;
       const what = info.keyType === "rsa" ? `rsa ${info.bits}-bit key` : `${info.keyType} key`;
-      out.push(pass("dkim-record-usable", name, `${what} (${role} selector ${selector})`));
+      // The role is named only during a rotation, when two selectors are published.
+      const which = rotating ? `${role} selector` : "selector";
+      out.push(pass("dkim-record-usable", name, `${what} (${which} ${selector})`));
     } else {
       out.push(fail("dkim-record-usable", name, info.problem, fix));
     }
