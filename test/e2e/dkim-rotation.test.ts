@@ -24,6 +24,7 @@ import { DnsClient } from "../../src/net/dns";
 import {
   DMS_PORTS,
   dmsImages,
+  exec,
   message,
   portHolders,
   removeContainer,
@@ -131,7 +132,7 @@ async function rotationCase(t: TestContext, image: DmsImage, engine: Engine): Pr
   const project = `dms-e2e-rot-${engine}`;
   const name = project;
   await planOut(specYaml(certs, engine, { selector: "s2026a" }), work, dir);
-  const resolver = await startResolver(zonesOf(dir));
+  let resolver = await startResolver(zonesOf(dir));
   const file = composeForTest(dir, image.image, resolver.resolvConf, name);
   removeContainer(name);
   try {
@@ -149,7 +150,17 @@ async function rotationCase(t: TestContext, image: DmsImage, engine: Engine): Pr
       dir,
     );
     assert.match(steps, /DKIM rotation for example\.com: s2026a -> s2026b\. Apply in this order:/);
+    // Steps 1-2: publish the rotated zone (both selectors) where DMS resolves. rspamd checks the
+    // published key before it signs (check_pubkey), so it would not sign with s2026b before this.
+    await resolver.stop();
+    resolver = await startResolver(zonesOf(dir));
+    // Step 3: deploy config/ (written in place by plan --out).
     const switched = Date.now();
+    if (engine === "rspamd") {
+      // plan --out wrote the key files owned by this user; DMS hands rspamd/dkim to _rspamd only
+      // at startup (the step says so): do what its setup does, instead of a restart.
+      exec(name, ["chown", "-R", "_rspamd:_rspamd", "/tmp/docker-mailserver/rspamd/dkim"]);
+    }
     if (engine === "opendkim") {
       // Startup-only tables: the recreate the compose header asks for.
       composeForTest(dir, image.image, resolver.resolvConf, name);
