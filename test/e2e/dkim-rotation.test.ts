@@ -169,11 +169,19 @@ async function rotationCase(t: TestContext, image: DmsImage, engine: Engine): Pr
     }
     // rspamd picks its files up live: send until a message leaves signed with the new selector.
     let after = "";
+    // While rspamd restarts, its milter may refuse a message for a moment: that try is retried.
+    const tries: string[] = [];
     for (let i = 0; i < 24; i++) {
-      after = await signedMessage(certs, name, `after${i}`);
-      if (selectors(after).includes("s2026b")) break;
+      try {
+        after = await signedMessage(certs, name, `after${i}`);
+        tries.push(selectors(after).join(",") || "unsigned");
+        if (selectors(after).includes("s2026b")) break;
+      } catch (err) {
+        tries.push((err as Error).message.slice(0, 120));
+      }
       await new Promise((r) => setTimeout(r, 5000));
     }
+    t.diagnostic(`messages after the switch: ${tries.join(" | ")}`);
     t.diagnostic(
       `signing with s2026b ${((Date.now() - switched) / 1000).toFixed(1)} s after the switch`,
     );
