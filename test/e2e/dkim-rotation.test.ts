@@ -2,9 +2,9 @@
  * DKIM rotation against the real docker-mailserver image, one targeted case per DKIM engine
  * (rspamd, OpenDKIM): `dmsctl plan --out` with selector `s2026a`, DMS started from the written
  * compose.yaml, a message signed; then the rotation's first step (`selector: s2026b`,
- * `retiring: [s2026a]`) re-planned into the same folder and deployed (rspamd reloads its files
- * live; OpenDKIM's tables are startup-only, so the container is recreated, as the compose header
- * says), a second message signed. Both messages verify against a BIND serving the rotated zone
+ * `retiring: [s2026a]`) re-planned into the same folder, the rotated zone published, and the
+ * container recreated (plan --out replaces config/ as a whole, which a running container's bind
+ * mount does not see), a second message signed. Both messages verify against a BIND serving the rotated zone
  * (both selectors published: the overlap), the first with s2026a, the second with s2026b.
  *
  * Run under the host-port lock with one image, e.g.
@@ -24,7 +24,6 @@ import { DnsClient } from "../../src/net/dns";
 import {
   DMS_PORTS,
   dmsImages,
-  exec,
   message,
   portHolders,
   removeContainer,
@@ -156,17 +155,11 @@ async function rotationCase(t: TestContext, image: DmsImage, engine: Engine): Pr
     resolver = await startResolver(zonesOf(dir));
     // Step 3: deploy config/ (written in place by plan --out).
     const switched = Date.now();
-    if (engine === "rspamd") {
-      // plan --out wrote the key files owned by this user; DMS hands rspamd/dkim to _rspamd only
-      // at startup (the step says so): do what its setup does, instead of a restart.
-      exec(name, ["chown", "-R", "_rspamd:_rspamd", "/tmp/docker-mailserver/rspamd/dkim"]);
-    }
-    if (engine === "opendkim") {
-      // Startup-only tables: the recreate the compose header asks for.
-      composeForTest(dir, image.image, resolver.resolvConf, name);
-      compose(project, file, ["up", "-d", "--force-recreate"]);
-      await waitListening(name, [587, SIGNER[engine]]);
-    }
+    // plan --out replaces config/ as a whole, and a running container keeps the directory it
+    // mounted: the new files reach DMS through a recreate, for both engines (step 3 says so).
+    composeForTest(dir, image.image, resolver.resolvConf, name);
+    compose(project, file, ["up", "-d", "--force-recreate"]);
+    await waitListening(name, [587, SIGNER[engine]]);
     // rspamd picks its files up live: send until a message leaves signed with the new selector.
     let after = "";
     // While rspamd restarts, its milter may refuse a message for a moment: that try is retried.
