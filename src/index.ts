@@ -230,6 +230,7 @@ export type {
   RelayArgs,
 } from "./components/args";
 export { MAIL_SERVER_TYPE, MailServer } from "./components/mail-server";
+export type { DkimPublishWaitArgs } from "./components/mail-server/publish-wait";
 export {
   KUBERNETES_MAIL_SERVER_TYPE,
   KubernetesMailServer,

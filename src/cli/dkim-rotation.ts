@@ -12,6 +12,7 @@ import { finding } from "../spec/rules";
 import { selectorKey, type DkimKeyMaterial } from "../spec/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { findKeyInConfig } from "./dkim-keys";
+import { retiringSelectors } from "../spec/derived";
 
 /** A signing switch from one selector to another. */
 export interface DkimRotation {
@@ -68,7 +69,7 @@ export function resolveRotation(
   const findings: Finding[] = [];
   spec.domains.forEach((d, i) => {
     if (!d.dkim.enabled) return;
-    d.dkim.retiring.forEach((selector, k) => {
+    retiringSelectors(d.dkim).forEach((selector, k) => {
       const path = findKeyInConfig(configDir, d.name, selector);
       if (path === undefined) {
         if (strict) {
@@ -101,7 +102,7 @@ export function resolveRotation(
     if (!strict) return;
     const previous = previousSigningSelector(configDir, d.name);
     if (previous === undefined || previous === d.dkim.selector) return;
-    if (!d.dkim.retiring.includes(previous)) {
+    if (!retiringSelectors(d.dkim).includes(previous)) {
       findings.push(
         finding(
           "dkim-rotation-one-step",
@@ -118,7 +119,8 @@ export function resolveRotation(
 
 /**
  * The order to apply a rotation in, as numbered steps (publish before sign): the new record
- * first, then the wait until every authoritative server answers it and cached answers expire,
+ * first, then the wait until every authoritative server answers it (what the components wait for
+ * too, ../components/mail-server/publish-wait.ts),
  * then the config that switches signing, then, after the overlap, the old selector's removal.
  */
 export function rotationSteps(rotations: readonly DkimRotation[], specPath: string): string {
@@ -128,8 +130,8 @@ export function rotationSteps(rotations: readonly DkimRotation[], specPath: stri
     out.push(
       `DKIM rotation for ${r.domain}: ${r.from} -> ${r.to}. Apply in this order:`,
       `  1. Publish ${name(r.to)} TXT (zones/ in the --out folder); keep ${name(r.from)}.`,
-      `  2. Wait until every authoritative server of the zone answers ${name(r.to)} (dmsctl verify ${specPath} --resolver <each NS>), then ${r.ttl} s more (the TTL) so no resolver holds a stale NXDOMAIN.`,
-      `  3. Deploy config/ (DMS signs with ${r.to} from then on).`,
+      `  2. Wait until every authoritative server of the zone answers ${name(r.to)} (dmsctl verify ${specPath} --authoritative: check dkim-signing-authoritative). If anything looked that name up through a resolver before it existed, also wait the zone's negative-caching TTL (its SOA minimum; the record's own TTL is ${r.ttl} s).`,
+      `  3. Deploy config/ and recreate the container (docker compose up -d --force-recreate): --out replaces config/ as a whole, which a running container's mount does not see. DMS signs with ${r.to} from then on.`,
       `  4. After the overlap (at least 2 days; see docs/dkim-rotation.md), remove ${r.from} from dkim.retiring and run dmsctl plan --out again: its record and key go.`,
     );
   }

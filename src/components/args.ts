@@ -9,6 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DnsTarget, MailServerSpecInput } from "../spec/schema";
 import type { CustomDnsFactory, CustomAdapterOptions } from "../providers/dns/custom";
+import type { DkimPublishWaitArgs } from "./mail-server/publish-wait";
 
 type SpecDomain = MailServerSpecInput["domains"][number];
 type SpecAccount = NonNullable<MailServerSpecInput["accounts"]>[number];
@@ -129,4 +130,11 @@ export type MailServerArgs = MailServerSpecArgs & {
    * doctor` on the Docker host. @default { mode: "off" }
    */
   readonly hostCheck?: { readonly mode: "warn" | "off" };
+  /**
+   * Publish before sign during a DKIM rotation (a domain with `dkim.retiring`): the config change
+   * that switches signing waits until every authoritative server of the zone answers the new
+   * selector's record, bounded (docs/dkim-rotation.md). Zone-file zones are never waited for.
+   * @default { enabled: true, timeoutSeconds: 600 }
+   */
+  readonly dkimPublishWait?: DkimPublishWaitArgs;
 };

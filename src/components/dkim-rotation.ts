@@ -1,8 +1,9 @@
 /**
- * DKIM rotation in the components. Not yet implemented: keeping one key per selector in state,
- * the signing switch depending on the new selector's records and the wait for the authoritative
- * servers. Until then a spec with `dkim.retiring` is refused outright, because the DNS binding
- * would otherwise put the signing key's `p=` into the retiring selectors' records.
+ * DKIM rotation and `MailDomain`: `MailServer` and `KubernetesMailServer` keep one key per
+ * selector and switch signing after the new record is published (./mail-server/publish-wait.ts),
+ * but `MailDomain` publishes records for a server it does not configure: it never switches
+ * signing, so it cannot order the switch after the record. It refuses `dkim.retiring` rather
+ * than publish retiring records whose keys it never held.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MailServerSpec } from "../spec/schema";
@@ -19,7 +20,7 @@ export function refuseRetiringSelectors(
   );
   if (paths.length === 0) return;
   throw new pulumi.ResourceError(
-    `${what}: ${paths.join(", ")}: DKIM rotation (dkim.retiring) is not supported by the components yet; rotate with dmsctl plan --out (docs/dkim-rotation.md), or leave retiring empty`,
+    `${what}: ${paths.join(", ")}: MailDomain does not rotate DKIM keys (it does not configure the server that signs); rotate with MailServer, KubernetesMailServer or dmsctl plan --out (docs/dkim-rotation.md), or leave retiring empty`,
     parent,
   );
 }

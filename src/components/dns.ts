@@ -13,6 +13,17 @@ import type { Finding } from "../spec/findings";
 import { mapInput, mapToOutput } from "../providers/inputs";
 import { dkimPublicKeyBase64, spkiBase64FromPem } from "../records/policies";
 import type { DomainArgs } from "./args";
+import { selectorKey } from "../spec/material";
+
+/**
+ * The `<domain>/<selector>` key ({@link selectorKey}) of a DKIM record: its name is
+ * `<selector>._domainkey.<domain>`.
+ */
+export function dkimRecordKey(r: Pick<DnsRecord, "name" | "domain">): string {
+  const suffix = `._domainkey.${r.domain}`;
+  if (!r.name.endsWith(suffix)) throw new Error(`${r.name}: not a DKIM record of ${r.domain}`);
+  return selectorKey(r.domain, r.name.slice(0, -suffix.length));
+}
 
 /** Where one zone is published. */
 export interface ZoneTarget {
@@ -131,7 +142,7 @@ export function finalValue(
  *
  * @param resolved the same plan computed with the real IPs, as an Output, or `undefined` when the
  *   IPs were plain (then the structural values are the real ones).
- * @param dkimPublic the source of the `p=` value per domain: the plan writes
+ * @param dkimPublic the source of the `p=` value per `<domain>/<selector>`: the plan writes
  *   {@link DKIM_PLACEHOLDER} in a DKIM record whose key it was not given.
  */
 export function bindRecords(
@@ -141,7 +152,7 @@ export function bindRecords(
   targets: ReadonlyMap<string, ZoneTarget>,
 ): RecordBinding[] {
   return records.map((r) => {
-    const source = r.purpose === "dkim" ? dkimPublic.get(r.domain) : undefined;
+    const source = r.purpose === "dkim" ? dkimPublic.get(dkimRecordKey(r)) : undefined;
     const values = r.values.map((_, i): pulumi.Input<string> => {
       if (source === undefined) {
         return resolved === undefined
@@ -220,7 +231,8 @@ function groupByAdapter(
  * domains. Per-record Outputs are not gathered here: `pulumi.all` over n Outputs builds 2n + 1
  * more, which at 1,000 domains was most of the component's cost over hand-written code.
  *
- * @param keys the `p=` value per domain (every domain with a {@link DkimPublicSource}).
+ * @param keys the `p=` value per `<domain>/<selector>` (every selector with a
+ *   {@link DkimPublicSource}).
  */
 export function resolvedRecords(
   records: readonly DnsRecord[],
@@ -232,7 +244,7 @@ export function resolvedRecords(
     k?: Readonly<Record<string, string>>,
   ) =>
     records.map((r) => {
-      const key64 = r.purpose === "dkim" ? k?.[r.domain] : undefined;
+      const key64 = r.purpose === "dkim" ? k?.[dkimRecordKey(r)] : undefined;
       if (real === undefined && key64 === undefined) return { ...r, values: [...r.values] };
       return { ...r, values: r.values.map((_, i) => finalValue(r, i, real, key64)) };
     });

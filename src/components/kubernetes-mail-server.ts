@@ -196,7 +196,7 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
 
     // 3. Secrets: password hashes and DKIM keys, as in MailServer.
     const hashes = passwordHashes(stackKey(this, name), args);
-    const dkim = dkimMaterial(this, name, args, spec);
+    const dkim = dkimMaterial(this, what, name, args, spec);
     this.dkimKeys = dkim.generated;
 
     // 4. DNS.
@@ -204,12 +204,16 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
 
     // 5. The objects with the real material: one secret Output; only the Secret's data stays
     // secret, everything else is unsecreted (it holds no secret: the hash annotation is a hash).
+    // Publish before sign: the objects carry the signing config, so they wait for the signing
+    // selectors' records (`dns.gate`, and `dependsOn` below).
     const materialWithSecrets = secretMaterial(
       hashes,
-      dkim.withPrivate,
+      dkim,
       args.relay?.password,
       material,
+      dns.gate,
     );
+    const afterRecords = dns.signingRecords.length > 0 ? [...dns.signingRecords] : undefined;
     // Only the secret holes: the objects do not depend on the IPs (the env holds none).
     const secretHoles = holes.filter((h) => h.kind !== "ipv4" && h.kind !== "ipv6");
     const real = replan(secretHoles, materialWithSecrets, (s, m) =>
@@ -232,7 +236,7 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
           metadata: o.apply((x) => x.metadata),
           data: o.apply((x) => x["data"] as Record<string, string>),
         },
-        { parent },
+        { parent, ...(afterRecords !== undefined ? { dependsOn: afterRecords } : {}) },
       );
     }
     const secretObject = pick("Secret", names.secrets);
@@ -245,7 +249,11 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
           secretObject.apply((x) => x["stringData"] as Record<string, string>),
         ),
       },
-      { parent, additionalSecretOutputs: ["data", "stringData"] },
+      {
+        parent,
+        additionalSecretOutputs: ["data", "stringData"],
+        ...(afterRecords !== undefined ? { dependsOn: afterRecords } : {}),
+      },
     );
     objects[names.secrets] = secret;
 
@@ -282,8 +290,9 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
       // Not on the ConfigMaps and the Secret: @pulumi/kubernetes replaces them (delete, then
       // create under the same name) when their data changes, unless the provider sets
       // enableConfigMapMutable / enableSecretMutable, and a dependsOn could draw the StatefulSet
-      // into that replacement. The pod names them, and the kubelet waits for them.
-      { parent, dependsOn: claims },
+      // into that replacement. The pod names them, and the kubelet waits for them. After the
+      // signing records: publish before sign.
+      { parent, dependsOn: [...claims, ...(afterRecords ?? [])] },
     );
     objects[names.statefulSet] = statefulSet;
     if (serviceResource !== undefined) objects[names.service] = serviceResource;

@@ -36,6 +36,7 @@ import {
 import { mapToOutput } from "../providers/inputs";
 import { resolveReferences } from "./references";
 import { refuseRetiringSelectors } from "./dkim-rotation";
+import { selectorKey } from "../spec/material";
 import { hostMtaStsPolicies, waitForPolicies, type MtaStsPolicyOutput } from "./mta-sts-hosting";
 
 /** The Pulumi type token of {@link MailDomain}. */
@@ -132,16 +133,16 @@ export class MailDomain extends pulumi.ComponentResource {
     if (signsDkim({ dkim })) {
       const adopted = args.domain.dkim?.privateKey;
       if (args.dkimPublicKey !== undefined) {
-        sources.set(domainName, givenKeySource(args.dkimPublicKey));
+        sources.set(selectorKey(domainName, dkim.selector), givenKeySource(args.dkimPublicKey));
       } else if (adopted !== undefined) {
-        sources.set(domainName, adoptedKeySource(adopted));
+        sources.set(selectorKey(domainName, dkim.selector), adoptedKeySource(adopted));
       } else {
         const key = new tls.PrivateKey(
           `${name}-dkim-${slug(domainName)}-${dkim.selector}`,
           { algorithm: "RSA", rsaBits: dkim.keySize },
           { parent: this },
         );
-        sources.set(domainName, generatedKeySource(key));
+        sources.set(selectorKey(domainName, dkim.selector), generatedKeySource(key));
         privatePem = pulumi.secret(key.privateKeyPem);
       }
     }
@@ -163,13 +164,14 @@ export class MailDomain extends pulumi.ComponentResource {
       ...hosting.resources,
       ...publishRecords(name, bindings, targets, this, waitForPolicies(hosting)),
     ];
-    const source = sources.get(domainName);
+    const sourceKey = selectorKey(domainName, dkim.selector);
+    const source = sources.get(sourceKey);
     this.records = resolvedRecords(
       records,
       resolved,
       source === undefined
         ? undefined
-        : mapToOutput(source.from, (from) => ({ [domainName]: source.toBase64(from) })),
+        : mapToOutput(source.from, (from) => ({ [sourceKey]: source.toBase64(from) })),
     );
     const zones = structural.zones.filter((z) => records.some((r) => r.zone === z.zone));
     this.zoneFiles = zoneFileTexts(zones, this.records);

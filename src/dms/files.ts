@@ -6,7 +6,13 @@
  */
 import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
-import { dkimEngine, effectiveFeatures, postmasterAddress, signsDkim } from "../spec/derived";
+import {
+  dkimEngine,
+  effectiveFeatures,
+  postmasterAddress,
+  retiringSelectors,
+  signsDkim,
+} from "../spec/derived";
 import type { DmsFile, ReloadMode } from "./types";
 import { selectorKey, type DkimKeyMaterial, type PlanMaterial } from "../spec/material";
 import { dkimName, dkimText, quoteTxtString, splitTxt } from "../records";
@@ -259,7 +265,7 @@ function retiringKeys(
   const out: { d: MailServerSpec["domains"][number]; selector: string; key: DkimKeyMaterial }[] =
     [];
   for (const d of domains) {
-    for (const selector of [...d.dkim.retiring].sort(cmp)) {
+    for (const selector of retiringSelectors(d.dkim).sort(cmp)) {
       const key = material.retiringDkimKeys?.get(selectorKey(d.name, selector));
       if (key !== undefined) out.push({ d, selector, key });
     }

@@ -64,3 +64,40 @@ async function findOne(
   }
   return `${zone}: none of its name servers (${ns.values.join(", ")}) has an address`;
 }
+
+/**
+ * Every authoritative server of `zone`: each NS name with each of its IPv4 addresses (its IPv6
+ * ones only when it has no IPv4), sorted. A receiver's resolver may ask any of them, so a record
+ * is published only once all of them answer it. A zone without NS, or an NS without an address,
+ * is a problem sentence.
+ * @param port where the authoritative servers listen. @default 53
+ */
+export async function findEveryAuthoritative(
+  zone: string,
+  bootstrap: DnsClient,
+  port = 53,
+): Promise<{ servers: AuthoritativeServer[]; problems: string[] }> {
+  const ns = await bootstrap.nameservers(zone);
+  if (ns.status !== "ok" || ns.values.length === 0) {
+    return {
+      servers: [],
+      problems: [
+        `${zone}: no NS records (${ns.status}${ns.detail === undefined ? "" : `: ${ns.detail}`})`,
+      ],
+    };
+  }
+  const servers: AuthoritativeServer[] = [];
+  const problems: string[] = [];
+  for (const nameserver of [...ns.values].sort(cmp)) {
+    const host = nameserver.replace(/\.$/, "");
+    let addresses = (await bootstrap.query(host, "A")).values;
+    if (addresses.length === 0) addresses = (await bootstrap.query(host, "AAAA")).values;
+    if (addresses.length === 0)
+      problems.push(`${zone}: its name server ${nameserver} has no address`);
+    for (const address of [...addresses].sort(cmp)) {
+      const h = isIPv6(address) ? `[${address}]` : address;
+      servers.push({ zone, nameserver, server: `${h}:${port}` });
+    }
+  }
+  return { servers, problems };
+}

@@ -9,7 +9,13 @@
  */
 import { selectorKey } from "../spec/material";
 import type { MailServerSpec, DomainSpec } from "../spec/schema";
-import { SERVICE_PORTS, cnameTarget, serviceExposure, effectiveFeatures } from "../spec/derived";
+import {
+  SERVICE_PORTS,
+  cnameTarget,
+  serviceExposure,
+  effectiveFeatures,
+  retiringSelectors,
+} from "../spec/derived";
 import { cmp, sortFindings, type Finding } from "../spec/findings";
 import type {
   DnsProviderKind,
@@ -187,7 +193,7 @@ export function planRecords(spec: MailServerSpec, material: PlanMaterial): Recor
     if (d.dkim.enabled) {
       // Retiring selectors stay published so mail they signed still verifies (a rotation's
       // overlap); they never sign (the DMS files name only `selector`).
-      for (const selector of d.dkim.retiring) {
+      for (const selector of retiringSelectors(d.dkim)) {
         const old = material.retiringDkimKeys?.get(selectorKey(d.name, selector));
         add(
           dkimName(selector, d.name),

@@ -3,7 +3,7 @@
  * here follow from choices (rspamd on means OpenDKIM off, fail2ban on means NET_ADMIN, ...). Every
  * layer asks these functions rather than re-deciding, so the rules live in one place.
  */
-import type { MailServerSpec, ServiceExposure } from "./schema";
+import type { DomainSpec, MailServerSpec, ServiceExposure } from "./schema";
 
 /** Feature flags with every derived default resolved. */
 export interface EffectiveFeatures {
@@ -196,3 +196,20 @@ export function cnameTarget(cname: string): string {
  * would otherwise try to replace the mounted file with the zone `TZ` names).
  */
 export const HOST_TIMEZONE = "host";
+
+/** A retiring DKIM selector with the day it stopped signing, when the spec says. */
+export interface RetiringSelector {
+  readonly selector: string;
+  /** `YYYY-MM-DD` (UTC). */
+  readonly since?: string;
+}
+
+/** A domain's retiring selectors in spec order, each entry in its object form. */
+export function retiringEntries(dkim: Pick<DomainSpec["dkim"], "retiring">): RetiringSelector[] {
+  return dkim.retiring.map((e) => (typeof e === "string" ? { selector: e } : e));
+}
+
+/** A domain's retiring selectors, in spec order. */
+export function retiringSelectors(dkim: Pick<DomainSpec["dkim"], "retiring">): string[] {
+  return dkim.retiring.map((e) => (typeof e === "string" ? e : e.selector));
+}

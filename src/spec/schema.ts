@@ -11,8 +11,10 @@
  */
 import { z } from "zod";
 import { MEMORY_PATTERN } from "./units";
+import { PlatformSpec } from "./schema-platform";
 
 export { MEMORY_PATTERN };
+export { PlatformSpec, QUANTITY_PATTERN } from "./schema-platform";
 
 /** Images are pinned: `latest` and `edge` jump major versions (docs/dms-contract.md#pin-the-image). */
 export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/docker-mailserver/docker-mailserver";
@@ -74,32 +76,60 @@ export const DnsTarget = z.discriminatedUnion("provider", [
     .strict(),
 ]);
 
+/** A DKIM selector: one lowercase DNS label. */
+function selectorLabel() {
+  return z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: "must be a single lowercase DNS label",
+  });
+}
+
 /** DKIM signing for one domain. @see https://www.rfc-editor.org/rfc/rfc6376 */
 export const DkimSpec = z
   .object({
     /** Sign mail of this domain and publish the key. @default true */
     enabled: z.boolean().default(true),
     /** The selector: the record lives at `<selector>._domainkey.<domain>`. @default "mail" */
-    selector: z
-      .string()
-      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
-        message: "must be a single lowercase DNS label",
-      })
-      .default("mail"),
+    selector: selectorLabel().default("mail"),
     /**
      * Selectors still published but no longer signing: the second step of a rotation. Moving
      * `selector` from `a` to `b` is `selector: b` with `retiring: [a]`; once mail signed with `a`
      * has been delivered (days: see docs/dkim-rotation.md), remove `a` here, which removes its
-     * record and key. Each retiring selector's key must already exist (it signed before).
+     * record and key. Each retiring selector's key must already exist (it signed before). An
+     * entry is the selector, or `{ selector, since }` with the date (`YYYY-MM-DD`, UTC) it
+     * stopped signing, from which `dmsctl verify` counts `retireAfterDays`.
      * @default []
      */
     retiring: z
       .array(
-        z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
-          message: "must be a single lowercase DNS label",
-        }),
+        z.union([
+          selectorLabel(),
+          z
+            .object({
+              /** The retiring selector. */
+              selector: selectorLabel(),
+              /** The day (`YYYY-MM-DD`, UTC) this selector stopped signing. */
+              since: z
+                .string()
+                .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date YYYY-MM-DD" })
+                .refine(
+                  (v) =>
+                    !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) &&
+                    new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+                  {
+                    message: "must be a real calendar date",
+                  },
+                )
+                .optional(),
+            })
+            .strict(),
+        ]),
       )
       .default([]),
+    /**
+     * Days a retiring selector may stay published after its `since` date before `dmsctl verify`
+     * reports it (`dkim-retiring-overdue`): the overlap of a rotation. @default 7
+     */
+    retireAfterDays: z.number().int().min(1).max(365).default(7),
     /** RSA key size in bits. @default 2048 */
     keySize: z.union([z.literal(1024), z.literal(2048), z.literal(4096)]).default(2048),
     /**
@@ -248,7 +278,13 @@ export const DomainSpec = z
     ttl: Ttl.default(3600),
     /** MX preference. @default 10 */
     mxPriority: z.number().int().min(0).max(65535).default(10),
-    dkim: DkimSpec.default({ enabled: true, selector: "mail", retiring: [], keySize: 2048 }),
+    dkim: DkimSpec.default({
+      enabled: true,
+      selector: "mail",
+      retiring: [],
+      retireAfterDays: 7,
+      keySize: 2048,
+    }),
     spf: SpfSpec.default({ mx: true, mechanisms: [], all: "-all" }),
     dmarc: DmarcSpec.default({
       policy: "none",
@@ -552,111 +588,6 @@ export const CloudProvider = z.enum([
   "scaleway",
   "other",
 ]);
-
-/** A Kubernetes resource quantity such as `10Gi` or `500M`. */
-export const QUANTITY_PATTERN = /^[0-9]+(?:\.[0-9]+)?(?:[KMGTPE]i|[kMGTPE])?$/;
-/** A DNS-1123 label: Kubernetes namespace and object names. */
-const K8S_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-const k8sName = () =>
-  z.string().regex(K8S_NAME, {
-    message: "must be a Kubernetes name: lowercase letters, digits and '-', at most 63",
-  });
-const quantity = () =>
-  z.string().regex(QUANTITY_PATTERN, {
-    message: "must be a Kubernetes quantity such as 10Gi or 500Mi",
-  });
-
-/**
- * Where the mail server runs. `docker` (the default) is one container on a Docker host;
- * `kubernetes` is a StatefulSet with its volumes, config and Service in a namespace
- * (docs/kubernetes.md). The Kubernetes fields are optional here and defaulted in
- * `kubernetesSettings`, so that validation can tell a field the user set on the wrong platform
- * (rules `platform-kubernetes-only` and `platform-docker-only`).
- */
-export const PlatformSpec = z
-  .object({
-    /** @default "docker" */
-    kind: z.enum(["docker", "kubernetes"]).default("docker"),
-    /** Namespace of every object. Kubernetes only. @default "mail" */
-    namespace: k8sName().optional(),
-    /** StorageClass of the volume claims. Kubernetes only. @default the cluster's default class */
-    storageClass: k8sName().optional(),
-    /** Requested sizes of the volume claims. Kubernetes only. */
-    storage: z
-      .object({
-        /** `/var/mail`. @default "10Gi" */
-        mailData: quantity().optional(),
-        /** `/var/mail-state`: queue, Dovecot and rspamd state. @default "1Gi" */
-        mailState: quantity().optional(),
-        /** `/var/log/mail`. @default "1Gi" */
-        mailLogs: quantity().optional(),
-      })
-      .strict()
-      .optional(),
-    /** The Service exposing the public ports. Kubernetes only. */
-    service: z
-      .object({
-        /** @default "LoadBalancer" */
-        type: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).optional(),
-        /** Annotations, e.g. a cloud load balancer's settings. @default {} */
-        annotations: z.record(z.string().min(1), z.string()).optional(),
-        /**
-         * `Local` keeps the client's IP (which SPF, postscreen, rspamd and Fail2Ban need) by
-         * sending traffic only to nodes running the pod; `Cluster` hides it unless the load
-         * balancer speaks PROXY protocol. @default "Local"
-         * @see https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip
-         */
-        externalTrafficPolicy: z.enum(["Local", "Cluster"]).optional(),
-      })
-      .strict()
-      .optional(),
-    /**
-     * PROXY protocol from the load balancer. `true` (or `{ trustedNetworks }`) adds a second port
-     * for every public Postfix and Dovecot service that reads the PROXY header (12525 for SMTP,
-     * the normal port plus 10000 for the others), and points the Service at those; the normal
-     * ports keep serving in-cluster clients without the header, through `<name>-internal`.
-     * The load balancer must send the header: its annotations are yours to set in
-     * `service.annotations` (docs/kubernetes.md). Kubernetes only. @default false
-     */
-    proxyProtocol: z
-      .union([
-        z.boolean(),
-        z
-          .object({
-            /**
-             * The sources allowed to send a PROXY header: the load balancer's or the nodes'
-             * addresses as the pod sees them. Dovecot refuses the header from anywhere else,
-             * and the NetworkPolicy admits only these to the proxied ports.
-             * @default ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
-             */
-            trustedNetworks: z.array(z.union([z.cidrv4(), z.cidrv6()])).min(1),
-          })
-          .strict(),
-      ])
-      .optional(),
-    /** `nodeSelector` of the pod. Kubernetes only. @default {} */
-    nodeSelector: z.record(z.string().min(1), z.string()).optional(),
-    /**
-     * With `tls.type: letsencrypt`, a cert-manager issuer that issues the certificate of the
-     * hostname. Kubernetes only.
-     * @see https://cert-manager.io/docs/usage/certificate/
-     */
-    certManager: z
-      .object({
-        /** The issuer's name. */
-        issuer: z.string().min(1),
-        /** @default "ClusterIssuer" */
-        issuerKind: z.enum(["ClusterIssuer", "Issuer"]).optional(),
-      })
-      .strict()
-      .optional(),
-    /**
-     * With `tls.type: letsencrypt`, an existing `kubernetes.io/tls` Secret in the namespace
-     * holding the hostname's certificate, instead of cert-manager. Kubernetes only.
-     */
-    tlsSecret: k8sName().optional(),
-  })
-  .strict();
 
 /** The whole mail server. */
 export const MailServerSpecSchema = z

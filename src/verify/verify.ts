@@ -52,13 +52,21 @@ export interface VerifyOptions {
   readonly dns: DnsClient;
   /** PEM private keys by domain, for `dkim-key-matches`. @default none */
   readonly dkimPrivateKeys?: ReadonlyMap<string, string>;
+  /** PEM private keys of retiring selectors by `<domain>/<selector>`. @default none */
+  readonly retiringDkimPrivateKeys?: ReadonlyMap<string, string>;
+  /**
+   * `dkim-signing-authoritative`: ask every authoritative server of each zone (listening on
+   * `port`, default 53) for the signing selector. When unset, asked only for rotating domains
+   * (`dkim.retiring` not empty); `false` never. @default rotating domains only
+   */
+  readonly authoritative?: { readonly port?: number } | false;
   /** SMTP/TLS checks; `false` skips them (e.g. before the server runs). @default connect */
   readonly network?: NetworkCheckOptions | false;
   /** DNSBL zones to look the host up in. @default [] (off) */
   readonly dnsbls?: readonly string[];
   /** Run the outbound port 25 probe from this machine (only meaningful on the mail host). @default off */
   readonly port25?: Port25ProbeOptions;
-  /** "now" for certificate validity. @default new Date() */
+  /** "now" for certificate validity and retiring DKIM selectors' age. @default new Date() */
   readonly now?: Date;
   /**
    * Called as groups of checks finish, for a progress line on a terminal: `done` of `total`
@@ -81,6 +89,11 @@ export async function verifyMailServer(
     plan,
     dns: options.dns,
     dkimPrivateKeys: options.dkimPrivateKeys ?? new Map(),
+    ...(options.retiringDkimPrivateKeys !== undefined
+      ? { retiringDkimPrivateKeys: options.retiringDkimPrivateKeys }
+      : {}),
+    ...(options.authoritative !== undefined ? { authoritative: options.authoritative } : {}),
+    now: options.now ?? new Date(),
   };
   type DnsTask = (ctx: DnsCheckContext) => Promise<Check | Check[]>;
   const dnsTasks: DnsTask[] = [

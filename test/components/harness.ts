@@ -14,6 +14,18 @@ export interface Registration {
   readonly inputs: Record<string, unknown>;
 }
 
+/**
+ * The resources each registration depends on, by child name: the URNs the SDK sent with it
+ * (explicit `dependsOn` and the resources whose outputs its inputs carry), i.e. the edges of
+ * the engine's resource graph. Filled for every registration while the mocks are installed.
+ */
+export const dependencies = new Map<string, readonly string[]>();
+
+/** The names (last URN part) of the resources `name` depends on, sorted. */
+export function dependencyNames(name: string): string[] {
+  return [...(dependencies.get(name) ?? [])].map((urn) => urn.split("::").pop()!).sort();
+}
+
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -103,6 +115,8 @@ export interface MockOptions {
   readonly containerLogs?: Readonly<Record<string, string>>;
   /** The address a Kubernetes `Service` of type LoadBalancer reports. @default "203.0.113.7" */
   readonly loadBalancerIp?: string;
+  /** Key pairs of `tls.PrivateKey` children by child name. @default {@link MOCK_KEY} for all */
+  readonly keys?: Readonly<Record<string, { privateKeyPem: string; publicKeyPem: string }>>;
 }
 
 /** Installs the mocks; call {@link resetRegistrations} between runs. */
@@ -117,7 +131,7 @@ export function installMocks(options: MockOptions = {}): void {
         const state: Record<string, unknown> = { ...args.inputs };
         switch (args.type) {
           case "tls:index/privateKey:PrivateKey":
-            Object.assign(state, MOCK_KEY);
+            Object.assign(state, options.keys?.[args.name] ?? MOCK_KEY);
             break;
           case "random:index/randomPassword:RandomPassword":
             state.result = `salt-key-of-${args.name}`;
@@ -181,6 +195,21 @@ export function installMocks(options: MockOptions = {}): void {
     "stack",
     options.preview ?? false,
   );
+  // The mock monitor does not hand dependencies to `newResource`: read them off each request.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, cb: unknown) => unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    dependencies.set(req.getName(), req.getDependenciesList());
+    return register(req, cb);
+  };
+}
+
+/** The part of the engine's RegisterResourceRequest the harness reads. */
+interface RegisterRequest {
+  getName(): string;
+  getDependenciesList(): string[];
 }
 
 /**
@@ -207,6 +236,7 @@ export function componentsUnderMocks(options: MockOptions = {}): {
 /** Forgets the registrations of the previous run. */
 export function resetRegistrations(): void {
   registrations.length = 0;
+  dependencies.clear();
 }
 
 /** Resolves an Output's value (tests only). */

@@ -38,6 +38,8 @@ export interface VerifyCliOptions {
   readonly port25Target: string[];
   readonly timeout: string;
   readonly dkimConfig?: string;
+  readonly authoritative?: boolean;
+  readonly nsPort?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -99,6 +101,12 @@ export function registerVerifyCommand(program: Command, io: CliIo, exit: ExitHol
       "--dkim-config <dir>",
       "a DMS config directory holding the DKIM private keys DMS signs with",
     )
+    .option(
+      "--authoritative",
+      "ask every authoritative server of each zone for the signing DKIM selector (default: rotating domains only)",
+    )
+    .option("--no-authoritative", "never ask the authoritative servers directly")
+    .option("--ns-port <port>", "port the authoritative servers listen on (default 53)")
     .action(async (spec: string, opts: VerifyCliOptions) => {
       exit.code = await runVerify(spec, opts, io);
     });
@@ -140,6 +148,7 @@ export async function runVerify(
     imaps: parsePort(opts.imapsPort, "--imaps-port", problems),
   };
   const mtaStsPort = parsePort(opts.mtaStsPort, "--mta-sts-port", problems);
+  const nsPort = parsePort(opts.nsPort, "--ns-port", problems);
   const port25Targets: Port25Target[] = [];
   for (const t of opts.port25Target) {
     const parsed = parseTarget(t);
@@ -185,6 +194,10 @@ export async function runVerify(
   for (const [domain, k] of material.dkimKeys) {
     if (k.privateKeyPem !== undefined) privateKeys.set(domain, k.privateKeyPem);
   }
+  const retiringPrivateKeys = new Map<string, string>();
+  for (const [id, k] of material.retiringDkimKeys ?? []) {
+    if (k.privateKeyPem !== undefined) retiringPrivateKeys.set(id, k.privateKeyPem);
+  }
   const plan = planMailServer(spec, material);
   let server: string | undefined;
   try {
@@ -203,6 +216,12 @@ export async function runVerify(
       timeoutMs: Math.min(timeoutMs, 5000),
     }),
     dkimPrivateKeys: privateKeys,
+    retiringDkimPrivateKeys: retiringPrivateKeys,
+    ...(opts.authoritative === false
+      ? { authoritative: false as const }
+      : opts.authoritative === true || nsPort !== undefined
+        ? { authoritative: nsPort !== undefined ? { port: nsPort } : {} }
+        : {}),
     resolverLabel: opts.resolver ?? "the system's resolver",
     network: opts.connect
       ? {

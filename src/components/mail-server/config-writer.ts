@@ -76,6 +76,7 @@ export function configWriterContainer(
   image: docker.RemoteImage,
   volumes: Readonly<Record<string, docker.Volume>>,
   uploads: pulumi.Output<ReturnType<typeof writerUploads>>,
+  after: readonly pulumi.Resource[] = [],
 ): docker.Container {
   return new docker.Container(
     `${name}-config-writer`,
@@ -95,6 +96,6 @@ export function configWriterContainer(
       ...runOnceGate(WRITER_WAIT_SECONDS),
       labels: [{ label: "dms.role", value: "config-writer" }],
     },
-    { parent, replaceOnChanges: ["*"] },
+    { parent, replaceOnChanges: ["*"], ...(after.length > 0 ? { dependsOn: [...after] } : {}) },
   );
 }

@@ -9,8 +9,9 @@
  * - `${name}-salt-key` (`random.RandomPassword`): the per-stack secret key of the password salts
  *   (a second `up` with the same passwords yields byte-identical hashes, `deriveSalt`) and of
  *   the recreate-hash label;
- * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per domain signing with a
- *   generated key; generated once and kept in state;
+ * - `${name}-dkim-${domain}-${selector}` (`tls.PrivateKey`): one per selector (the signing one
+ *   and each `dkim.retiring` one) of a domain with a generated key; generated once and kept in
+ *   state while the selector is listed;
  * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
  *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
  * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
@@ -31,6 +32,10 @@
  * (`dependsOn`), deleting the old one first (`deleteBeforeReplace`: both would bind the same host
  * ports). Its first start also waits for the writer, so accounts exist before DMS checks for them
  * (docs/dms-contract.md#first-account).
+ *
+ * DKIM rotation (docs/dkim-rotation.md): the writer switches signing, so it depends on the signing
+ * selectors' records and, while a domain rotates, receives its uploads only once every
+ * authoritative server answers the new record (./publish-wait.ts): publish before sign.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
@@ -57,7 +62,6 @@ import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
 import { backupContainer, hostCheck } from "./backup";
 import type { HostCheck } from "../host-check";
-import { refuseRetiringSelectors } from "../dkim-rotation";
 import type { MtaStsPolicyOutput } from "../mta-sts-hosting";
 
 export { writerUploads } from "./config-writer";
@@ -162,7 +166,6 @@ export class MailServer extends pulumi.ComponentResource {
     const args = references.args;
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
-    refuseRetiringSelectors(what, spec, this);
     if (spec.platform.kind !== "docker") {
       throw new pulumi.ResourceError(
         `${what}: platform.kind: MailServer deploys to Docker; use KubernetesMailServer for "kubernetes"`,
@@ -180,7 +183,7 @@ export class MailServer extends pulumi.ComponentResource {
     // 2. Secrets: password hashes and DKIM keys.
     const key = stackKey(this, name);
     const hashes = passwordHashes(key, args);
-    const dkim = dkimMaterial(this, name, args, spec);
+    const dkim = dkimMaterial(this, what, name, args, spec);
     this.dkimKeys = dkim.generated;
 
     // 3. DNS.
@@ -193,12 +196,21 @@ export class MailServer extends pulumi.ComponentResource {
     this.volumes = volumes;
     const materialWithSecrets = secretMaterial(
       hashes,
-      dkim.withPrivate,
+      dkim,
       args.relay?.password,
       material,
+      dns.gate,
     );
     const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
-    this.configWriter = configWriterContainer(this, name, image, volumes, uploads);
+    // Publish before sign: the writer (which switches signing) after the signing records.
+    this.configWriter = configWriterContainer(
+      this,
+      name,
+      image,
+      volumes,
+      uploads,
+      dns.signingRecords,
+    );
     this.recreateHash = recreateHashOf(
       spec,
       plan,

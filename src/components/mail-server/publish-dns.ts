@@ -12,6 +12,10 @@ import {
   zoneTargets,
 } from "../dns";
 import { describeErrors } from "../resolve";
+import { dkimRecordKey } from "../dns";
+import { selectorKey } from "../../spec/material";
+import type { RecordBinding } from "../../providers/dns/types";
+import { signingGate } from "./publish-wait";
 import { once } from "./once";
 import type { DkimMaterial } from "./secrets";
 
@@ -39,10 +43,39 @@ export function publishDns(
   }
   // MTA-STS hosting first: each `_mta-sts` TXT depends on its policy being served.
   const hosting = hostMtaStsPolicies(name, args.domains, plan.mtaStsPolicies ?? [], parent);
+  // The signing selectors' DKIM records on their own: what switches signing depends on them
+  // (publish before sign). Child names depend on the record only, so this renames nothing.
+  const isSigning = (b: RecordBinding) =>
+    b.record.purpose === "dkim" &&
+    dkimRecordKey(b.record) ===
+      selectorKey(b.record.domain, dkim.signingSelectors.get(b.record.domain) ?? "");
+  const signingBindings = bindings.filter(isSigning);
+  const signingRecords = publishRecords(name, signingBindings, targets, parent);
   const resources = [
     ...hosting.resources,
-    ...publishRecords(name, bindings, targets, parent, waitForPolicies(hosting)),
+    ...signingRecords,
+    ...publishRecords(
+      name,
+      bindings.filter((b) => !isSigning(b)),
+      targets,
+      parent,
+      waitForPolicies(hosting),
+    ),
   ];
+  // The wait covers rotating domains in zones a resource publishes.
+  const rotating = new Set(
+    args.domains
+      .filter((d) => (d.dkim?.retiring ?? []).length > 0 && d.dns?.provider !== undefined)
+      .filter((d) => d.dns?.provider !== "zonefile")
+      .map((d) => d.name),
+  );
+  const waited = signingBindings.filter((b) => rotating.has(b.record.domain));
+  const gate = signingGate(
+    what,
+    waited,
+    waited.length === 0 ? [] : signingRecords,
+    args.dkimPublishWait,
+  );
   const records = once(() =>
     resolvedRecords(
       plan.records,
@@ -52,14 +85,17 @@ export function publishDns(
       dkim.sources.size === 0
         ? undefined
         : pulumi.unsecret(
-            dkim.withPrivate.apply((keys) => {
+            pulumi.all([dkim.withPrivate, dkim.retiringWithPrivate]).apply(([keys, retiring]) => {
               const out: Record<string, string> = {};
-              for (const [d, k] of Object.entries(keys)) out[d] = k.publicKeyBase64;
+              for (const [d, k] of Object.entries(keys)) {
+                out[selectorKey(d, dkim.signingSelectors.get(d)!)] = k.publicKeyBase64;
+              }
+              for (const [id, k] of Object.entries(retiring)) out[id] = k.publicKeyBase64;
               return out;
             }),
           ),
     ),
   );
   const mtaStsPolicies = pulumi.output(hosting.policies.map((p) => ({ ...p })));
-  return { resources, audit, records, mtaStsPolicies };
+  return { resources, audit, records, mtaStsPolicies, signingRecords, gate };
 }

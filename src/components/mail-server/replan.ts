@@ -46,6 +46,8 @@ export function replanner(
 export interface MaterialRecord {
   readonly passwordHashes: Readonly<Record<string, string>>;
   readonly dkimKeys: Readonly<Record<string, DkimKeyMaterial>>;
+  /** Retiring selectors' keys by `<domain>/<selector>`. */
+  readonly retiringDkimKeys?: Readonly<Record<string, DkimKeyMaterial>>;
   readonly relayPassword?: string;
 }
 
@@ -53,6 +55,9 @@ export function toRecord(m: PlanMaterial): MaterialRecord {
   return {
     passwordHashes: Object.fromEntries(m.passwordHashes),
     dkimKeys: Object.fromEntries(m.dkimKeys),
+    ...(m.retiringDkimKeys !== undefined
+      ? { retiringDkimKeys: Object.fromEntries(m.retiringDkimKeys) }
+      : {}),
     ...(m.relayPassword !== undefined ? { relayPassword: m.relayPassword } : {}),
   };
 }
@@ -61,6 +66,9 @@ export function toMaterial(m: MaterialRecord): PlanMaterial {
   return {
     passwordHashes: new Map(Object.entries(m.passwordHashes)),
     dkimKeys: new Map(Object.entries(m.dkimKeys)),
+    ...(m.retiringDkimKeys !== undefined
+      ? { retiringDkimKeys: new Map(Object.entries(m.retiringDkimKeys)) }
+      : {}),
     ...(m.relayPassword !== undefined ? { relayPassword: m.relayPassword } : {}),
   };
 }

@@ -17,6 +17,7 @@ import { zoneFileTexts } from "../dns";
 import { portsAndPtr } from "./host-rules";
 import { once } from "./once";
 import type { publishDns } from "./publish-dns";
+import type { DkimMaterial } from "./secrets";
 
 /** Findings the components act on themselves (a key generated at deploy), so never warnings. */
 const HANDLED_FINDINGS: ReadonlySet<FindingId> = new Set<FindingId>(["dkim-generated-at-deploy"]);
@@ -27,22 +28,29 @@ const HANDLED_FINDINGS: ReadonlySet<FindingId> = new Set<FindingId>(["dkim-gener
  */
 export function secretMaterial(
   hashes: pulumi.Output<Record<string, string>>,
-  dkimWithPrivate: pulumi.Output<Record<string, DkimKeyMaterial>>,
+  dkim: Pick<DkimMaterial, "withPrivate" | "retiringWithPrivate">,
   relayPassword: pulumi.Input<string> | undefined,
   placeholder: PlanMaterial,
+  gate: pulumi.Output<string>,
 ): pulumi.Output<{
   passwordHashes: Record<string, string>;
   dkimKeys: Record<string, DkimKeyMaterial>;
+  retiringDkimKeys: Record<string, DkimKeyMaterial>;
   relayPassword?: string;
 }> {
-  return pulumi.all([hashes, dkimWithPrivate, relayPassword]).apply(([h, d, relay]) => {
-    const password = relay ?? placeholder.relayPassword;
-    return {
-      passwordHashes: h,
-      dkimKeys: d,
-      ...(password !== undefined ? { relayPassword: password } : {}),
-    };
-  });
+  // `gate` resolves once the signing selectors' records are published (./publish-wait.ts): the
+  // files that switch signing are built from this material, so they wait for it.
+  return pulumi
+    .all([hashes, dkim.withPrivate, dkim.retiringWithPrivate, relayPassword, gate])
+    .apply(([h, d, r, relay]) => {
+      const password = relay ?? placeholder.relayPassword;
+      return {
+        passwordHashes: h,
+        dkimKeys: d,
+        retiringDkimKeys: r,
+        ...(password !== undefined ? { relayPassword: password } : {}),
+      };
+    });
 }
 
 /** What {@link hostOutputs} declares and computes. */

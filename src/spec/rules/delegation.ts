@@ -7,6 +7,7 @@
  * DNS host refuses the pair, so each contradiction here is an error.
  */
 import type { MailServerSpec } from "../schema";
+import { retiringSelectors } from "../derived";
 import { ruleGroup, show, type Context, type Path, type Reporter, type RuleTable } from "./context";
 
 const rules = {
@@ -88,7 +89,7 @@ function checkDelegation(spec: MailServerSpec, ctx: Context, r: Reporter<Id>): v
     need(`_dmarc.${d.name}`, "DMARC");
     if (d.dkim.enabled) {
       need(`${d.dkim.selector}._domainkey.${d.name}`, `DKIM selector ${d.dkim.selector}`);
-      for (const s of new Set(d.dkim.retiring)) {
+      for (const s of new Set(retiringSelectors(d.dkim))) {
         need(`${s}._domainkey.${d.name}`, `the key of retiring DKIM selector ${s}`);
       }
     }

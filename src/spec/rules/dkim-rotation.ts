@@ -4,6 +4,7 @@
  * `dmsctl` from its `--out` folder.
  */
 import type { MailServerSpec } from "../schema";
+import { retiringSelectors } from "../derived";
 import { ruleGroup, show, type Context, type Reporter, type RuleTable } from "./context";
 
 const rules = {
@@ -23,7 +24,7 @@ export const DKIM_ROTATION_RULES = ruleGroup({ rules, check: checkRotation });
 function checkRotation(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
   spec.domains.forEach((d, i) => {
     const seen = new Set<string>();
-    d.dkim.retiring.forEach((s, k) => {
+    retiringSelectors(d.dkim).forEach((s, k) => {
       // A delegated selector that also retires: dns-cname-shared names the clash of CNAME and key.
       if (s === d.dkim.selector && d.dkim.cname !== undefined && d.dkim.enabled) return;
       if (s === d.dkim.selector) {

@@ -16,6 +16,16 @@ export interface DnsCheckContext {
   readonly dns: DnsClient;
   /** PEM private keys by domain, for `dkim-key-matches`. */
   readonly dkimPrivateKeys: ReadonlyMap<string, string>;
+  /** PEM private keys of retiring selectors by `<domain>/<selector>`. @default none */
+  readonly retiringDkimPrivateKeys?: ReadonlyMap<string, string>;
+  /**
+   * Ask every authoritative server of the zone for the signing selector
+   * (`dkim-signing-authoritative`): always when set, else only for a domain that is rotating
+   * (`dkim.retiring` not empty); `false` never. `port` is where those servers listen (53).
+   */
+  readonly authoritative?: { readonly port?: number } | false;
+  /** "now", for `dkim-retiring-overdue`. */
+  readonly now: Date;
   /** Bound on one SPF evaluation, in milliseconds. @default 10000 */
   readonly spfTimeoutMs?: number;
 }
