@@ -53,6 +53,7 @@ import { imapLogin, pop3Login, sendMail, type Endpoint, type Security } from "./
 import { registered, runMailContainer, runWriter } from "./component";
 import { checkLog, type Benign } from "./log-check";
 import { dkimResults } from "./dkim";
+import { breakPlanOut, requestedBreaks } from "./break";
 
 const PASSWORDS = {
   alice: "alice-e2e-Passw0rd",
@@ -138,6 +139,12 @@ async function planOut(specYaml: string, dir: string, env: NodeJS.ProcessEnv): P
   writeFileSync(spec, specYaml);
   const run = await runDmsctl(["plan", spec, "--out", dir], env);
   assert.equal(run.code, 0, run.stderr);
+  // DMS_E2E_BREAK (./break.ts): corrupt what was written, to show that a case notices.
+  const breaks = requestedBreaks();
+  if (breaks.length > 0) {
+    const changed = breakPlanOut(dir, writtenFiles(dir), breaks);
+    assert.ok(changed.length > 0, `DMS_E2E_BREAK=${breaks.join(",")} changed nothing in ${dir}`);
+  }
   return run.stderr;
 }
 
@@ -237,15 +244,13 @@ const BENIGN: readonly Benign[] = [
 ];
 
 /**
- * Whether the release runs Dovecot 2.4 (the development line). Its DMS (master at c9b015dd) no
- * longer sets `quota_status_nouser = DUNNO`, so with quotas on, Dovecot 2.4's default ("REJECT
- * Unknown user") makes Postfix's quota-status policy refuse every recipient without a userdb
- * entry, a catch-all's included (seen here: `554 5.7.1 ... Unknown user`). 15.1.0 sets DUNNO.
- * Until the library models per-release Dovecot settings, the spec for that line carries the
- * setting as a `dovecot.cf` override (2.4 syntax; on 2.3 it is a plugin setting).
+ * The image tag the spec names for a release, so the plan knows which Dovecot it writes for: a
+ * release tag is itself; the development line (`master`, `edge` on a registry; Debian 13 and
+ * Dovecot 2.4) is what its next release will be called, 16.0.0 (a breaking change, so a major
+ * version), since the rules refuse a floating tag. The harness swaps in the image under test.
  */
-function dovecot24(release: string): boolean {
-  return !release.startsWith("15.");
+function specImageTag(release: string): string {
+  return /^v?\d/.test(release) ? release : "16.0.0";
 }
 
 interface Scenario {
@@ -274,9 +279,7 @@ async function planOutScenario(t: TestContext, s: Scenario): Promise<void> {
       features: { pop3: true },
       tls: { type: "manual", certPath: s.certs.certFile, keyPath: s.certs.keyFile },
       logLevel,
-      ...(dovecot24(s.image.release)
-        ? { overrides: { dovecot: "quota_status_nouser = DUNNO\n" } }
-        : {}),
+      image: { tag: specImageTag(s.image.release) },
     });
   const env = { E2E_ALICE: PASSWORDS.alice, E2E_BOB: PASSWORDS.bob, E2E_CAROL: PASSWORDS.carol };
   await planOut(specYaml("info"), dir, env);
@@ -467,6 +470,7 @@ async function bareDomainScenario(t: TestContext, s: Scenario): Promise<void> {
       accounts: [{ address: "carol@example.net", passwordEnv: "E2E_CAROL" }],
       features: { rspamd: false, amavis: true },
       tls: { type: "manual", certPath: s.certs.certFile, keyPath: s.certs.keyFile },
+      image: { tag: specImageTag(s.image.release) },
     }),
     dir,
     { E2E_CAROL: PASSWORDS.carol },
@@ -511,6 +515,7 @@ function componentArgs(s: Scenario, dkimPem: string, withErin: boolean): MailSer
   return {
     hostname: "mail.example.com",
     ipv4: "192.0.2.10",
+    image: { tag: specImageTag(s.image.release) },
     domains: [{ name: "example.com", dkim: { privateKey: pulumi.secret(dkimPem) } }],
     accounts: [
       { address: "dave@example.com", password: pulumi.secret(PASSWORDS.dave) },
@@ -631,10 +636,12 @@ async function componentScenario(t: TestContext, s: Scenario): Promise<void> {
             return undefined;
           } catch (e) {
             last = (e as Error).message;
-            // 550 from Postfix (User unknown in virtual mailbox table) or 554 from Dovecot's
-            // quota-status policy (Unknown user), whichever asks first: refused for good either way.
+            // Postfix's own answer. Never Dovecot's quota-status policy ("554 ... Unknown user"):
+            // the plan leaves addresses without a mailbox to Postfix on both Dovecot lines.
             const reply = (e as { reply?: { code: number; text: string } }).reply;
-            return reply !== undefined && reply.code >= 550 && /unknown/i.test(reply.text)
+            return reply !== undefined &&
+              reply.code === 550 &&
+              /User unknown in virtual mailbox table/.test(reply.text)
               ? true
               : undefined;
           }
