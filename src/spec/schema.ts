@@ -431,7 +431,11 @@ export const OverridesSpec = z
   .object({
     /** Appended to Postfix `main.cf` (`postfix-main.cf`). */
     postfixMain: z.string().optional(),
-    /** Dovecot config (`dovecot.cf`), in the image's Dovecot syntax (2.3 for 15.x). */
+    /**
+     * Dovecot config (`dovecot.cf`), in the image's Dovecot syntax (2.3 for 15.x, 2.4 from 16).
+     * With a 2.4 image and quotas on, it comes after the plan's own quota-status lines
+     * (docs/dms-contract.md#dovecot-24).
+     */
     dovecot: z.string().optional(),
     /** A bash script run at the end of setup (`user-patches.sh`). */
     userPatches: z.string().optional(),

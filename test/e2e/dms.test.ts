@@ -346,6 +346,8 @@ async function planOutScenario(t: TestContext, s: Scenario): Promise<void> {
       await inbound(s.certs, "bob@example.org", toBob);
       await inbound(s.certs, "sales@example.com", toAlias);
       await inbound(s.certs, "whoever@example.org", toCatchAll);
+      // The catch-all's recipient has no Dovecot userdb entry: with Dovecot 2.4 it passes the
+      // quota-status policy only because the plan's dovecot.cf answers DUNNO for it.
       // bob has his own mailbox in the catch-all domain: the self-alias keeps his mail his.
       await waitDelivered(name, "bob@example.org", toBob);
       await waitDelivered(name, "alice@example.com", toAlias);
@@ -353,28 +355,43 @@ async function planOutScenario(t: TestContext, s: Scenario): Promise<void> {
       assert.deepEqual(mailFilesWith(name, "alice@example.com", toBob), []);
     });
 
-    await t.test("a devnull address drops mail: no mailbox copy, no bounce", async () => {
-      const tok = token("devnull");
-      const reply = await submit(
-        s.certs,
-        587,
-        "alice@example.com",
-        PASSWORDS.alice,
-        "nobody@example.com",
-        tok,
-      );
-      const qid = queueId(reply);
-      const line = await poll(`the delivery of ${qid} in mail.log`, 60_000, 500, () =>
-        mailLog(name)
-          .split("\n")
-          .find((l) => l.includes(`${qid}: to=<`) && l.includes("status=")),
-      );
-      assert.match(line, /orig_to=<nobody@example\.com>/);
-      assert.match(line, /status=sent \(delivered to file: \/dev\/null\)/);
-      // A bounce would come back to alice within the same queue run; give it a moment anyway.
+    await t.test("a devnull address drops mail: no mailbox copy, no bounce", async (t) => {
+      // Submitted (past the recipient restrictions as a logged-in user) and inbound on 25, where
+      // Dovecot's quota-status policy is asked about an address that has no mailbox.
+      const sent = [
+        { how: "submitted", tok: token("devnull-sub") },
+        { how: "inbound", tok: token("devnull-in") },
+      ];
+      const qids: string[] = [];
+      for (const { how, tok } of sent) {
+        const reply =
+          how === "submitted"
+            ? await submit(
+                s.certs,
+                587,
+                "alice@example.com",
+                PASSWORDS.alice,
+                "nobody@example.com",
+                tok,
+              )
+            : await inbound(s.certs, "nobody@example.com", tok);
+        const qid = queueId(reply);
+        qids.push(qid);
+        const line = await poll(`the delivery of ${qid} (${how}) in mail.log`, 60_000, 500, () =>
+          mailLog(name)
+            .split("\n")
+            .find((l) => l.includes(`${qid}: to=<`) && l.includes("status=")),
+        );
+        t.diagnostic(`${how}: ${line.replace(/^.*?: /, "")}`);
+        assert.match(line, /orig_to=<nobody@example\.com>/);
+        assert.match(line, /status=sent \(delivered to file: \/dev\/null\)/);
+      }
+      // A bounce would come back to the sender within the same queue run; give it a moment anyway.
       await new Promise((r) => setTimeout(r, 2000));
-      assert.deepEqual(anyMailWith(name, tok), []);
-      assert.doesNotMatch(mailLog(name), new RegExp(`${qid}: .*status=bounced`));
+      for (const { tok } of sent) assert.deepEqual(anyMailWith(name, tok), []);
+      for (const qid of qids) {
+        assert.doesNotMatch(mailLog(name), new RegExp(`${qid}: .*status=bounced`));
+      }
     });
 
     await t.test("quotas are visible to doveadm quota get", () => {
