@@ -583,7 +583,11 @@ export const MailServerSpecSchema = z
       .object({
         /** @default "ghcr.io/docker-mailserver/docker-mailserver" */
         repository: z.string().min(1).default(DEFAULT_IMAGE_REPOSITORY),
-        /** A pinned release tag such as `15.1.0`. @default "15.1.0" */
+        /**
+         * A pinned release tag such as `15.1.0`. Its major version tells the plan which Dovecot
+         * the image runs: 2.3 up to 15.x, 2.4 from 16 (docs/dms-contract.md#dovecot-24).
+         * @default "15.1.0"
+         */
         tag: z.string().min(1).default(DEFAULT_IMAGE_TAG),
       })
       .strict()
