@@ -8,6 +8,7 @@ import type { MailServerSpec } from "../spec/schema";
 import { cmp } from "../spec/findings";
 import {
   dkimEngine,
+  dovecotLine,
   effectiveFeatures,
   postmasterAddress,
   retiringSelectors,
@@ -42,6 +43,18 @@ export const DEVNULL_ALIAS = "devnull";
 export const DEVNULL_TARGET = `${DEVNULL_ALIAS}@localhost`;
 /** Postfix override for a bare-domain setup (docs/dms-contract.md#bare-domain). */
 export const BARE_DOMAIN_MYDESTINATION = "mydestination = localhost.$mydomain, localhost";
+
+/**
+ * `dovecot.cf` lines for an image with Dovecot 2.4 and quotas on (docs/dms-contract.md#dovecot-24).
+ * DMS asks Dovecot's quota-status service about every inbound recipient as Postfix received it,
+ * before alias expansion. DMS 15 (Dovecot 2.3) sets the answers for "no such user" and "within
+ * quota" to `DUNNO`, which leaves the recipient to the rest of Postfix's checks; the development
+ * line no longer does, so Dovecot 2.4's defaults apply: `REJECT Unknown user` for any address
+ * without a userdb entry (a catch-all's, an alias to another alias or to an outside address, a
+ * devnull address) and `OK`, which skips every later recipient restriction. These restore DMS 15's
+ * answers; over quota is still refused.
+ */
+export const DOVECOT24_QUOTA_STATUS = "quota_status_nouser = DUNNO\nquota_status_success = DUNNO\n";
 
 /** Thrown when the material does not fit the spec; lists every problem, never a secret. */
 export class DmsPlanError extends Error {
@@ -391,9 +404,12 @@ function overrideFiles(spec: MailServerSpec): DmsFile[] {
     ...(spec.overrides.postfixMain !== undefined ? [userText(spec.overrides.postfixMain)] : []),
   ].join("");
   if (main !== "") out.push(file("postfix-main.cf", main, "recreate"));
-  // PROXY protocol listeners (./proxy-protocol.ts) come first; the user's text follows, and the
-  // rule platform-proxy-protocol-override refuses user text setting the same names.
+  // Dovecot 2.4's quota-status answers first, then the PROXY protocol listeners
+  // (./proxy-protocol.ts); the user's text follows (Dovecot keeps the last value of a setting),
+  // and the rule platform-proxy-protocol-override refuses user text setting the proxy's names.
+  const quotaStatus = effectiveFeatures(spec).quotas && dovecotLine(spec) === "2.4";
   const dovecot = [
+    ...(quotaStatus ? [DOVECOT24_QUOTA_STATUS] : []),
     proxyDovecotConf(spec),
     ...(spec.overrides.dovecot !== undefined ? [userText(spec.overrides.dovecot)] : []),
   ].join("");

@@ -10,6 +10,7 @@ export {
   DEVNULL_ALIAS,
   DEVNULL_TARGET,
   DmsPlanError,
+  DOVECOT24_QUOTA_STATUS,
   dkimZoneSnippet,
   grepSafeOrder,
   planDmsFiles,

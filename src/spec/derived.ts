@@ -213,3 +213,20 @@ export function retiringEntries(dkim: Pick<DomainSpec["dkim"], "retiring">): Ret
 export function retiringSelectors(dkim: Pick<DomainSpec["dkim"], "retiring">): string[] {
   return dkim.retiring.map((e) => (typeof e === "string" ? e : e.selector));
 }
+
+/** The Dovecot major line an image runs: its config syntax and its defaults differ. */
+export type DovecotLine = "2.3" | "2.4";
+
+/**
+ * Which Dovecot the spec's image runs, from its tag: releases up to 15.x ship Dovecot 2.3
+ * (Debian 12); the development line after 15.1.0 moved to Debian 13 and Dovecot 2.4, a breaking
+ * change that comes with the next major release, so a tag of major 16 or later (and `edge`, which
+ * the rules refuse) means 2.4 (docs/dms-contract.md#dovecot-24). Any other tag (a private build's
+ * name) is taken for the pinned default's line, 2.3.
+ */
+export function dovecotLine(spec: MailServerSpec): DovecotLine {
+  const tag = spec.image.tag;
+  if (tag === "edge") return "2.4";
+  const major = /^v?(\d+)(?:[.-]|$)/.exec(tag);
+  return major !== null && Number(major[1]) >= 16 ? "2.4" : "2.3";
+}

@@ -496,7 +496,11 @@ export const OverridesSpec = z
   .object({
     /** Appended to Postfix `main.cf` (`postfix-main.cf`). */
     postfixMain: z.string().optional(),
-    /** Dovecot config (`dovecot.cf`), in the image's Dovecot syntax (2.3 for 15.x). */
+    /**
+     * Dovecot config (`dovecot.cf`), in the image's Dovecot syntax (2.3 for 15.x, 2.4 from 16).
+     * With a 2.4 image and quotas on, it comes after the plan's own quota-status lines
+     * (docs/dms-contract.md#dovecot-24).
+     */
     dovecot: z.string().optional(),
     /** A bash script run at the end of setup (`user-patches.sh`). */
     userPatches: z.string().optional(),
@@ -610,7 +614,11 @@ export const MailServerSpecSchema = z
       .object({
         /** @default "ghcr.io/docker-mailserver/docker-mailserver" */
         repository: z.string().min(1).default(DEFAULT_IMAGE_REPOSITORY),
-        /** A pinned release tag such as `15.1.0`. @default "15.1.0" */
+        /**
+         * A pinned release tag such as `15.1.0`. Its major version tells the plan which Dovecot
+         * the image runs: 2.3 up to 15.x, 2.4 from 16 (docs/dms-contract.md#dovecot-24).
+         * @default "15.1.0"
+         */
         tag: z.string().min(1).default(DEFAULT_IMAGE_TAG),
         /**
          * The tag running now, while `tag` moves to a new release: the plan then lists the

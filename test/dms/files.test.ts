@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
   DmsPlanError,
+  DOVECOT24_QUOTA_STATUS,
   grepSafeOrder,
   planContainer,
   planDmsFiles,
@@ -15,6 +16,7 @@ import {
 } from "../../src/dms";
 import type { DmsFile } from "../../src/dms/types";
 import type { MailServerSpecInput } from "../../src/spec/schema";
+import { dovecotLine } from "../../src/spec/derived";
 import { BARE, FAQ, RICH, RICH_OPENDKIM, material, parse } from "./fixtures";
 import { assertGoldenDir } from "../helpers/golden";
 import { doveadmVerify, requireTool } from "./tools";
@@ -234,6 +236,60 @@ describe("planDmsFiles", () => {
         assert.doesNotMatch(e.message, /sec\|ret/);
         return true;
       },
+    );
+  });
+});
+
+describe("dovecot.cf for Dovecot 2.4's quota-status answers", () => {
+  const dovecotCf = (input: MailServerSpecInput): string | undefined => {
+    const spec = parse(input);
+    return planDmsFiles(spec, material(spec)).find((f) => f.path === "dovecot.cf")?.content;
+  };
+  const noOverrides = { ...RICH, overrides: { userPatches: "#!/bin/bash\n" } };
+
+  it("reads the Dovecot line from the image tag", () => {
+    const line = (tag: string) => dovecotLine(parse({ ...RICH, image: { tag } }));
+    assert.deepEqual(
+      [
+        "15.1.0",
+        "15",
+        "14.0.1",
+        "v15.1.0",
+        "my-build",
+        "16.0.0",
+        "16",
+        "v16.1.2",
+        "17.0.0-rc1",
+      ].map(line),
+      ["2.3", "2.3", "2.3", "2.3", "2.3", "2.4", "2.4", "2.4", "2.4"],
+    );
+    assert.equal(dovecotLine(parse(RICH)), "2.3", "the pinned default");
+  });
+
+  it("renders nothing for a 2.3 image: 15.1.0's DMS sets these answers itself", () => {
+    assert.equal(dovecotCf(noOverrides), undefined);
+    assert.equal(dovecotCf(RICH), "mail_max_userip_connections = 50\n");
+  });
+
+  it("sets nouser and success to DUNNO for a 2.4 image with quotas on, before the user's text", () => {
+    const v16 = { image: { tag: "16.0.0" } };
+    assert.equal(dovecotCf({ ...noOverrides, ...v16 }), DOVECOT24_QUOTA_STATUS);
+    assert.equal(
+      DOVECOT24_QUOTA_STATUS,
+      "quota_status_nouser = DUNNO\nquota_status_success = DUNNO\n",
+    );
+    assert.equal(
+      dovecotCf({ ...RICH, ...v16 }),
+      DOVECOT24_QUOTA_STATUS + "mail_max_userip_connections = 50\n",
+    );
+    // No quota-status policy without quotas: nothing to answer.
+    assert.equal(
+      dovecotCf({ ...noOverrides, ...v16, features: { ...RICH.features, quotas: false } }),
+      undefined,
+    );
+    assert.equal(
+      dovecotCf({ ...noOverrides, ...v16, features: { ...RICH.features, smtpOnly: true } }),
+      undefined,
     );
   });
 });

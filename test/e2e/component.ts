@@ -26,6 +26,7 @@ import {
   valueOf,
 } from "../components/harness";
 import { docker } from "../servers/docker";
+import { breakFile, requestedBreaks } from "./break";
 
 /** One upload of the writer, as registered. */
 export interface Upload {
@@ -151,7 +152,9 @@ export function runWriter(
     for (const u of r.writer.uploads) {
       const local = join(staging, u.file);
       mkdirSync(dirname(local), { recursive: true });
-      writeFileSync(local, u.content);
+      // DMS_E2E_BREAK (./break.ts): corrupt an upload, to show that a case notices.
+      const rel = u.file.replace(/^\/run\/dms-staging\//, "");
+      writeFileSync(local, breakFile(rel, u.content, requestedBreaks()));
       chmodSync(local, parseInt(u.permissions, 8));
       roots.add(u.file.split("/").slice(0, 3).join("/"));
     }

@@ -296,6 +296,27 @@ export function state(container: string): string {
 }
 
 /** Waits for `healthy` (at most `timeoutMs`); returns the seconds since `since`. */
+/**
+ * DMS's own shutdown after a failed setup step (its `ERROR ... Shutting down` line, after the
+ * reason), as the log's error lines up to it; `undefined` while there is none. A container with a
+ * restart policy starts again and would only time out, so the waits stop at the first one.
+ */
+export function dmsShutdown(container: string): string | undefined {
+  const lines = containerLog(container).split("\n");
+  const end = lines.findIndex((l) => /ERROR.*: Shutting down\s*$/.test(l));
+  if (end < 0) return undefined;
+  return lines
+    .slice(0, end + 1)
+    .filter((l) => /ERROR/.test(l))
+    .slice(-4)
+    .join("\n");
+}
+
+function throwIfShutDown(container: string): void {
+  const why = dmsShutdown(container);
+  if (why !== undefined) throw new Error(`${container}: DMS shut itself down:\n${why}`);
+}
+
 export async function waitHealthy(
   container: string,
   since: number,
@@ -306,7 +327,10 @@ export async function waitHealthy(
     `${container} healthy`,
     timeoutMs,
     1000,
-    () => (health(container) === "healthy" ? true : undefined),
+    () => {
+      throwIfShutDown(container);
+      return health(container) === "healthy" ? true : undefined;
+    },
     () =>
       `health ${health(container)}, state ${state(container)}\n${containerLog(container).slice(-4000)}`,
   );
@@ -341,6 +365,7 @@ export async function waitListening(
     timeoutMs,
     1000,
     () => {
+      throwIfShutDown(container);
       const s = state(container);
       if (s !== "running") {
         throw new Error(`${container} is ${s}:\n${containerLog(container).slice(-4000)}`);

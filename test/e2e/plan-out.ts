@@ -4,6 +4,7 @@
  * check its log against the benign list, and stop it.
  */
 import assert from "node:assert/strict";
+import { breakPlanOut, requestedBreaks } from "./break";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -80,6 +81,12 @@ export async function planOut(
   writeFileSync(spec, specYaml);
   const run = await runDmsctl(["plan", spec, "--out", dir], env);
   assert.equal(run.code, 0, run.stderr);
+  // DMS_E2E_BREAK (./break.ts): corrupt what was written, to show that a case notices.
+  const breaks = requestedBreaks();
+  if (breaks.length > 0) {
+    const changed = breakPlanOut(dir, writtenFiles(dir), breaks);
+    assert.ok(changed.length > 0, `DMS_E2E_BREAK=${breaks.join(",")} changed nothing in ${dir}`);
+  }
   return run.stderr;
 }
 
