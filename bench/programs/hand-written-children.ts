@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { Registration } from "../../test/components/harness";
 import type { HandWrittenRun } from "./context";
@@ -37,6 +38,10 @@ export function declareHandWritten({ prefix, template }: HandWrittenRun): void {
         break;
       case "docker:index/volume:Volume":
         volumes.set(r.name, new docker.Volume(name, inputs, { parent }));
+        break;
+      case "random:index/randomPassword:RandomPassword":
+        // The salt key (password salts, the recreate label): every MailServer registers one.
+        new random.RandomPassword(name, inputs, { parent });
         break;
       default:
         deferred.push(r); // needs a key, the image or the writer
