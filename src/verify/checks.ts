@@ -5,6 +5,17 @@
  */
 import { cmp, type Level } from "../spec/findings";
 
+/** The ids of the MTA-STS policy fetch checks (./mta-sts-fetch.ts), in report order. */
+export const MTA_STS_POLICY_IDS = [
+  "mta-sts-policy-certificate",
+  "mta-sts-policy-http",
+  "mta-sts-policy-content-type",
+  "mta-sts-policy-fields",
+  "mta-sts-policy-mx",
+  "mta-sts-policy-max-age",
+  "mta-sts-policy-id",
+] as const;
+
 /** Every check id, in report order. */
 export const CHECK_IDS = [
   "dns-server-answers",
@@ -24,13 +35,7 @@ export const CHECK_IDS = [
   "dmarc-policy",
   "dmarc-report-authorized",
   "mta-sts-record",
-  "mta-sts-policy-certificate",
-  "mta-sts-policy-http",
-  "mta-sts-policy-content-type",
-  "mta-sts-policy-fields",
-  "mta-sts-policy-mx",
-  "mta-sts-policy-max-age",
-  "mta-sts-policy-id",
+  ...MTA_STS_POLICY_IDS,
   "tls-rpt-record",
   "smtp-banner",
   "smtp-starttls",

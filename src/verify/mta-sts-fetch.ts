@@ -25,8 +25,8 @@ import {
   mtaStsMxMatches,
   parseMtaStsPolicy,
 } from "../records/mta-sts-policy";
-import { fail, pass, skip, type Check } from "./checks";
-import { judgeCertificate } from "./tls-checks";
+import { MTA_STS_POLICY_IDS, fail, pass, skip, type Check } from "./checks";
+import { authorizationCode, judgeCertificate } from "./tls-checks";
 
 /** RFC 8461 §3.3: senders SHOULD bound the policy body (64 KiB is the RFC's own figure). */
 export const MTA_STS_BODY_LIMIT = 64 * 1024;
@@ -119,13 +119,7 @@ export async function fetchMtaStsPolicy(
         message: `cannot connect to ${address}:${port}: ${e.code ?? e.message}`,
       };
     }
-    const authError = socket.authorizationError as unknown as Error | string | null | undefined;
-    const code =
-      authError == null
-        ? undefined
-        : typeof authError === "string"
-          ? authError
-          : ((authError as NodeJS.ErrnoException).code ?? authError.message);
+    const code = authorizationCode(socket);
     const verdict = judgeCertificate(
       socket.getPeerCertificate(),
       socket.authorized,
@@ -199,16 +193,7 @@ export interface MtaStsCheckContext {
   readonly dns: DnsClient;
 }
 
-/** The ids of the policy checks, in report order. */
-export const MTA_STS_POLICY_IDS = [
-  "mta-sts-policy-certificate",
-  "mta-sts-policy-http",
-  "mta-sts-policy-content-type",
-  "mta-sts-policy-fields",
-  "mta-sts-policy-mx",
-  "mta-sts-policy-max-age",
-  "mta-sts-policy-id",
-] as const;
+export { MTA_STS_POLICY_IDS };
 
 /**
  * The `mta-sts-policy-*` checks of one domain: skipped (with the reason) when the domain declares

@@ -102,6 +102,13 @@ export function renderVerifyMarkdown(report: VerifyReport): string {
   return `${out.join("\n")}\n`;
 }
 
+/** A verify report in one of the CLI's formats (`dmsctl verify` and `dmsctl doctor` share them). */
+export function renderVerify(report: VerifyReport, format: "table" | "json" | "markdown"): string {
+  if (format === "json") return renderVerifyJson(report);
+  if (format === "markdown") return renderVerifyMarkdown(report);
+  return renderVerifyTable(report);
+}
+
 /** A probe result as a table with the verdict and, when blocked, the remediation. */
 export function renderPort25Table(result: Port25Result): string {
   const out = columns(

@@ -209,14 +209,19 @@ function tlsOptions(options: TlsCheckOptions) {
   };
 }
 
-function verdictOf(socket: TLSSocket, options: TlsCheckOptions): CertificateVerdict {
+/**
+ * Why Node did not authorize the peer's certificate (`CERT_HAS_EXPIRED`, ...), or undefined.
+ * Node types `authorizationError` as an Error but hands over a string code as often.
+ */
+export function authorizationCode(socket: TLSSocket): string | undefined {
   const authError = socket.authorizationError as unknown as Error | string | null | undefined;
-  const code =
-    authError == null
-      ? undefined
-      : typeof authError === "string"
-        ? authError
-        : ((authError as NodeJS.ErrnoException).code ?? authError.message);
+  if (authError == null) return undefined;
+  if (typeof authError === "string") return authError;
+  return (authError as NodeJS.ErrnoException).code ?? authError.message;
+}
+
+function verdictOf(socket: TLSSocket, options: TlsCheckOptions): CertificateVerdict {
+  const code = authorizationCode(socket);
   return judgeCertificate(
     socket.getPeerCertificate(),
     socket.authorized,

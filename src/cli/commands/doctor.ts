@@ -14,7 +14,7 @@ import { exitCodesHelp } from "../conventions";
 import { makeReport } from "../../verify/checks";
 import { doctorChecks, isUnbannableIp } from "../../verify/doctor";
 import { gatherDoctorFacts } from "../../verify/doctor-gather";
-import { renderVerifyJson, renderVerifyMarkdown, renderVerifyTable } from "../../verify/render";
+import { renderVerify } from "../../verify/render";
 import { inspectContainer, runDocker } from "../../providers/host/docker-engine";
 
 /** The container name docker-mailserver's compose file uses. */
@@ -62,13 +62,7 @@ export function registerDoctorCommands(program: Command, io: CliIo, exit: ExitHo
         container === undefined ? "Docker host" : `Docker host and ${facts.container!.name}`,
         doctorChecks(facts),
       );
-      io.stdout(
-        opts.format === "json"
-          ? renderVerifyJson(report)
-          : opts.format === "markdown"
-            ? renderVerifyMarkdown(report)
-            : renderVerifyTable(report),
-      );
+      io.stdout(renderVerify(report, opts.format));
       exit.code = report.ok ? 0 : 1;
     });
   program

@@ -15,7 +15,7 @@ import { resolverAddress } from "../../net/resolver-address";
 import { printInvalid, readSpecFile } from "../spec-file";
 import { verifyMailServer, type VerifyOptions } from "../../verify/verify";
 import { parseTarget, type Port25Target } from "../../verify/port25";
-import { renderVerifyJson, renderVerifyMarkdown, renderVerifyTable } from "../../verify/render";
+import { renderVerify } from "../../verify/render";
 
 /** Output formats of `dmsctl verify`. */
 export const VERIFY_FORMATS = ["table", "json", "markdown"] as const;
@@ -251,12 +251,6 @@ export async function runVerify(
       : {}),
   };
   const report = await verifyMailServer(spec, plan, options);
-  io.stdout(
-    opts.format === "json"
-      ? renderVerifyJson(report)
-      : opts.format === "markdown"
-        ? renderVerifyMarkdown(report)
-        : renderVerifyTable(report),
-  );
+  io.stdout(renderVerify(report, opts.format));
   return report.ok ? 0 : 1;
 }
