@@ -20,7 +20,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { formatFinding, sortFindings, type Finding } from "../spec/findings";
-import type { MailServerSpec } from "../spec/schema";
+import { MailServerSpecSchema, type MailServerSpec } from "../spec/schema";
 import { validateSpec } from "../spec/validate";
 import type { MailServerSpecArgs } from "./args";
 
@@ -118,37 +118,11 @@ export function structuralInput(args: MailServerSpecArgs): Structural {
   return { input, holes };
 }
 
-/** Spec fields copied from the arguments; everything else in `MailServerArgs` is Pulumi-only. */
-const SPEC_KEYS = new Set<string>([
-  "hostname",
-  "bareDomain",
-  "ipv4",
-  "ipv6",
-  "cloud",
-  "image",
-  "domains",
-  "accounts",
-  "aliases",
-  "devnull",
-  "postmaster",
-  "features",
-  "tls",
-  "relay",
-  "memoryLimit",
-  "capabilities",
-  "timezone",
-  "dnsResolvers",
-  "logLevel",
-  "env",
-  "overrides",
-  "spamassassin",
-  "behindProxy",
-  "bindAddresses",
-  "services",
-  "retainData",
-  "platform",
-  "backup",
-]);
+/**
+ * Spec fields copied from the arguments (the schema's own top-level keys, so a new spec field is
+ * never dropped); everything else in `MailServerArgs` is Pulumi-only.
+ */
+const SPEC_KEYS: ReadonlySet<string> = new Set(Object.keys(MailServerSpecSchema.shape));
 
 /** A deep copy of `input` with `holes[i]` set to `values[i]`. */
 export function fillHoles(
