@@ -123,13 +123,17 @@ export async function gatherHostFacts(
         ? "docker"
         : undefined;
   }
+  // What the engine itself reports, readable whether it runs here or behind DOCKER_HOST.
+  const engineFacts = {
+    ...(kernel ? { kernel } : {}),
+    ...(cgroupVersion ? { cgroupVersion } : {}),
+    ...(serverVersion ? { serverVersion } : {}),
+    ...(engine ? { engine } : {}),
+    ...(rootless !== undefined ? { rootless } : {}),
+  };
   if (!engineIsLocal(env)) {
     return {
-      ...(kernel ? { kernel } : {}),
-      ...(cgroupVersion ? { cgroupVersion } : {}),
-      ...(serverVersion ? { serverVersion } : {}),
-      ...(engine ? { engine } : {}),
-      ...(rootless !== undefined ? { rootless } : {}),
+      ...engineFacts,
       remote: `not readable: the engine is remote (DOCKER_HOST=${env.DOCKER_HOST}); run doctor on the Docker host`,
     };
   }
@@ -156,11 +160,7 @@ export async function gatherHostFacts(
   if (firewalld !== undefined || existsSync("/usr/sbin/firewalld"))
     firewalls.push({ name: "firewalld", active: /running/.test(firewalld ?? "") });
   return {
-    ...(kernel ? { kernel } : {}),
-    ...(cgroupVersion ? { cgroupVersion } : {}),
-    ...(serverVersion ? { serverVersion } : {}),
-    ...(engine ? { engine } : {}),
-    ...(rootless !== undefined ? { rootless } : {}),
+    ...engineFacts,
     userlandProxy: proxy,
     ipv6,
     ...(ip6tables !== undefined ? { ip6tables } : {}),
