@@ -13,10 +13,10 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { runDmsctl } from "../helpers/cli";
 import { makeTestCertificates, type TestCertificates } from "../servers/postfix";
 import { startBind } from "../servers/bind";
@@ -37,6 +37,7 @@ import {
 } from "./harness";
 import { sendMail } from "./mail-client";
 import { dkimResults, type DkimVerdict } from "./dkim";
+import { compose, composeForTest, zonesOf } from "./plan-out";
 
 const PASSWORD = "alice-rotation-Passw0rd";
 const SIGNER = { rspamd: 11332, opendkim: 8891 } as const;
@@ -59,40 +60,6 @@ async function planOut(yaml: string, work: string, dir: string): Promise<string>
   const run = await runDmsctl(["plan", spec, "--out", dir], { E2E_ALICE: PASSWORD });
   assert.equal(run.code, 0, run.stderr);
   return run.stderr;
-}
-
-function zonesOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of readdirSync(join(dir, "zones"))) {
-    out[f.replace(/\.zone$/, "")] = readFileSync(join(dir, "zones", f), "utf8");
-  }
-  return out;
-}
-
-/** compose.yaml as written, with what the test machine needs (as in dms.test.ts). */
-function composeForTest(dir: string, image: string, resolvConf: string, name: string): string {
-  const doc = parse(readFileSync(join(dir, "compose.yaml"), "utf8")) as {
-    services: { mailserver: Record<string, unknown> };
-  };
-  const svc = doc.services.mailserver;
-  svc.image = image;
-  svc.network_mode = "host";
-  delete svc.ports;
-  svc.extra_hosts = [`${String(svc.hostname)}:127.0.0.1`];
-  svc.volumes = [...(svc.volumes as string[]), `${resolvConf}:/etc/resolv.conf:ro`];
-  svc.container_name = name;
-  svc.environment = { ENABLE_UPDATE_CHECK: "0" };
-  const file = join(dir, "compose.e2e.yaml");
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-
-function compose(project: string, file: string, args: string[]): void {
-  const r = spawnSync("docker-compose", ["-p", project, "-f", file, ...args], {
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  if (r.status !== 0) throw new Error(`docker-compose ${args.join(" ")}: ${r.stdout}${r.stderr}`);
 }
 
 /** Submits a message on 587 and returns it as delivered, with its DKIM signatures' selectors. */
