@@ -131,7 +131,7 @@ export function rotationSteps(rotations: readonly DkimRotation[], specPath: stri
       `DKIM rotation for ${r.domain}: ${r.from} -> ${r.to}. Apply in this order:`,
       `  1. Publish ${name(r.to)} TXT (zones/ in the --out folder); keep ${name(r.from)}.`,
       `  2. Wait until every authoritative server of the zone answers ${name(r.to)} (dmsctl verify ${specPath} --authoritative: check dkim-signing-authoritative). If anything looked that name up through a resolver before it existed, also wait the zone's negative-caching TTL (its SOA minimum; the record's own TTL is ${r.ttl} s).`,
-      `  3. Deploy config/ and recreate the container (docker compose up -d --force-recreate): --out replaces config/ as a whole, which a running container's mount does not see. DMS signs with ${r.to} from then on.`,
+      `  3. Run docker compose up -d in the --out folder: the signing config is read at startup, so the container's recreate-hash label changed and compose recreates it, mail data stays. DMS signs with ${r.to} from then on.`,
       `  4. After the overlap (at least 2 days; see docs/dkim-rotation.md), remove ${r.from} from dkim.retiring and run dmsctl plan --out again: its record and key go.`,
     );
   }

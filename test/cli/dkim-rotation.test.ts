@@ -128,7 +128,7 @@ for (const rspamd of [true, false]) {
       const order = [
         "1. Publish s2026b._domainkey.example.com",
         "2. Wait until every authoritative server",
-        "3. Deploy config/",
+        "3. Run docker compose up -d",
         "4. After the overlap",
       ];
       const at = order.map((s) => steps.indexOf(s));

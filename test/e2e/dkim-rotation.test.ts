@@ -3,8 +3,8 @@
  * (rspamd, OpenDKIM): `dmsctl plan --out` with selector `s2026a`, DMS started from the written
  * compose.yaml, a message signed; then the rotation's first step (`selector: s2026b`,
  * `retiring: [s2026a]`) re-planned into the same folder, the rotated zone published, and the
- * container recreated (plan --out replaces config/ as a whole, which a running container's bind
- * mount does not see), a second message signed. Both messages verify against a BIND serving the rotated zone
+ * container recreated by plain `docker-compose up -d` (the signing config is startup-only, so the
+ * recreate-hash label changed), a second message signed. Both messages verify against a BIND serving the rotated zone
  * (both selectors published: the overlap), the first with s2026a, the second with s2026b.
  *
  * Run under the host-port lock with one image, e.g.
@@ -122,10 +122,11 @@ async function rotationCase(t: TestContext, image: DmsImage, engine: Engine): Pr
     resolver = await startResolver(zonesOf(dir));
     // Step 3: deploy config/ (written in place by plan --out).
     const switched = Date.now();
-    // plan --out replaces config/ as a whole, and a running container keeps the directory it
-    // mounted: the new files reach DMS through a recreate, for both engines (step 3 says so).
+    // The signing config is startup-only for both engines: step 3 says to run plain `up -d`,
+    // which recreates because the recreate-hash label changed.
+    assert.match(steps, /3\. Run docker compose up -d in the --out folder/);
     composeForTest(dir, image.image, resolver.resolvConf, name);
-    compose(project, file, ["up", "-d", "--force-recreate"]);
+    compose(project, file, ["up", "-d"]);
     await waitListening(name, [587, SIGNER[engine]]);
     // rspamd picks its files up live: send until a message leaves signed with the new selector.
     let after = "";

@@ -8,6 +8,7 @@
 import { yaml } from "../../spec/yaml";
 import type { Plan } from "../types";
 import type { VolumePlan } from "../../dms/types";
+import { linkedRestartHash } from "../../dms/link-layout";
 
 /** The config volume's container path (docs/dms-contract.md#config-volume). */
 const CONFIG_CONTAINER_PATH = "/tmp/docker-mailserver";
@@ -48,9 +49,10 @@ export function renderCompose(plan: Plan): string {
   if (c.capAdd.length > 0) service.cap_add = [...c.capAdd];
   if (c.dns !== undefined && c.dns.length > 0) service.dns = [...c.dns];
   if (c.memoryBytes !== undefined) service.mem_limit = c.memoryBytes;
-  // Compose recreates a container whose labels changed: this one changes exactly when a
-  // startup-only file or the env did, so `docker compose up -d` after dmsctl does the right thing.
-  service.labels = { "dms.recreate-hash": c.recreateHash };
+  // Compose recreates a container whose labels changed. `plan --out` delivers config/ as links,
+  // through which DMS sees only its top-level live files (dms/link-layout.ts): the label changes
+  // exactly when anything else did, so `docker compose up -d` after dmsctl does the right thing.
+  service.labels = { "dms.recreate-hash": linkedRestartHash(c.recreateHash, plan.files) };
   service.restart = c.restart;
   service.stop_grace_period = `${c.stopGracePeriodSeconds}s`;
   service.healthcheck = {

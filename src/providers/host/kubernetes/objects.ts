@@ -23,12 +23,12 @@
  * keys are mounted mode 0444 so rspamd, which runs as `_rspamd`, can read them; every other
  * secret file is 0600 (root reads it).
  */
-import { createHash } from "node:crypto";
 import type { Plan } from "../../../plan/types";
 import type { DmsFile, PortRule } from "../../../dms/types";
 import type { MailServerSpec } from "../../../spec/schema";
 import { cmp } from "../../../spec/findings";
 import { CONFIG_DIR } from "../../../dms/files";
+import { linkedDelivery, linkedRestartHash } from "../../../dms/link-layout";
 import { PROXY_PORTS } from "../../../dms/proxy-protocol";
 import { kubernetesSettings, type KubernetesSettings } from "./settings";
 
@@ -55,10 +55,11 @@ export function letsencryptLiveDir(hostname: string): string {
 
 /**
  * `live` for the top-level files DMS watches; `rollout` for startup-only files and everything in
- * a subdirectory, which the change detector cannot see through the kubelet's symlinks.
+ * a subdirectory, which the change detector cannot see through the kubelet's symlinks
+ * (dms/link-layout.ts).
  */
 export function kubernetesDelivery(file: DmsFile): KubernetesDelivery {
-  return file.reload === "live" && !file.path.includes("/") ? "live" : "rollout";
+  return linkedDelivery(file) === "live" ? "live" : "rollout";
 }
 
 /**
@@ -128,16 +129,7 @@ function fileMode(f: DmsFile): number {
  * are rollout files too, and their content is hashed.
  */
 export function rolloutHash(plan: Plan): string {
-  const h = createHash("sha256");
-  const put = (s: string) => h.update(`${Buffer.byteLength(s, "utf8")}:${s}`, "utf8");
-  put(plan.container.recreateHash);
-  for (const f of [...plan.files].sort((a, b) => cmp(a.path, b.path))) {
-    if (kubernetesDelivery(f) !== "rollout") continue;
-    put(f.path);
-    put(String(fileMode(f)));
-    put(f.secret ? "secret" : f.content);
-  }
-  return h.digest("hex");
+  return linkedRestartHash(plan.container.recreateHash, plan.files, fileMode);
 }
 
 /** Labels of every object; the selector uses the first two. */
