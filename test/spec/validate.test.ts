@@ -238,6 +238,14 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     ],
   ],
   [
+    "image tag without a release version",
+    withSpec({ image: { tag: "mybuild" } }),
+    [
+      'warn image-tag-unversioned image.tag: names no release version, got "mybuild": the plan writes Dovecot 2.3 settings (the 15.x line); tag a build of the 16 line as "16.0.0-<name>"',
+    ],
+  ],
+  ["private build tagged with its release", withSpec({ image: { tag: "16.0.0-mybuild" } }), []],
+  [
     "unknown time zone",
     withSpec({ timezone: "Europe/Atlantis" }),
     ['warn timezone-unknown timezone: is not a known time zone, got "Europe/Atlantis"'],
