@@ -1192,6 +1192,29 @@ describe("validateSpec: results", () => {
     assert.equal(result.spec.domains[0]!.dkim.keySize, 2048);
   });
 
+  it("redacts a secret reached from a field that is not secret (a YAML anchor), in every finding", () => {
+    // `password: &pw ...` then `address: *pw`: the invalid address echoes the password.
+    const secret = "Sup3r-secret-pw";
+    const out = lines(
+      withSpec({
+        accounts: [
+          account("alice@example.com", { password: secret, passwordHash: undefined }),
+          { address: secret, password: secret },
+        ],
+        env: { RELAY_HOST: secret },
+      }),
+    );
+    assert.ok(out.length >= 2, out.join("\n"));
+    assert.ok(
+      out.every((l) => !l.includes(secret)),
+      `a finding shows the secret:\n${out.join("\n")}`,
+    );
+    assert.ok(
+      out.some((l) => l.includes("<redacted: secret>")),
+      out.join("\n"),
+    );
+  });
+
   it("accepts a spec with warnings and returns exactly those", () => {
     const result = validateSpec(
       withSpec({
