@@ -922,8 +922,23 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     "removed env variable",
     withSpec({ env: { ONE_DIR: "1" } }),
     [
-      "warn env-removed env.ONE_DIR: was removed from docker-mailserver; use nothing: state is consolidated whenever /var/mail-state is mounted",
+      "warn env-removed env.ONE_DIR: was removed in docker-mailserver 14.0.0: state is consolidated whenever /var/mail-state is mounted; remove it",
     ],
+  ],
+  [
+    "renamed env variables, named with the release and the replacement",
+    withSpec({ env: { DMS_DEBUG: "1", SA_SPAM_SUBJECT: "[SPAM]", SASL_PASSWD: "x" } }),
+    [
+      "error env-secret env.SASL_PASSWD: holds a secret in plain text (value hidden); use SASL_PASSWD__FILE with a mounted file",
+      "warn env-removed env.DMS_DEBUG: was renamed to LOG_LEVEL in docker-mailserver 11.0.0; use the spec field logLevel",
+      "warn env-removed env.SASL_PASSWD: was removed in docker-mailserver 12.0.0; use postfix-sasl-password.cf",
+      "warn env-removed env.SA_SPAM_SUBJECT: was renamed to SPAM_SUBJECT in docker-mailserver 14.0.0; use SPAM_SUBJECT",
+    ],
+  ],
+  [
+    "a variable removed after the image's release is not reported",
+    withSpec({ image: { tag: "13.3.1" }, env: { ONE_DIR: "1" } }),
+    [],
   ],
   [
     "PERMIT_DOCKER",
@@ -1126,7 +1141,7 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     withSpec({ image: { tag: "15.1.0", upgradeFrom: "13.3.1" }, env: { ONE_DIR: "0" } }),
     [
       'error image-major-upgrade image.tag: moves from major "13.3.1" to "15.1.0"; set image.allowMajorUpgrade: true once the breaking changes are handled',
-      "warn env-removed env.ONE_DIR: was removed from docker-mailserver; use nothing: state is consolidated whenever /var/mail-state is mounted",
+      "warn env-removed env.ONE_DIR: was removed in docker-mailserver 14.0.0: state is consolidated whenever /var/mail-state is mounted; remove it",
       "warn image-upgrade-env env.ONE_DIR: is ONE_DIR removed in 14.0.0",
       'info image-upgrade image.tag: changes "13.3.1" -> "15.1.0"; crossing 14.0.0, 15.0.0, 15.0.1, 15.0.2, 15.1.0; breaking: 14.0.0: Debian 12 base image (Postfix 3.7, SpamAssassin 4, Dovecot 2.3.19), new DMS log format; 15.0.0: getmail configuration moved to getmail/, saslauthd mechanisms pam, shadow and mysql removed; env: SA_SPAM_SUBJECT renamed to SPAM_SUBJECT in 14.0.0; ONE_DIR removed in 14.0.0; SASLAUTHD_MECHANISMS values removed (use ldap or rimap) in 15.0.0',
     ],
