@@ -50,7 +50,7 @@ export function backupContainer(
   );
 }
 
-/** The kernel and cgroup check on the mail host, with `hostCheck.mode: warn`. */
+/** The host checks on the mail host, with `hostCheck.mode: warn`. */
 export function hostCheck(
   parent: pulumi.ComponentResource,
   name: string,
@@ -61,7 +61,13 @@ export function hostCheck(
   if ((args.hostCheck?.mode ?? "off") === "off") return undefined;
   return new HostCheck(
     `${name}-host-check`,
-    { image: image.imageId, trigger: container.id },
+    {
+      image: image.imageId,
+      trigger: container.id,
+      ...(args.hostCheck?.hostAccess !== undefined
+        ? { hostAccess: args.hostCheck.hostAccess }
+        : {}),
+    },
     { parent },
   );
 }
