@@ -68,7 +68,7 @@ export class HostCheck extends pulumi.ComponentResource {
     super(HOST_CHECK_TYPE, name, {}, opts);
     if (args.hostAccess !== undefined && typeof args.hostAccess !== "boolean")
       throw new Error(
-        `HostCheck ${name}: hostAccess must be true or false, got ${JSON.stringify(args.hostAccess)}`,
+        `hostAccess: must be true or false, got ${JSON.stringify(args.hostAccess)} (HostCheck ${name})`,
       );
     const hostAccess = args.hostAccess ?? true;
     this.container = new docker.Container(

@@ -59,6 +59,11 @@ export function hostCheck(
   container: docker.Container,
 ): HostCheck | undefined {
   if ((args.hostCheck?.mode ?? "off") === "off") return undefined;
+  const hostAccess: unknown = args.hostCheck?.hostAccess;
+  if (hostAccess !== undefined && typeof hostAccess !== "boolean")
+    throw new Error(
+      `hostCheck.hostAccess: must be true or false, got ${JSON.stringify(hostAccess)}`,
+    );
   return new HostCheck(
     `${name}-host-check`,
     {
