@@ -57,6 +57,34 @@ export interface HostCheckArgs {
   readonly hostAccess?: boolean;
 }
 
+/**
+ * The probe container's settings but its image and trigger: the script, run once with no network
+ * and no capability, plus with `hostAccess` the host's PID namespace and the read-only host
+ * directories of `HOST_PROBE_MOUNTS`. The real-Docker test runs exactly these.
+ */
+export function hostProbeContainer(hostAccess: boolean) {
+  return {
+    entrypoints: ["/bin/sh"],
+    command: ["-c", HOST_PROBE_SCRIPT],
+    attach: true,
+    logs: true,
+    mustRun: false,
+    restart: "no",
+    // The probe needs no network; the host's PID namespace is not its network namespace.
+    networkMode: "none",
+    ...(hostAccess
+      ? {
+          pidMode: "host",
+          volumes: HOST_PROBE_MOUNTS.map((m) => ({
+            hostPath: m.hostPath,
+            containerPath: m.containerPath,
+            readOnly: true,
+          })),
+        }
+      : {}),
+  } satisfies Partial<docker.ContainerArgs>;
+}
+
 /** The host checks of `dmsctl doctor` a container can answer, run on the mail host during `pulumi up`. */
 export class HostCheck extends pulumi.ComponentResource {
   /** The checks of `HOST_CHECK_IDS`, in that order (skipped when the probe could not see). */
@@ -70,29 +98,11 @@ export class HostCheck extends pulumi.ComponentResource {
       throw new Error(
         `hostAccess: must be true or false, got ${JSON.stringify(args.hostAccess)} (HostCheck ${name})`,
       );
-    const hostAccess = args.hostAccess ?? true;
     this.container = new docker.Container(
       `${name}-probe`,
       {
         image: args.image,
-        entrypoints: ["/bin/sh"],
-        command: ["-c", HOST_PROBE_SCRIPT],
-        attach: true,
-        logs: true,
-        mustRun: false,
-        restart: "no",
-        // The probe needs no network; the host's PID namespace is not its network namespace.
-        networkMode: "none",
-        ...(hostAccess
-          ? {
-              pidMode: "host",
-              volumes: HOST_PROBE_MOUNTS.map((m) => ({
-                hostPath: m.hostPath,
-                containerPath: m.containerPath,
-                readOnly: true,
-              })),
-            }
-          : {}),
+        ...hostProbeContainer(args.hostAccess ?? true),
         ...(args.trigger !== undefined
           ? { labels: [{ label: "dms.host-check.trigger", value: args.trigger }] }
           : {}),
