@@ -20,7 +20,8 @@
  *   host's `/etc/docker` and `/etc/ufw` (daemon.json's `userland-proxy`, `ipv6` and `ip6tables`;
  *   ufw.conf's `ENABLED`), for `host-userland-proxy`, `host-ipv6` and `host-firewall-frontend`.
  *   Docker creates a bind source that does not exist, so a host without ufw gets an empty
- *   `/etc/ufw` directory. The probe prints only those derived values, never a file.
+ *   `/etc/ufw` directory (Podman may refuse it instead: use `hostAccess: false` there). The
+ *   probe prints only those derived values, never a file.
  *
  * `host-docker-version` stays `dmsctl doctor`'s: only the Docker API tells the engine's version,
  * and the probe is not given the Docker socket (that would hand it the host). The iptables
