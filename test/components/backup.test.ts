@@ -168,5 +168,13 @@ describe("MailServer hostCheck", () => {
         }),
       /hostCheck\.hostAccess: must be true or false, got "yes"/,
     );
+    // HostCheck on its own names its own field.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { HostCheck } =
+      require("../../src/components/host-check") as typeof import("../../src/components/host-check");
+    assert.throws(
+      () => new HostCheck("hc", { image: "img", hostAccess: "no" as unknown as boolean }),
+      /hostAccess: must be true or false, got "no" \(HostCheck hc\)/,
+    );
   });
 });
