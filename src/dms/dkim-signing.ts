@@ -1,0 +1,97 @@
+/**
+ * Which selector signs a domain's mail in a DMS config directory, read from the signing files
+ * this tool writes (./files.ts), and the refusal of a one-step selector switch that follows from
+ * it. Pure functions over file contents: `dmsctl plan --out` reads the files from its folder, the
+ * components from the logs of a container that printed them from the live config volume
+ * (src/components/mail-server/rotation-guard.ts); both decide with {@link oneStepSwitch}.
+ */
+import type { MailServerSpec } from "../spec/schema";
+import type { Finding } from "../spec/findings";
+import { finding } from "../spec/rules";
+import { retiringSelectors } from "../spec/derived";
+
+/** OpenDKIM's signing table, relative to the config directory. */
+export const SIGNING_TABLE_FILE = "opendkim/SigningTable";
+/** Rspamd's DKIM signing config, relative to the config directory. */
+export const RSPAMD_SIGNING_FILE = "rspamd/override.d/dkim_signing.conf";
+
+/** The contents of the two signing files; a missing file is `undefined`. */
+export interface SigningFiles {
+  readonly signingTable?: string;
+  readonly rspamdSigning?: string;
+}
+
+/**
+ * The selector of `domain` in OpenDKIM's `SigningTable` text (`*@<domain>
+ * <selector>._domainkey.<domain>`), or undefined when no line names the domain.
+ */
+export function selectorFromSigningTable(text: string, domain: string): string | undefined {
+  const suffix = `._domainkey.${domain}`;
+  for (const line of text.split("\n")) {
+    const [who, key] = line.trim().split(/\s+/);
+    if (who === `*@${domain}` && key !== undefined && key.endsWith(suffix)) {
+      const selector = key.slice(0, -suffix.length);
+      if (selector !== "") return selector;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The selector of `domain` in Rspamd's `dkim_signing.conf` text (a block `<domain> { ...
+ * selector = "<selector>"; }`), or undefined when no block names the domain.
+ */
+export function selectorFromRspamdSigning(text: string, domain: string): string | undefined {
+  const escaped = domain.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  const m = new RegExp(`^\\s*${escaped}\\s*\\{[^}]*selector\\s*=\\s*"([^"]+)"`, "m").exec(text);
+  return m?.[1];
+}
+
+/**
+ * The selector that signed `domain`'s mail: OpenDKIM's table first, then Rspamd's config (the
+ * writer keeps only the active engine's files). Undefined when neither names the domain.
+ */
+export function signingSelector(files: SigningFiles, domain: string): string | undefined {
+  const fromTable =
+    files.signingTable === undefined
+      ? undefined
+      : selectorFromSigningTable(files.signingTable, domain);
+  if (fromTable !== undefined) return fromTable;
+  return files.rspamdSigning === undefined
+    ? undefined
+    : selectorFromRspamdSigning(files.rspamdSigning, domain);
+}
+
+/**
+ * The `dkim-rotation-one-step` finding for domain `index` of `spec` when its signing selector
+ * changes from `previous` without `previous` being listed in `dkim.retiring`: the old record
+ * (and key) would go in the same change that stops signing with it, while mail it signed is
+ * still in flight. Undefined when nothing signed before, the selector is unchanged, DKIM is off,
+ * or the old selector retires.
+ */
+export function oneStepSwitch(
+  spec: Pick<MailServerSpec, "domains">,
+  index: number,
+  previous: string | undefined,
+): Finding | undefined {
+  const d = spec.domains[index];
+  if (d === undefined || !d.dkim.enabled) return undefined;
+  if (previous === undefined || previous === d.dkim.selector) return undefined;
+  if (retiringSelectors(d.dkim).includes(previous)) return undefined;
+  return finding(
+    "dkim-rotation-one-step",
+    `domains[${index}].dkim.selector`,
+    `changes from ${JSON.stringify(previous)} to ${JSON.stringify(d.dkim.selector)} with ${JSON.stringify(previous)} not in retiring: its record would go while mail it signed is in flight; first set retiring: [${JSON.stringify(previous)}], remove it after the overlap`,
+  );
+}
+
+/** {@link oneStepSwitch} for every domain, with the previous selectors read from `files`. */
+export function oneStepSwitches(
+  spec: Pick<MailServerSpec, "domains">,
+  files: SigningFiles,
+): Finding[] {
+  return spec.domains.flatMap((d, i) => {
+    const f = oneStepSwitch(spec, i, signingSelector(files, d.name));
+    return f === undefined ? [] : [f];
+  });
+}
