@@ -95,3 +95,67 @@ export function oneStepSwitches(
     return f === undefined ? [] : [f];
   });
 }
+
+/** The line that opens one file's section in a {@link signingFilesScript} listing. */
+export const LISTING_FILE_PREFIX = "DMS-DKIM-SIGNING-FILE";
+/** The last line of a complete listing: without it the listing is not trusted. */
+export const LISTING_END = "DMS-DKIM-SIGNING-END";
+
+/**
+ * A POSIX sh script that prints the two signing files under `configDir` (each after a
+ * `DMS-DKIM-SIGNING-FILE <path>` line; a missing file prints nothing), then `DMS-DKIM-SIGNING-END`.
+ * It prints only what names a selector, because the listing lands in container logs and in
+ * Pulumi state: `SigningTable` lines are `<signer> <key name>` (no key material in that format),
+ * and of `dkim_signing.conf` only block openings (`<domain> {`), `selector = ...` lines and
+ * closing braces; a `path` (or an inline `key`, which a hand-edited file could hold) never
+ * leaves the container.
+ */
+export function signingFilesScript(configDir: string): string {
+  return [
+    "set -eu",
+    `d=${configDir}`,
+    `if [ -f "$d/${SIGNING_TABLE_FILE}" ]; then`,
+    `  echo "${LISTING_FILE_PREFIX} ${SIGNING_TABLE_FILE}"`,
+    `  grep -E '^[[:space:]]*\\*@[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]*$' "$d/${SIGNING_TABLE_FILE}" || true`,
+    "fi",
+    `if [ -f "$d/${RSPAMD_SIGNING_FILE}" ]; then`,
+    `  echo "${LISTING_FILE_PREFIX} ${RSPAMD_SIGNING_FILE}"`,
+    `  grep -E '^[[:space:]]*([A-Za-z0-9.-]+[[:space:]]*[{][[:space:]]*|selector[[:space:]]*=[[:space:]]*"[^"]*";?[[:space:]]*|[}][[:space:]]*)$' "$d/${RSPAMD_SIGNING_FILE}" || true`,
+    "fi",
+    `echo "${LISTING_END}"`,
+  ].join("\n");
+}
+
+/**
+ * The signing files from a {@link signingFilesScript} listing (container logs: other lines
+ * before it are ignored). Throws when the end line is missing: a cut listing could hide the
+ * selector that signs, and passing on it would let a one-step switch through.
+ */
+export function signingFilesFromListing(logs: string): SigningFiles {
+  const lines = logs.replace(/\r\n/g, "\n").split("\n");
+  const end = lines.findIndex((l) => l.trim() === LISTING_END);
+  if (end < 0) {
+    throw new Error(`the listing of the signing files is incomplete (no ${LISTING_END} line)`);
+  }
+  const sections = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of lines.slice(0, end)) {
+    const m = new RegExp(`^${LISTING_FILE_PREFIX} (\\S+)\\s*$`).exec(line.trim());
+    if (m !== null) {
+      current = [];
+      sections.set(m[1]!, current);
+    } else if (current !== undefined) {
+      current.push(line);
+    }
+  }
+  const text = (path: string) => {
+    const s = sections.get(path);
+    return s === undefined ? undefined : s.map((l) => `${l}\n`).join("");
+  };
+  const signingTable = text(SIGNING_TABLE_FILE);
+  const rspamdSigning = text(RSPAMD_SIGNING_FILE);
+  return {
+    ...(signingTable !== undefined ? { signingTable } : {}),
+    ...(rspamdSigning !== undefined ? { rspamdSigning } : {}),
+  };
+}
