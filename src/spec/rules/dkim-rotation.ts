@@ -45,9 +45,13 @@ function checkRotation(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
   });
 }
 
-/** Ids `dmsctl plan` reports from the previous deployment in its `--out` folder. */
+/**
+ * Ids reported from the previous deployment: by `dmsctl plan` from its `--out` folder, and
+ * (`dkim-rotation-one-step`) by `MailServer` from its config volume (its rotation guard).
+ */
 export const DKIM_ROTATION_STATE_RULES = ruleGroup({
-  reportedBy: "`dmsctl plan --out`, from the previous deployment in the folder",
+  reportedBy:
+    "`dmsctl plan --out`, from the previous deployment in the folder; `dkim-rotation-one-step` also `MailServer`, from its config volume",
   rules: {
     "dkim-rotation-one-step": {
       level: "error",
