@@ -46,12 +46,13 @@ function checkRotation(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
 }
 
 /**
- * Ids reported from the previous deployment: by `dmsctl plan` from its `--out` folder, and
- * (`dkim-rotation-one-step`) by `MailServer` from its config volume (its rotation guard).
+ * The one-step switch, reported from the previous deployment: by `dmsctl plan --out` from its
+ * folder and by `MailServer` from its config volume (its rotation guard); both decide with
+ * `oneStepSwitch` (src/dms/dkim-signing.ts).
  */
-export const DKIM_ROTATION_STATE_RULES = ruleGroup({
+export const DKIM_ROTATION_SWITCH_RULES = ruleGroup({
   reportedBy:
-    "`dmsctl plan --out`, from the previous deployment in the folder; `dkim-rotation-one-step` also `MailServer`, from its config volume",
+    "`dmsctl plan --out`, from the previous deployment in the folder; `MailServer`, from its config volume (the rotation guard)",
   rules: {
     "dkim-rotation-one-step": {
       level: "error",
@@ -60,6 +61,13 @@ export const DKIM_ROTATION_STATE_RULES = ruleGroup({
       remediation:
         "Rotate in two steps: first `selector: <new>` with `retiring: [<old>]` (the new record is published before signing switches), then, after the overlap, remove `<old>` from `retiring`.",
     },
+  },
+});
+
+/** Ids `dmsctl plan` reports from the previous deployment in its `--out` folder. */
+export const DKIM_ROTATION_STATE_RULES = ruleGroup({
+  reportedBy: "`dmsctl plan --out`, from the previous deployment in the folder",
+  rules: {
     "dkim-retiring-key-missing": {
       level: "error",
       summary:
