@@ -96,62 +96,80 @@ export function oneStepSwitches(
   });
 }
 
-/** The line that opens one file's section in a {@link signingFilesScript} listing. */
-export const LISTING_FILE_PREFIX = "DMS-DKIM-SIGNING-FILE";
+/** The prefix of every line of a {@link signingFilesScript} listing. */
+export const LISTING_PREFIX = "DMS-DKIM-SIGNING";
 /** The last line of a complete listing: without it the listing is not trusted. */
-export const LISTING_END = "DMS-DKIM-SIGNING-END";
+export const LISTING_END = `${LISTING_PREFIX}-END`;
 
 /**
- * A POSIX sh script that prints the two signing files under `configDir` (each after a
- * `DMS-DKIM-SIGNING-FILE <path>` line; a missing file prints nothing), then `DMS-DKIM-SIGNING-END`.
- * It prints only what names a selector, because the listing lands in container logs and in
- * Pulumi state: `SigningTable` lines are `<signer> <key name>` (no key material in that format),
- * and of `dkim_signing.conf` only block openings (`<domain> {`), `selector = ...` lines and
- * closing braces; a `path` (or an inline `key`, which a hand-edited file could hold) never
- * leaves the container.
+ * A POSIX sh script that lists the two signing files under `configDir`: for each file present a
+ * line `DMS-DKIM-SIGNING-FILE <path>`, then each kept line of it as `DMS-DKIM-SIGNING-LINE <path>
+ * <line>`, and last `DMS-DKIM-SIGNING-END`.
+ *
+ * It keeps only what names a selector, because the listing lands in container logs and in the
+ * Pulumi state: `SigningTable` lines `<signer> <key name>` (no key material in that format), and
+ * of `dkim_signing.conf` only block openings (`<domain> {`), `selector = ...` lines and closing
+ * braces; a `path` (or an inline `key`, which a hand-edited file could hold) never leaves.
+ *
+ * Every output line carries the prefix, so a reader finds the listing by searching for it: a
+ * container's log stream without a TTY puts an 8-byte frame header before each write, and a
+ * reader that does not strip it sees bytes before the prefix.
  */
 export function signingFilesScript(configDir: string): string {
+  const list = (file: string, keep: string) => [
+    `if [ -f "$d/${file}" ]; then`,
+    `  echo "${LISTING_PREFIX}-FILE ${file}"`,
+    `  grep -E '${keep}' "$d/${file}" | while IFS= read -r line; do printf '%s %s\\n' "${LISTING_PREFIX}-LINE ${file}" "$line"; done`,
+    "fi",
+  ];
   return [
     "set -eu",
     `d=${configDir}`,
-    `if [ -f "$d/${SIGNING_TABLE_FILE}" ]; then`,
-    `  echo "${LISTING_FILE_PREFIX} ${SIGNING_TABLE_FILE}"`,
-    `  grep -E '^[[:space:]]*\\*@[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]*$' "$d/${SIGNING_TABLE_FILE}" || true`,
-    "fi",
-    `if [ -f "$d/${RSPAMD_SIGNING_FILE}" ]; then`,
-    `  echo "${LISTING_FILE_PREFIX} ${RSPAMD_SIGNING_FILE}"`,
-    `  grep -E '^[[:space:]]*([A-Za-z0-9.-]+[[:space:]]*[{][[:space:]]*|selector[[:space:]]*=[[:space:]]*"[^"]*";?[[:space:]]*|[}][[:space:]]*)$' "$d/${RSPAMD_SIGNING_FILE}" || true`,
-    "fi",
+    ...list(
+      SIGNING_TABLE_FILE,
+      "^[[:space:]]*\\*@[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]*$",
+    ),
+    ...list(
+      RSPAMD_SIGNING_FILE,
+      '^[[:space:]]*([A-Za-z0-9.-]+[[:space:]]*[{][[:space:]]*|selector[[:space:]]*=[[:space:]]*"[^"]*";?[[:space:]]*|[}][[:space:]]*)$',
+    ),
     `echo "${LISTING_END}"`,
   ].join("\n");
 }
 
 /**
- * The signing files from a {@link signingFilesScript} listing (container logs: other lines
- * before it are ignored). Throws when the end line is missing: a cut listing could hide the
- * selector that signs, and passing on it would let a one-step switch through.
+ * The signing files from a {@link signingFilesScript} listing in container logs. Other lines, and
+ * anything before the prefix on a line (a log frame header), are ignored; `\r` line ends (a TTY)
+ * are accepted. Throws when the end line is missing: a cut listing could hide the selector that
+ * signs, and passing on it would let a one-step switch through.
  */
 export function signingFilesFromListing(logs: string): SigningFiles {
-  const lines = logs.replace(/\r\n/g, "\n").split("\n");
-  const end = lines.findIndex((l) => l.trim() === LISTING_END);
-  if (end < 0) {
+  const sections = new Map<string, string[]>();
+  let complete = false;
+  for (const raw of logs.split("\n")) {
+    const at = raw.indexOf(LISTING_PREFIX);
+    if (at < 0) continue;
+    const line = raw.slice(at).replace(/\r$/, "");
+    if (line.trimEnd() === LISTING_END) {
+      complete = true;
+      break;
+    }
+    const file = /^DMS-DKIM-SIGNING-FILE (\S+)\s*$/.exec(line);
+    if (file !== null) {
+      if (!sections.has(file[1]!)) sections.set(file[1]!, []);
+      continue;
+    }
+    const kept = /^DMS-DKIM-SIGNING-LINE (\S+) (.*)$/.exec(line);
+    if (kept !== null) sections.get(kept[1]!)?.push(kept[2]!);
+  }
+  if (!complete) {
     throw new Error(`the listing of the signing files is incomplete (no ${LISTING_END} line)`);
   }
-  const sections = new Map<string, string[]>();
-  let current: string[] | undefined;
-  for (const line of lines.slice(0, end)) {
-    const m = new RegExp(`^${LISTING_FILE_PREFIX} (\\S+)\\s*$`).exec(line.trim());
-    if (m !== null) {
-      current = [];
-      sections.set(m[1]!, current);
-    } else if (current !== undefined) {
-      current.push(line);
-    }
-  }
-  const text = (path: string) => {
-    const s = sections.get(path);
-    return s === undefined ? undefined : s.map((l) => `${l}\n`).join("");
-  };
+  const text = (path: string) =>
+    sections
+      .get(path)
+      ?.map((l) => `${l}\n`)
+      .join("");
   const signingTable = text(SIGNING_TABLE_FILE);
   const rspamdSigning = text(RSPAMD_SIGNING_FILE);
   return {

@@ -8,7 +8,7 @@ import Module from "node:module";
 import { join } from "node:path";
 import {
   LISTING_END,
-  LISTING_FILE_PREFIX,
+  LISTING_PREFIX,
   RSPAMD_SIGNING_FILE,
   SIGNING_TABLE_FILE,
   type SigningFiles,
@@ -117,7 +117,13 @@ export function guardLogs(files: SigningFiles): string {
   const section = (path: string, text: string | undefined) =>
     text === undefined
       ? []
-      : [`${LISTING_FILE_PREFIX} ${path}`, ...text.split("\n").filter((l) => l !== "")];
+      : [
+          `${LISTING_PREFIX}-FILE ${path}`,
+          ...text
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((l) => `${LISTING_PREFIX}-LINE ${path} ${l}`),
+        ];
   return [
     ...section(SIGNING_TABLE_FILE, files.signingTable),
     ...section(RSPAMD_SIGNING_FILE, files.rspamdSigning),

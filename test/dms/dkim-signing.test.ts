@@ -4,6 +4,10 @@
 // readers are checked against the writer rather than against hand-written samples.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { planDmsFiles } from "../../src/dms";
 import {
@@ -13,6 +17,8 @@ import {
   oneStepSwitches,
   selectorFromRspamdSigning,
   selectorFromSigningTable,
+  signingFilesFromListing,
+  signingFilesScript,
   signingSelector,
   type SigningFiles,
 } from "../../src/dms/dkim-signing";
@@ -21,6 +27,8 @@ import { dkimPublicKeyBase64 } from "../../src/records/policies";
 import { keyPem, parse } from "./fixtures";
 
 const RUNS = { numRuns: 100, seed: 20261130 };
+/** Fewer runs where each spawns a shell. */
+const SHELL_RUNS = { numRuns: 25, seed: 20261130 };
 const PEM = keyPem("example.org");
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
@@ -38,7 +46,7 @@ const domains = fc
     return names.includes(nested) ? names : [...names, nested];
   });
 
-function files(input: MailServerSpecInput): SigningFiles {
+function planned(input: MailServerSpecInput) {
   const spec = parse(input);
   const keys = new Map(
     spec.domains.map((d) => [
@@ -46,8 +54,12 @@ function files(input: MailServerSpecInput): SigningFiles {
       { privateKeyPem: PEM, publicKeyBase64: dkimPublicKeyBase64(PEM) },
     ]),
   );
-  const planned = planDmsFiles(spec, { passwordHashes: new Map(), dkimKeys: keys });
-  const get = (path: string) => planned.find((f) => f.path === path)?.content;
+  return planDmsFiles(spec, { passwordHashes: new Map(), dkimKeys: keys });
+}
+
+function files(input: MailServerSpecInput): SigningFiles {
+  const all = planned(input);
+  const get = (path: string) => all.find((f) => f.path === path)?.content;
   const signingTable = get(SIGNING_TABLE_FILE);
   const rspamdSigning = get(RSPAMD_SIGNING_FILE);
   return {
@@ -156,5 +168,94 @@ describe("oneStepSwitch", () => {
       found.map((f) => f.path),
       ["domains[1].dkim.selector"],
     );
+  });
+});
+
+/** Writes the planned config files under a fresh directory and runs the listing script on it. */
+function listing(input: MailServerSpecInput): string {
+  const dir = mkdtempSync(join(tmpdir(), "dkim-listing-"));
+  try {
+    for (const f of planned(input)) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content);
+    }
+    return execFileSync("sh", ["-c", signingFilesScript(dir)], { encoding: "utf8" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Docker's multiplexed log stream without a TTY: an 8-byte header before each write. */
+function framed(text: string, perLine: boolean): string {
+  const chunks = perLine ? text.split(/(?<=\n)/) : [text];
+  return chunks
+    .map((c) => {
+      const header = Buffer.alloc(8);
+      header[0] = 1;
+      header.writeUInt32BE(Buffer.byteLength(c), 4);
+      // The provider's string: bytes as UTF-8, an invalid byte replaced.
+      return Buffer.concat([header, Buffer.from(c)]).toString("utf8");
+    })
+    .join("");
+}
+
+describe("the guard's listing (signingFilesScript, signingFilesFromListing)", () => {
+  it("run by sh on the planner's files, reads back every selector and no key path", () => {
+    fc.assert(
+      fc.property(
+        domains,
+        fc.array(label, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (names, selectors, rspamd) => {
+          const input = specInput(names, selectors, rspamd);
+          const out = listing(input);
+          assert.doesNotMatch(out, /path\s*=|PRIVATE|\.private/);
+          const read = signingFilesFromListing(out);
+          names.forEach((name, i) => {
+            assert.equal(signingSelector(read, name), selectors[i % selectors.length]);
+          });
+          // The same bytes behind Docker's frame headers, one frame per line or one for all,
+          // and with a TTY's CRLF.
+          for (const logs of [framed(out, true), framed(out, false), out.replace(/\n/g, "\r\n")]) {
+            assert.deepEqual(signingFilesFromListing(logs), read);
+          }
+        },
+      ),
+      SHELL_RUNS,
+    );
+  });
+
+  it("of an empty config directory is complete and empty", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dkim-listing-"));
+    try {
+      const out = execFileSync("sh", ["-c", signingFilesScript(dir)], { encoding: "utf8" });
+      assert.deepEqual(signingFilesFromListing(out), {});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("drops a hand-edited inline key and keeps the selector", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dkim-listing-"));
+    try {
+      mkdirSync(join(dir, "rspamd", "override.d"), { recursive: true });
+      writeFileSync(
+        join(dir, RSPAMD_SIGNING_FILE),
+        'domain {\n  example.org {\n    key = "-----BEGIN PRIVATE KEY-----MIIE";\n    selector = "s9";\n  }\n}\n',
+      );
+      const out = execFileSync("sh", ["-c", signingFilesScript(dir)], { encoding: "utf8" });
+      assert.doesNotMatch(out, /BEGIN|key =/);
+      assert.equal(signingSelector(signingFilesFromListing(out), "example.org"), "s9");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a listing cut before its end line", () => {
+    assert.throws(
+      () => signingFilesFromListing("DMS-DKIM-SIGNING-FILE opendkim/SigningTable\n"),
+      /incomplete/,
+    );
+    assert.throws(() => signingFilesFromListing(""), /incomplete/);
   });
 });

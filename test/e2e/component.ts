@@ -70,6 +70,7 @@ export interface Registered {
     readonly command: string[];
     readonly volumes: { volumeName: string; containerPath: string; readOnly?: boolean }[];
     readonly healthcheck: Registered["container"]["healthcheck"];
+    readonly tty?: boolean;
   };
   /** Zone file text per apex (what BIND serves). */
   readonly zoneFiles: Record<string, string>;
@@ -192,7 +193,7 @@ export function runWriter(
 
 /**
  * Runs the rotation guard as the provider would: the registered entrypoint, command, volume
- * (read-only) and healthcheck (its run-once handshake needs the check), attached; the config
+ * (read-only), TTY and healthcheck (its run-once handshake needs the check), attached; the config
  * volume is `configVolume`. Returns the exit code and the output (what `containerLogs` holds).
  */
 export function runGuard(
@@ -224,6 +225,7 @@ export function runGuard(
     flagDuration(g.healthcheck.timeout),
     "--health-retries",
     String(g.healthcheck.retries),
+    ...(g.tty === true ? ["--tty"] : []),
     image,
     ...entryArgs,
     ...g.command,

@@ -100,6 +100,9 @@ export function rotationGuard(
       volumes: [{ volumeName: configVolume.name, containerPath: CONFIG_DIR, readOnly: true }],
       attach: true,
       logs: true,
+      // A TTY makes the log stream raw: without one Docker frames each write with a binary
+      // header, which the provider keeps in `containerLogs` (the parser tolerates it too).
+      tty: true,
       mustRun: false,
       restart: "no",
       ...runOnceGate(GUARD_WAIT_SECONDS),
