@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import {
   dependencyNames,
   guardLogs,
@@ -30,6 +31,8 @@ installMocks({ containerLogs: logs });
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { MailServer } =
   require("../../src/components/mail-server") as typeof import("../../src/components/mail-server");
+const { KubernetesMailServer } =
+  require("../../src/components/kubernetes-mail-server") as typeof import("../../src/components/kubernetes-mail-server");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const CF = { provider: "cloudflare" as const, zoneId: "zone-1" };
@@ -221,5 +224,92 @@ describe("MailServer: a refused rotation fails the program", () => {
   it("finishes when it is", () => {
     const r = runProgram("s2026a");
     assert.equal(r.status, 0, r.stderr);
+  });
+});
+
+describe("KubernetesMailServer: DKIM rotation guard (a Job)", () => {
+  async function runK8s(dkim: Record<string, unknown>): Promise<Registration[]> {
+    resetRegistrations();
+    const m = new KubernetesMailServer("mail", {
+      ...args(dkim),
+      platform: { kind: "kubernetes", namespace: "mail", certManager: { issuer: "letsencrypt" } },
+    });
+    await Promise.all([
+      valueOf(m.records),
+      valueOf(m.rolloutHash),
+      ...Object.values(m.objects).map((o) => valueOf(o.id as pulumi.Output<unknown>)),
+    ]);
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    return [...registrations];
+  }
+  const K8S_GUARD = "mail-dkim-rotation-guard";
+
+  it("runs before everything that carries the signing config", async () => {
+    const regs = await runK8s({ selector: "s2026b", retiring: ["s2026a"] });
+    const job = regs.find((r) => r.name === K8S_GUARD);
+    assert.equal(job?.type, "kubernetes:batch/v1:Job");
+    for (const child of [
+      "mail-config",
+      "mail-config-startup",
+      "mail-secrets",
+      "mail-statefulset",
+    ]) {
+      assert.ok(
+        dependencyNames(child).includes(K8S_GUARD),
+        `${child} deps: ${dependencyNames(child).join(", ")}`,
+      );
+    }
+    // It reads the live cluster: it depends on no object it guards.
+    assert.ok(!dependencyNames(K8S_GUARD).some((d) => d.startsWith("mail-config")));
+  });
+
+  it("mounts the live signing files optionally, fails fast, and is no pod of the mail server", async () => {
+    const regs = await runK8s({ selector: "s2026b" });
+    const job = unwrap(regs.find((r) => r.name === K8S_GUARD)!.inputs) as {
+      metadata: { name: string; namespace: string };
+      spec: {
+        backoffLimit: number;
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: {
+            containers: { image: string; command: string[] }[];
+            volumes: { projected: { sources: { configMap: Record<string, unknown> }[] } }[];
+          };
+        };
+      };
+    };
+    assert.equal(job.metadata.name, "mail-dkim-rotation-guard");
+    assert.equal(job.metadata.namespace, "mail");
+    assert.equal(job.spec.backoffLimit, 0);
+    assert.deepEqual(job.spec.template.spec.volumes[0]!.projected.sources, [
+      {
+        configMap: {
+          name: "mail-config-startup",
+          optional: true,
+          items: [
+            { key: "opendkim__SigningTable", path: "opendkim/SigningTable" },
+            {
+              key: "rspamd__override.d__dkim_signing.conf",
+              path: "rspamd/override.d/dkim_signing.conf",
+            },
+          ],
+        },
+      },
+    ]);
+    assert.notEqual(
+      job.spec.template.metadata.labels["app.kubernetes.io/name"],
+      "docker-mailserver",
+    );
+    const script = job.spec.template.spec.containers[0]!.command[2]!;
+    assert.match(script, /check 'example\.com' 's2026b' /);
+    assert.doesNotMatch(script, /example\.net/);
+  });
+
+  it("is absent when no domain has DKIM", async () => {
+    const regs = await runK8s({ enabled: false });
+    assert.equal(
+      regs.find((r) => r.name === K8S_GUARD),
+      undefined,
+    );
   });
 });
