@@ -21,6 +21,7 @@ import type { MailServerSpec, MailServerSpecInput } from "../../src/spec/schema"
 import { writeProjectedVolume, type PayloadFile } from "../servers/projected-volume";
 import { ensureDocker } from "../servers/docker";
 import { dmsImage } from "./kubernetes-pod";
+import { schemaErrors } from "./kubernetes-schema";
 import { k8sMaterial, k8sSpecInput, newDkimKey, validated } from "./kubernetes-fixtures";
 
 const NAME = "mailserver";
@@ -101,6 +102,11 @@ after(() => {
 });
 
 describe("the rotation guard Job's script", () => {
+  it("is a valid batch/v1 Job (Kubernetes OpenAPI schema)", async () => {
+    const s = spec([{ name: "example.com", dkim: { selector: "s2026b" } }], true);
+    assert.deepEqual(await schemaErrors(jobOf(s) as unknown as KubernetesObject), []);
+  });
+
   it("decides as oneStepSwitches on generated deployments (sh and awk here)", () => {
     fc.assert(
       fc.property(
