@@ -178,7 +178,9 @@ describe("the rotation guard Job on the real DMS image", () => {
         const job = jobOf(s);
         const root = mkdtempSync(join(tmpdir(), "k8s-guard-real-"));
         roots.push(root);
-        writeProjectedVolume(root, jobPayload(job, deployed));
+        // No ConfigMap yet (a first deploy): the optional source leaves the volume empty.
+        const payload = jobPayload(job, deployed);
+        if (payload.length > 0) writeProjectedVolume(root, payload);
         const [entry, ...rest] = job.spec.template.spec.containers[0]!.command;
         const r = spawnSync(
           "docker",
