@@ -147,6 +147,7 @@ export function toTerraform(i: Inputs): State {
   put("wait", i.wait);
   put("wait_timeout", i.waitTimeout);
   put("network_mode", i.networkMode);
+  put("tty", i.tty);
   if (i.ports !== undefined) {
     out.ports = (i.ports as Partial<TfPort>[]).map((p) => ({
       internal: p.internal,
@@ -204,6 +205,7 @@ export function toTerraform(i: Inputs): State {
     "wait",
     "waitTimeout",
     "networkMode",
+    "tty",
     "ports",
     "volumes",
     "labels",
@@ -250,7 +252,8 @@ export function createBody(tf: State): Record<string, unknown> {
     Image: tf.image,
     Hostname: tf.hostname ?? "",
     Domainname: "",
-    Tty: false,
+    // `Tty: d.Get("tty").(bool)`.
+    Tty: (tf.tty as boolean | undefined) ?? false,
     OpenStdin: false,
     ...(tf.env ? { Env: tf.env } : {}),
     ...(tf.command ? { Cmd: tf.command } : {}),
