@@ -34,6 +34,7 @@ import {
   oneStepSwitches,
   signingFilesFromListing,
   signingFilesScript,
+  type SigningFiles,
 } from "../../dms/dkim-signing";
 import { CONFIG_DIR, READY_HANDSHAKE, runOnceGate } from "../../providers/host/docker";
 
@@ -64,7 +65,15 @@ export function guardVerdict(
   spec: Pick<MailServerSpec, "domains">,
   logs: string,
 ): string | undefined {
-  const findings = oneStepSwitches(spec, signingFilesFromListing(logs));
+  let files: SigningFiles;
+  try {
+    files = signingFilesFromListing(logs);
+  } catch (err) {
+    // Only a guard whose output did not reach the state (its script fails before the run-once
+    // handshake otherwise): judging nothing could let a one-step switch through.
+    return `${what}: DKIM signing does not switch: the DKIM rotation guard's output is unusable (${(err as Error).message}); run \`pulumi up\` again, with \`--replace\` on the guard container if this repeats. Nothing was written to the config volume.`;
+  }
+  const findings = oneStepSwitches(spec, files);
   if (findings.length === 0) return undefined;
   return [
     `${what}: DKIM signing does not switch: ${findings.length} problem${findings.length === 1 ? "" : "s"}:`,
