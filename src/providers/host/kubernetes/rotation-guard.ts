@@ -9,8 +9,10 @@
  * `apply`): `@pulumi/kubernetes` exposes no pod logs or termination message as an output, so the
  * only result the program sees is the Job's success or failure. The message is the shared finding
  * (`oneStepSwitch`, rendered here with a placeholder for the previous selector, which only the
- * pod knows) written to the container's termination message; the provider's Job await reports a
- * failed pod's termination message in its error. The reading of the two files is an `awk`
+ * pod knows) written to the container's termination message, which the provider's Job await
+ * adds to its error (its pod aggregator reports a terminated container's `message`:
+ * provider/pkg/await/job.go and states/pod.go in pulumi/pulumi-kubernetes; read in the source,
+ * not run against a cluster here). `kubectl logs job/<name>-dkim-rotation-guard` shows it too. The reading of the two files is an `awk`
  * rendition of ../../../dms/dkim-signing.ts, and test/providers/kubernetes-rotation-guard.test.ts
  * checks both agree on generated files.
  */
