@@ -13,6 +13,12 @@ import { selectorKey, type DkimKeyMaterial } from "../spec/material";
 import { dkimPublicKeyBase64 } from "../records/policies";
 import { findKeyInConfig } from "./dkim-keys";
 import { retiringSelectors } from "../spec/derived";
+import {
+  RSPAMD_SIGNING_FILE,
+  SIGNING_TABLE_FILE,
+  oneStepSwitch,
+  signingSelector,
+} from "../dms/dkim-signing";
 
 /** A signing switch from one selector to another. */
 export interface DkimRotation {
@@ -24,27 +30,24 @@ export interface DkimRotation {
 }
 
 /**
- * The selector that signed `domain`'s mail in a DMS config directory this tool wrote: from
- * OpenDKIM's `SigningTable` (`*@<domain> <selector>._domainkey.<domain>`) or Rspamd's
- * `dkim_signing.conf` (`<domain> { ... selector = "<selector>"; }`). Undefined when neither says.
+ * The selector that signed `domain`'s mail in a DMS config directory this tool wrote (OpenDKIM's
+ * `SigningTable` or Rspamd's `dkim_signing.conf`, read by ../dms/dkim-signing.ts). Undefined when
+ * neither says.
  */
 export function previousSigningSelector(configDir: string, domain: string): string | undefined {
-  const table = join(configDir, "opendkim", "SigningTable");
-  if (existsSync(table)) {
-    for (const line of readFileSync(table, "utf8").split("\n")) {
-      const [who, key] = line.trim().split(/\s+/);
-      const suffix = `._domainkey.${domain}`;
-      if (who === `*@${domain}` && key?.endsWith(suffix)) return key.slice(0, -suffix.length);
-    }
-  }
-  const conf = join(configDir, "rspamd", "override.d", "dkim_signing.conf");
-  if (existsSync(conf)) {
-    const text = readFileSync(conf, "utf8");
-    const escaped = domain.replace(/\./g, "\\.");
-    const m = new RegExp(`^\\s*${escaped}\\s*\\{[^}]*selector\\s*=\\s*"([^"]+)"`, "m").exec(text);
-    if (m) return m[1];
-  }
-  return undefined;
+  const read = (rel: string): string | undefined => {
+    const path = join(configDir, rel);
+    return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+  };
+  const signingTable = read(SIGNING_TABLE_FILE);
+  const rspamdSigning = read(RSPAMD_SIGNING_FILE);
+  return signingSelector(
+    {
+      ...(signingTable !== undefined ? { signingTable } : {}),
+      ...(rspamdSigning !== undefined ? { rspamdSigning } : {}),
+    },
+    domain,
+  );
 }
 
 /** What {@link resolveRotation} found. */
@@ -102,14 +105,9 @@ export function resolveRotation(
     if (!strict) return;
     const previous = previousSigningSelector(configDir, d.name);
     if (previous === undefined || previous === d.dkim.selector) return;
-    if (!retiringSelectors(d.dkim).includes(previous)) {
-      findings.push(
-        finding(
-          "dkim-rotation-one-step",
-          `domains[${i}].dkim.selector`,
-          `changes from ${JSON.stringify(previous)} to ${JSON.stringify(d.dkim.selector)} with ${JSON.stringify(previous)} not in retiring: its record would go while mail it signed is in flight; first set retiring: [${JSON.stringify(previous)}], remove it after the overlap`,
-        ),
-      );
+    const oneStep = oneStepSwitch(spec, i, previous);
+    if (oneStep !== undefined) {
+      findings.push(oneStep);
       return;
     }
     rotations.push({ domain: d.name, from: previous, to: d.dkim.selector, ttl: d.ttl });

@@ -11,6 +11,8 @@
  * - `${name}-mail-data`, `${name}-mail-state`, `${name}-mail-logs` (PersistentVolumeClaims, kept
  *   on delete unless `retainData: false`);
  * - `${name}-tls` (cert-manager Certificate, with `platform.certManager`);
+ * - `${name}-dkim-rotation-guard` (batch/v1 Job): with DKIM, fails the update on a one-step
+ *   selector switch, before the ConfigMaps, the Secret and the StatefulSet change;
  * - `${name}-statefulset`, `${name}-service`, `${name}-internal` (private services only),
  *   `${name}-network-policy`;
  * - DNS records via the zone's adapter, and the PTR.
@@ -34,6 +36,7 @@ import {
   type KubernetesObject,
 } from "../providers/host/kubernetes";
 import { loadKubernetes } from "../providers/optional-peer";
+import { rotationGuardJob } from "../providers/host/kubernetes/rotation-guard";
 import type { MailServerArgs } from "./args";
 import { resolveReferences } from "./references";
 import { structuralInput, validateOrThrow } from "./resolve";
@@ -213,7 +216,22 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
       material,
       dns.gate,
     );
-    const afterRecords = dns.signingRecords.length > 0 ? [...dns.signingRecords] : undefined;
+    // The rotation guard: a Job that fails on a one-step selector switch, read from the live
+    // ConfigMap; everything that carries the signing config waits for it
+    // (../providers/host/kubernetes/rotation-guard.ts). Replaced whenever its script (the
+    // selectors it judges) changes; a Job's template cannot be updated in place, and its name is
+    // fixed, hence delete before replace.
+    const guardObject = rotationGuardJob(what, plan, spec, objectName);
+    const guard =
+      guardObject === undefined
+        ? undefined
+        : new kube.batch.v1.Job(`${name}-dkim-rotation-guard`, plainArgs(guardObject), {
+            parent,
+            replaceOnChanges: ["*"],
+            deleteBeforeReplace: true,
+          });
+    const signingAfter = [...dns.signingRecords, ...(guard !== undefined ? [guard] : [])];
+    const afterRecords = signingAfter.length > 0 ? signingAfter : undefined;
     // Only the secret holes: the objects do not depend on the IPs (the env holds none).
     const secretHoles = holes.filter((h) => h.kind !== "ipv4" && h.kind !== "ipv6");
     const real = replan(secretHoles, materialWithSecrets, (s, m) =>
@@ -291,7 +309,7 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
       // create under the same name) when their data changes, unless the provider sets
       // enableConfigMapMutable / enableSecretMutable, and a dependsOn could draw the StatefulSet
       // into that replacement. The pod names them, and the kubelet waits for them. After the
-      // signing records: publish before sign.
+      // signing records (publish before sign) and the rotation guard.
       { parent, dependsOn: [...claims, ...(afterRecords ?? [])] },
     );
     objects[names.statefulSet] = statefulSet;
@@ -312,6 +330,8 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
       plainArgs(policy),
       { parent },
     );
+    if (guardObject !== undefined && guard !== undefined)
+      objects[guardObject.metadata.name] = guard;
     this.objects = objects;
     this.rolloutHash = sts.apply(
       (x) =>

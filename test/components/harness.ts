@@ -6,6 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import Module from "node:module";
 import { join } from "node:path";
+import {
+  LISTING_END,
+  LISTING_PREFIX,
+  RSPAMD_SIGNING_FILE,
+  SIGNING_TABLE_FILE,
+  type SigningFiles,
+} from "../../src/dms/dkim-signing";
 
 /** One `registerResource` as the engine saw it. Secret inputs keep their secret wrapper. */
 export interface Registration {
@@ -102,6 +109,29 @@ export const OPEN_PROBE_LOGS = [
   "",
 ].join("\n");
 
+/**
+ * Logs of a DKIM rotation guard that found `files` in the config volume (the listing format of
+ * `signingFilesScript`); `{}` is an empty volume.
+ */
+export function guardLogs(files: SigningFiles): string {
+  const section = (path: string, text: string | undefined) =>
+    text === undefined
+      ? []
+      : [
+          `${LISTING_PREFIX}-FILE ${path}`,
+          ...text
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((l) => `${LISTING_PREFIX}-LINE ${path} ${l}`),
+        ];
+  return [
+    ...section(SIGNING_TABLE_FILE, files.signingTable),
+    ...section(RSPAMD_SIGNING_FILE, files.rspamdSigning),
+    LISTING_END,
+    "",
+  ].join("\n");
+}
+
 /** The registrations of the current run. */
 export const registrations: Registration[] = [];
 
@@ -183,6 +213,9 @@ export function installMocks(options: MockOptions = {}): void {
               state.exitCode = options.exitCodes[args.name];
             if (options.containerLogs?.[args.name] !== undefined)
               state.containerLogs = options.containerLogs[args.name];
+            // A rotation guard reads an empty config volume (a first deploy) unless told.
+            else if (args.name.endsWith("-dkim-rotation-guard"))
+              state.containerLogs = guardLogs({});
             break;
         }
         return { id: `${args.name}-id`, state };

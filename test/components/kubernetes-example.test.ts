@@ -44,6 +44,7 @@ describe("examples/kubernetes under mocks", () => {
     assert.deepEqual(regs.map((r) => `${r.type} ${r.name}`).sort(), [
       "dms:index:KubernetesMailServer mail",
       "kubernetes:apps/v1:StatefulSet mail-statefulset",
+      "kubernetes:batch/v1:Job mail-dkim-rotation-guard",
       "kubernetes:cert-manager.io/v1:Certificate mail-tls",
       "kubernetes:core/v1:ConfigMap mail-config",
       "kubernetes:core/v1:ConfigMap mail-config-startup",

@@ -111,6 +111,7 @@ describe("KubernetesMailServer", () => {
     assert.deepEqual(rs.map((r) => `${r.type} ${r.name}`).sort(), [
       "dms:index:KubernetesMailServer mail",
       "kubernetes:apps/v1:StatefulSet mail-statefulset",
+      "kubernetes:batch/v1:Job mail-dkim-rotation-guard",
       "kubernetes:cert-manager.io/v1:Certificate mail-tls",
       "kubernetes:core/v1:ConfigMap mail-config",
       "kubernetes:core/v1:ConfigMap mail-config-startup",
@@ -151,7 +152,7 @@ describe("KubernetesMailServer", () => {
       return { apiVersion, kind: kind!, ...(unwrap(r.inputs) as object) } as KubernetesObject;
     };
     const objects = rs.filter((r) => r.type.startsWith("kubernetes:")).map(asObject);
-    assert.equal(objects.length, 10);
+    assert.equal(objects.length, 11);
     assert.deepEqual(await allSchemaErrors(objects), []);
   });
 

@@ -394,6 +394,26 @@ describe("read-back: what a change does", () => {
     });
     assert.deepEqual(plans.get("mail-config-writer"), [{ attribute: "upload", replace: true }]);
     assert.deepEqual(plans.get("mail-container"), []);
+    // The rotation guard runs only when the selectors change.
+    assert.deepEqual(plans.get("mail-dkim-rotation-guard"), []);
+  });
+
+  it("changing the DKIM selectors replaces the rotation guard through its label", async (t) => {
+    if (!engine) return t.skip("no Docker engine (outside CI)");
+    const rotate = (dkim: Record<string, unknown>): MailServerArgs => ({
+      ...RICH,
+      domains: [{ ...RICH.domains[0]!, dkim } as MailServerArgs["domains"][number]],
+      // No DNS here: the publish wait would look for the zone's servers.
+      dkimPublishWait: { enabled: false },
+    });
+    const plans = await transition(
+      "selector",
+      rotate({ selector: "s2026a" }),
+      rotate({ selector: "s2026b", retiring: ["s2026a"] }),
+    );
+    assert.deepEqual(plans.get("mail-dkim-rotation-guard"), [
+      { attribute: "labels", replace: true },
+    ]);
   });
 
   it("changing an env value replaces the mail container", async (t) => {

@@ -64,6 +64,14 @@ export interface Registered {
       startPeriod: string;
     };
   };
+  /** The DKIM rotation guard, when a domain has DKIM. */
+  readonly guard?: {
+    readonly entrypoints: string[];
+    readonly command: string[];
+    readonly volumes: { volumeName: string; containerPath: string; readOnly?: boolean }[];
+    readonly healthcheck: Registered["container"]["healthcheck"];
+    readonly tty?: boolean;
+  };
   /** Zone file text per apex (what BIND serves). */
   readonly zoneFiles: Record<string, string>;
   /** Plan names of the volumes (`mail-data`, ...) by the name the mocks gave each. */
@@ -71,11 +79,16 @@ export interface Registered {
 }
 
 let mocked = false;
+/**
+ * The `containerLogs` the mocks give each container by child name: set a rotation guard's
+ * (`<name>-dkim-rotation-guard`) to what the real guard printed; unset, it read an empty volume.
+ */
+export const mockedLogs: Record<string, string> = {};
 
 /** Runs `new MailServer(name, args)` under the mocks and returns what it registered. */
 export async function registered(name: string, args: MailServerArgs): Promise<Registered> {
   if (!mocked) {
-    installMocks();
+    installMocks({ containerLogs: mockedLogs });
     mocked = true;
   }
   resetRegistrations();
@@ -99,6 +112,9 @@ export async function registered(name: string, args: MailServerArgs): Promise<Re
     return unwrap(r.inputs) as Record<string, unknown>;
   };
   const writer = byName(`${name}-config-writer`);
+  const guard = registrations.some((x) => x.name === `${name}-dkim-rotation-guard`)
+    ? byName(`${name}-dkim-rotation-guard`)
+    : undefined;
   const container = byName(`${name}-container`);
   const volumeNames: Record<string, string> = {};
   for (const r of registrations.filter((x) => x.type === "docker:index/volume:Volume")) {
@@ -115,6 +131,7 @@ export async function registered(name: string, args: MailServerArgs): Promise<Re
       volumePaths: (writer.volumes as { containerPath: string }[]).map((v) => v.containerPath),
     },
     container: container as unknown as Registered["container"],
+    ...(guard !== undefined ? { guard: guard as unknown as NonNullable<Registered["guard"]> } : {}),
     zoneFiles,
     volumeNames,
   };
@@ -172,6 +189,56 @@ export function runWriter(
   const code = Number(docker(["inspect", "--format", "{{.State.ExitCode}}", containerName]).trim());
   docker(["rm", containerName]);
   return { code, output: `${run.stdout}${run.stderr}` };
+}
+
+/**
+ * Runs the rotation guard as the provider would: the registered entrypoint, command, volume
+ * (read-only), TTY and healthcheck (its run-once handshake needs the check), attached; the config
+ * volume is `configVolume`. Returns the exit code and the output (what `containerLogs` holds).
+ */
+export function runGuard(
+  image: string,
+  containerName: string,
+  configVolume: string,
+  r: Registered,
+): { code: number; output: string; seconds: number } {
+  const g = r.guard;
+  if (g === undefined) throw new Error("the component registered no rotation guard");
+  const [entrypoint, ...entryArgs] = g.entrypoints;
+  if (entrypoint === undefined) throw new Error("the guard has no entrypoint");
+  const [kind, test] = g.healthcheck.tests;
+  if (kind !== "CMD-SHELL" || test === undefined) throw new Error("unexpected guard healthcheck");
+  const v = g.volumes[0]!;
+  docker([
+    "create",
+    "--name",
+    containerName,
+    "--entrypoint",
+    entrypoint,
+    "-v",
+    `${configVolume}:${v.containerPath}${v.readOnly === true ? ":ro" : ""}`,
+    "--health-cmd",
+    test,
+    "--health-interval",
+    flagDuration(g.healthcheck.interval),
+    "--health-timeout",
+    flagDuration(g.healthcheck.timeout),
+    "--health-retries",
+    String(g.healthcheck.retries),
+    ...(g.tty === true ? ["--tty"] : []),
+    image,
+    ...entryArgs,
+    ...g.command,
+  ]);
+  const started = Date.now();
+  const run = spawnSync("docker", ["start", "--attach", containerName], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const code = Number(docker(["inspect", "--format", "{{.State.ExitCode}}", containerName]).trim());
+  docker(["rm", containerName]);
+  return { code, output: `${run.stdout}${run.stderr}`, seconds };
 }
 
 /**

@@ -14,6 +14,7 @@ const EXPECTED = [
   "dms:index:MailServer NAME",
   "docker:index/container:Container NAME-config-writer",
   "docker:index/container:Container NAME-container",
+  "docker:index/container:Container NAME-dkim-rotation-guard",
   "docker:index/remoteImage:RemoteImage NAME-image",
   "docker:index/volume:Volume NAME-config",
   "docker:index/volume:Volume NAME-mail-data",

@@ -23,6 +23,10 @@ function installRecordingMocks() {
             name: `${a.name}-v`,
             publicKeyPem: publicKey.export({ type: "spki", format: "pem" }),
             privateKeyPem: privateKey.export({ type: "pkcs1", format: "pem" }),
+            // A DKIM rotation guard that read an empty config volume (a first deploy).
+            ...(a.name.endsWith("-dkim-rotation-guard")
+              ? { containerLogs: "DMS-DKIM-SIGNING-END\n" }
+              : {}),
           },
         };
       },

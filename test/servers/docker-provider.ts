@@ -148,6 +148,7 @@ export function toTerraform(i: Inputs): State {
   put("wait_timeout", i.waitTimeout);
   put("network_mode", i.networkMode);
   put("pid_mode", i.pidMode);
+  put("tty", i.tty);
   if (i.ports !== undefined) {
     out.ports = (i.ports as Partial<TfPort>[]).map((p) => ({
       internal: p.internal,
@@ -206,6 +207,7 @@ export function toTerraform(i: Inputs): State {
     "waitTimeout",
     "networkMode",
     "pidMode",
+    "tty",
     "ports",
     "volumes",
     "labels",
@@ -252,7 +254,8 @@ export function createBody(tf: State): Record<string, unknown> {
     Image: tf.image,
     Hostname: tf.hostname ?? "",
     Domainname: "",
-    Tty: false,
+    // `Tty: d.Get("tty").(bool)`.
+    Tty: (tf.tty as boolean | undefined) ?? false,
     OpenStdin: false,
     ...(tf.env ? { Env: tf.env } : {}),
     ...(tf.command ? { Cmd: tf.command } : {}),

@@ -14,6 +14,8 @@
  *   state while the selector is listed;
  * - `${name}-image` (`docker.RemoteImage`), `${name}-${volume}` (`docker.Volume`: mail-data,
  *   mail-state, mail-logs, config; kept on delete unless `retainData: false`);
+ * - `${name}-dkim-rotation-guard` (`docker.Container`): with DKIM, the one-shot check that refuses
+ *   a one-step selector switch before the writer runs (./rotation-guard.ts);
  * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
  * - `${name}-container` (`docker.Container`): the mail server;
  * - `${name}-backup` (`docker.Container`): with `backup`, the daily backup loop (./backup.ts);
@@ -36,7 +38,9 @@
  *
  * DKIM rotation (docs/dkim-rotation.md): the writer switches signing, so it depends on the signing
  * selectors' records and, while a domain rotates, receives its uploads only once every
- * authoritative server answers the new record (./publish-wait.ts): publish before sign.
+ * authoritative server answers the new record (./publish-wait.ts): publish before sign. It also
+ * waits for the rotation guard (./rotation-guard.ts), which refuses a switch whose old selector
+ * is not retiring, reading the selector that signs from the config volume.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
@@ -61,6 +65,7 @@ import { publishDns } from "./publish-dns";
 import { placeholderMaterial, replanner, toRecord } from "./replan";
 import { dkimMaterial, passwordHashes, stackKey } from "./secrets";
 import { storage } from "./storage";
+import { rotationGuard } from "./rotation-guard";
 import { backupContainer, hostCheck } from "./backup";
 import type { HostCheck } from "../host-check";
 import type { MtaStsPolicyOutput } from "../mta-sts-hosting";
@@ -124,6 +129,11 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** The one-shot container writing the config files into the config volume. */
   public readonly configWriter: docker.Container;
+  /**
+   * The one-shot DKIM rotation guard (./rotation-guard.ts): reads the signing selectors from the
+   * config volume before the writer and refuses a one-step switch. Absent when no domain has DKIM.
+   */
+  public readonly dkimRotationGuard?: docker.Container;
   /** The pinned DMS image. */
   public readonly image: docker.RemoteImage;
   /** Named volumes by plan name: `mail-data`, `mail-state`, `mail-logs`, `config`. */
@@ -202,16 +212,21 @@ export class MailServer extends pulumi.ComponentResource {
       material,
       dns.gate,
     );
-    const uploads = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
-    // Publish before sign: the writer (which switches signing) after the signing records.
-    this.configWriter = configWriterContainer(
-      this,
-      name,
-      image,
-      volumes,
-      uploads,
-      dns.signingRecords,
-    );
+    // The rotation guard reads which selector signs now; a one-step switch fails its verdict,
+    // and the writer's uploads wait for that verdict, so nothing is written (./rotation-guard.ts).
+    const guard = rotationGuard(this, what, name, spec, image, volumes["config"]!);
+    this.dkimRotationGuard = guard?.container;
+    const planned = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
+    const uploads =
+      guard === undefined
+        ? planned
+        : pulumi.all([planned, guard.verdict]).apply(([files]) => files);
+    // Publish before sign: the writer (which switches signing) after the signing records, and
+    // after the guard.
+    this.configWriter = configWriterContainer(this, name, image, volumes, uploads, [
+      ...dns.signingRecords,
+      ...(guard !== undefined ? [guard.container] : []),
+    ]);
     this.recreateHash = recreateHashOf(
       spec,
       plan,

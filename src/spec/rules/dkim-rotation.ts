@@ -45,9 +45,14 @@ function checkRotation(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): vo
   });
 }
 
-/** Ids `dmsctl plan` reports from the previous deployment in its `--out` folder. */
-export const DKIM_ROTATION_STATE_RULES = ruleGroup({
-  reportedBy: "`dmsctl plan --out`, from the previous deployment in the folder",
+/**
+ * The one-step switch, reported from the previous deployment: by `dmsctl plan --out` from its
+ * folder and by `MailServer` from its config volume (its rotation guard); both decide with
+ * `oneStepSwitch` (src/dms/dkim-signing.ts).
+ */
+export const DKIM_ROTATION_SWITCH_RULES = ruleGroup({
+  reportedBy:
+    "`dmsctl plan --out`, from the previous deployment in the folder; `MailServer`, from its config volume (the rotation guard)",
   rules: {
     "dkim-rotation-one-step": {
       level: "error",
@@ -56,6 +61,13 @@ export const DKIM_ROTATION_STATE_RULES = ruleGroup({
       remediation:
         "Rotate in two steps: first `selector: <new>` with `retiring: [<old>]` (the new record is published before signing switches), then, after the overlap, remove `<old>` from `retiring`.",
     },
+  },
+});
+
+/** Ids `dmsctl plan` reports from the previous deployment in its `--out` folder. */
+export const DKIM_ROTATION_STATE_RULES = ruleGroup({
+  reportedBy: "`dmsctl plan --out`, from the previous deployment in the folder",
+  rules: {
     "dkim-retiring-key-missing": {
       level: "error",
       summary:

@@ -17,7 +17,11 @@ import { DKIM_RULES } from "./dkim";
 import { SPF_RULES } from "./spf";
 import { POLICY_RULES } from "./policies";
 import { MTA_STS_HOSTING_RULES } from "./mta-sts-hosting";
-import { DKIM_ROTATION_RULES, DKIM_ROTATION_STATE_RULES } from "./dkim-rotation";
+import {
+  DKIM_ROTATION_RULES,
+  DKIM_ROTATION_STATE_RULES,
+  DKIM_ROTATION_SWITCH_RULES,
+} from "./dkim-rotation";
 import { DELEGATION_RULES } from "./delegation";
 import { SERVICE_RULES } from "./services";
 import { ENV_RULES } from "./env";
@@ -62,6 +66,7 @@ export const VALIDATION_GROUPS = [
 /** The groups of ids reported after validation: reading secrets, planning, DNS audits. */
 export const LATER_GROUPS = [
   SECRET_RULES,
+  DKIM_ROTATION_SWITCH_RULES,
   DKIM_ROTATION_STATE_RULES,
   PLANNING_RULES,
   DNS_AUDIT_RULES,
