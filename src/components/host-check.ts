@@ -69,6 +69,9 @@ export function hostProbeContainer(hostAccess: boolean) {
     command: ["-c", HOST_PROBE_SCRIPT],
     attach: true,
     logs: true,
+    // A TTY makes the log stream raw: the provider keeps `containerLogs` as the Engine API sends
+    // it, so without one every write carries Docker's 8-byte frame header before the line.
+    tty: true,
     mustRun: false,
     restart: "no",
     // The probe needs no network; the host's PID namespace is not its network namespace.

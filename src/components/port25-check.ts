@@ -83,6 +83,10 @@ export class Port25Check extends pulumi.ComponentResource {
         // false because the container exits by design.
         attach: true,
         logs: true,
+        // A TTY makes the log stream raw: the provider keeps `containerLogs` as the Engine API
+        // sends it, so without one every write carries Docker's 8-byte frame header, whose size
+        // bytes are not UTF-8 for a write of 128 bytes or more.
+        tty: true,
         mustRun: false,
         restart: "no",
         ...(args.networkMode !== undefined ? { networkMode: args.networkMode } : {}),

@@ -644,11 +644,11 @@ export function rootlessFromUidMap(lines: readonly string[]): boolean | undefine
 
 /** The host facts in the probe's output ({@link HOST_PROBE_SCRIPT}); what it could not see is absent. */
 export function hostFactsFromProbe(logs: string): HostFacts {
-  const lines = logs
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith(`${HOST_PROBE_PREFIX} `))
-    .map((l) => l.slice(HOST_PROBE_PREFIX.length + 1));
+  // From the prefix on: a log stream read without a TTY puts Docker's frame header before it.
+  const lines = logs.split("\n").flatMap((l) => {
+    const at = l.indexOf(`${HOST_PROBE_PREFIX} `);
+    return at < 0 ? [] : [l.slice(at + HOST_PROBE_PREFIX.length + 1).trim()];
+  });
   const all = (key: string) =>
     lines.filter((l) => l.startsWith(`${key} `)).map((l) => l.slice(key.length + 1).trim());
   const value = (key: string): string | undefined => {

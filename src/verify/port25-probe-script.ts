@@ -158,7 +158,10 @@ export function parsePort25ProbeOutput(
   const found = new Map<string, Port25TargetResult>();
   let complete = false;
   for (const raw of logs.split("\n")) {
-    const line = raw.replace(/\r$/, "");
+    // From the marker on: a log stream read without a TTY puts Docker's frame header before it.
+    const at = raw.indexOf("DMS-PORT25");
+    if (at < 0) continue;
+    const line = raw.slice(at).replace(/\r$/, "");
     if (line === PROBE_END_MARKER) {
       complete = true;
       continue;

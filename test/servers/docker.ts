@@ -149,3 +149,70 @@ export function shellImage(tag = "local/dms-test-shell:1"): string {
   docker(["import", "-c", 'CMD ["/bin/sh"]', "-", tag], tar.stdout);
   return tag;
 }
+
+/**
+ * A stopped container's logs as the Docker provider stores them in `containerLogs`: the Engine
+ * API's log stream (`ContainerLogs`, stdout and stderr) read line by line with Go's
+ * `bufio.ScanLines` (split at `\n`, one trailing `\r` dropped), each line written back with
+ * `\n`, and no demultiplexing (`resourceDockerContainerCreate` in kreuzwerker/
+ * terraform-provider-docker). Without a TTY every write therefore keeps Docker's 8-byte frame
+ * header; with one the stream is raw. Bytes that are not UTF-8 become U+FFFD, as they do on
+ * their way to Pulumi.
+ */
+export async function providerContainerLogs(id: string): Promise<string> {
+  const { request } = await import("node:http");
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const req = request(
+      {
+        socketPath: "/var/run/docker.sock",
+        path: `/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1`,
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks)));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("Docker logs request timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+  return asProviderLogs(body);
+}
+
+/**
+ * A log stream's bytes as the provider turns them into `containerLogs` (see
+ * {@link providerContainerLogs}): lines split at `\n` with one trailing `\r` dropped, each
+ * written back with `\n`, bytes that are not UTF-8 as U+FFFD.
+ */
+export function asProviderLogs(body: Buffer): string {
+  const lines: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= body.length; i++) {
+    if (i < body.length && body[i] !== 0x0a) continue;
+    if (i === body.length && start === i) break;
+    let end = i;
+    if (end > start && body[end - 1] === 0x0d) end--;
+    lines.push(body.subarray(start, end).toString("utf8"));
+    start = i + 1;
+  }
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+/**
+ * What Docker sends for a container without a TTY: each write framed by an 8-byte header
+ * (stream 1 = stdout, three zero bytes, the length as 4 bytes big-endian).
+ */
+export function dockerFramed(writes: readonly string[]): Buffer {
+  return Buffer.concat(
+    writes.flatMap((w) => {
+      const data = Buffer.from(w, "utf8");
+      const header = Buffer.alloc(8);
+      header[0] = 1;
+      header.writeUInt32BE(data.length, 4);
+      return [header, data];
+    }),
+  );
+}

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { docker, ensureDocker } from "../servers/docker";
+import { docker, ensureDocker, providerContainerLogs } from "../servers/docker";
 import { dmsImages } from "../e2e/harness";
 import { runDmsctl } from "../helpers/cli";
 import {
@@ -53,15 +53,28 @@ function userlandProxyOn(): boolean {
   }
 }
 
-/** `docker run` of HostCheck's probe container with the settings the component gives it. */
-function runProbe(image: string, hostAccess: boolean): string {
+/**
+ * HostCheck's probe container with the settings the component gives it, its logs read as the
+ * Docker provider reads them into `containerLogs` (`providerContainerLogs`: the Engine API's
+ * stream, not demultiplexed). `tty` overrides the component's setting, to show what the parser
+ * gets without one.
+ */
+async function runProbe(image: string, hostAccess: boolean, tty?: boolean): Promise<string> {
   const c = hostProbeContainer(hostAccess);
-  const args = ["run", "--rm", "--network", c.networkMode, "--restart", c.restart];
+  const args = ["create", "--network", c.networkMode, "--restart", c.restart];
+  if (tty ?? c.tty) args.push("-t");
   if (c.pidMode !== undefined) args.push("--pid", c.pidMode);
   for (const v of c.volumes ?? [])
     args.push("-v", `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`);
   args.push("--entrypoint", c.entrypoints[0]!, image, ...c.command);
-  return docker(args);
+  const id = docker(args).trim();
+  try {
+    docker(["start", id]);
+    docker(["wait", id]);
+    return await providerContainerLogs(id);
+  } finally {
+    spawnSync("docker", ["rm", "-f", id], { stdio: "ignore" });
+  }
 }
 
 const LISTENER = [
@@ -137,7 +150,7 @@ describe("dmsctl doctor on this machine's Docker", () => {
       (await runDmsctl(["doctor", "--format", "json"], process.env)).stdout,
     ) as JsonReport;
     const started = Date.now();
-    const logs = runProbe(image, true);
+    const logs = await runProbe(image, true);
     const elapsed = Date.now() - started;
     const probe = hostCheckFromLogs(logs);
     t.diagnostic(
@@ -181,10 +194,27 @@ describe("dmsctl doctor on this machine's Docker", () => {
     );
   });
 
+  it("without a TTY the provider keeps Docker's frame headers, and the probe's lines still parse", async (t) => {
+    if (available !== true) return t.skip(String(available));
+    const image = docker(["inspect", "--format", "{{.Config.Image}}", name]).trim();
+    const framed = await runProbe(image, true, false);
+    const raw = await runProbe(image, true);
+    // Each write of a container without a TTY is framed: stream 1 (stdout), three zero bytes and
+    // a 4-byte length, all before the text on the provider's line.
+    assert.match(framed, /\u0001\u0000\u0000\u0000[\s\S]{4}DMS-DOCTOR /);
+    assert.doesNotMatch(raw, /\u0000/, "a TTY makes the stream raw");
+    const statuses = (logs: string) => hostCheckFromLogs(logs).map((c) => `${c.id} ${c.status}`);
+    assert.deepEqual(statuses(framed), statuses(raw));
+    assert.ok(
+      hostCheckFromLogs(raw).every((c) => c.status !== "skip"),
+      statuses(raw).join(", "),
+    );
+  });
+
   it("HostCheck's probe without hostAccess skips exactly the three checks that need it", async (t) => {
     if (available !== true) return t.skip(String(available));
     const image = docker(["inspect", "--format", "{{.Config.Image}}", name]).trim();
-    const probe = hostCheckFromLogs(runProbe(image, false));
+    const probe = hostCheckFromLogs(await runProbe(image, false));
     assert.deepEqual(
       probe.filter((c) => c.status === "skip").map((c) => c.id),
       ["host-userland-proxy", "host-ipv6", "host-firewall-frontend"],

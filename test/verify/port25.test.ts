@@ -20,6 +20,7 @@ import {
 } from "../../src/verify/port25-probe-script";
 import { startPeer, requireTool, type Peer } from "./peers";
 import { freePort } from "../servers/bind";
+import { asProviderLogs, dockerFramed } from "../servers/docker";
 import {
   makeTestCertificates,
   postfixAvailable,
@@ -228,6 +229,23 @@ describe("the script's output format", () => {
       "mx.example.net:25",
       "[::1]:2525",
     ]);
+  });
+  test("logs as the Docker provider stores them parse the same, with a TTY or without", () => {
+    const lines = [
+      "DMS-PORT25 a.example:25 open 120 banner 220 a.example ESMTP",
+      `DMS-PORT25 b.example:25 timeout 5000 ${"no answer ".repeat(20)}`,
+      PROBE_END_MARKER,
+    ];
+    const targets = [{ host: "a.example" }, { host: "b.example" }];
+    const clean = parsePort25ProbeOutput(lines.map((l) => `${l}\n`).join(""), targets);
+    // A TTY: raw stream, CRLF line ends. No TTY: every write framed, and the 200-byte line's
+    // length byte is not UTF-8, so it reaches the logs as U+FFFD.
+    const tty = asProviderLogs(Buffer.from(lines.map((l) => `${l}\r\n`).join("")));
+    const framed = asProviderLogs(dockerFramed(lines.map((l) => `${l}\n`)));
+    assert.match(framed, /\uFFFD/);
+    assert.equal(clean.complete, true);
+    assert.deepEqual(parsePort25ProbeOutput(tty, targets), clean);
+    assert.deepEqual(parsePort25ProbeOutput(framed, targets), clean);
   });
   test("a truncated log never reads as success", () => {
     const logs = "noise\nDMS-PORT25 a.example:25 open 120 banner 220 a.example ESMTP\n";
