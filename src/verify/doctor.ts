@@ -117,24 +117,51 @@ export function parseSupervisorStatus(
   return out;
 }
 
-/** Lines of a mail log that report a problem (Postfix/Dovecot/DMS wording). */
+/**
+ * A client's failed SMTP AUTH (`warning: unknown[192.0.2.1]: SASL PLAIN authentication failed`):
+ * Postfix words it as a warning, but it is a client's mistake or a password guess, which every
+ * server on the Internet logs all day and Fail2ban answers (container-fail2ban reports its bans).
+ */
+const CLIENT_AUTH_FAILURE = /\bwarning: \S*\[[^\]]+\]: SASL \S+ authentication failed\b/;
+
+/**
+ * Lines of a mail log that report a problem (Postfix/Dovecot/DMS wording), leaving out clients'
+ * failed logins (they are no fault of the server).
+ */
 export function mailLogProblems(text: string): string[] {
   return text
     .split("\n")
     .filter((l) => /\b(error|fatal|panic)\b[:\]]|\bwarning:|\bERROR\b/i.test(l))
+    .filter((l) => !CLIENT_AUTH_FAILURE.test(l))
     .map((l) => l.trim());
 }
 
-/** The jails of `fail2ban-client status` (`Jail list:\tdovecot, postfix`). */
+/**
+ * The jails of `fail2ban-client status` (`` `- Jail list:\tcustom, dovecot, postfix``). The
+ * list ends the line: `[ \t]*`, not `\s*`, so an empty list never reads the next line.
+ */
 export function parseFail2banJails(text: string): string[] {
-  const m = /Jail list:\s*(.*)$/m.exec(text);
+  const m = /Jail list:[ \t]*(.*)$/m.exec(text);
   return m ? m[1]!.split(/[,\s]+/).filter((j) => j !== "") : [];
 }
 
-/** The banned IPs of `fail2ban-client status JAIL` (`Banned IP list:\t1.2.3.4 5.6.7.8`). */
+/** The banned IPs of `fail2ban-client status JAIL` (`` `- Banned IP list:\t1.2.3.4 5.6.7.8``). */
 export function parseFail2banBanned(text: string): string[] {
-  const m = /Banned IP list:\s*(.*)$/m.exec(text);
+  const m = /Banned IP list:[ \t]*(.*)$/m.exec(text);
   return m ? m[1]!.split(/\s+/).filter((ip) => ip !== "") : [];
+}
+
+/**
+ * What `setup fail2ban unban IP` reports per jail: it runs `fail2ban-client set JAIL unbanip IP`
+ * in every jail and prints `Unbanned IP from JAIL: N`, N being how many bans were lifted (0 where
+ * the IP was not banned: Fail2ban's `unbanip` does not fail on an absent IP unless asked to).
+ * Jails whose answer said "is not banned" or "NOK" are left out by `setup` itself.
+ */
+export function parseSetupUnban(text: string): { jail: string; lifted: number }[] {
+  const out: { jail: string; lifted: number }[] = [];
+  for (const m of text.matchAll(/^Unbanned IP from (\S+): (\d+)\s*$/gm))
+    out.push({ jail: m[1]!, lifted: Number(m[2]) });
+  return out;
 }
 
 /** `iptables v1.8.9 (nf_tables)` -> `nf_tables`. */

@@ -326,6 +326,18 @@ describe("doctor parsers", () => {
     ]);
   });
 
+  it("does not count a client's failed SMTP AUTH as a problem of the server", () => {
+    const log = [
+      "Nov 30 14:40:01 mail postfix/smtps/smtpd[901]: warning: unknown[127.0.0.55]: SASL PLAIN authentication failed: ",
+      "Nov 30 14:40:02 mail postfix/submission/smtpd[902]: warning: a.example[192.0.2.1]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+      "Nov 30 14:40:03 mail postfix/smtpd[903]: warning: TLS library problem: error:0A000126",
+      "",
+    ].join("\n");
+    assert.deepEqual(mailLogProblems(log), [
+      "Nov 30 14:40:03 mail postfix/smtpd[903]: warning: TLS library problem: error:0A000126",
+    ]);
+  });
+
   it("accepts only plain IPv4/IPv6 addresses for unban", () => {
     for (const ok of ["192.0.2.1", "2001:db8::1", "::1"])
       assert.equal(isUnbannableIp(ok), true, ok);
