@@ -2,7 +2,7 @@
  * Fail2ban in the real docker-mailserver image (15.1.0 unless `DMS_IMAGE` says otherwise), end to
  * end with `dmsctl doctor` and `dmsctl unban`:
  * - a client on 127.0.0.55 (swaks inside the container, bound to that loopback address) fails
- *   SMTP AUTH on port 465 until one of DMS's jails bans it for real: no `banip` shortcut, the
+ *   SMTP AUTH on the submission port until one of DMS's jails bans it for real: no `banip` shortcut, the
  *   ban comes from Fail2ban reading Postfix's log, and nftables then drops the client;
  * - `dmsctl doctor` reports the address and its jail in `container-fail2ban`;
  * - `dmsctl unban` lifts it, names the jail, and the client connects again; `fail2ban-client
@@ -71,15 +71,17 @@ function jailsBanning(name: string, ip: string): string[] {
   return [...bans(name)].filter(([, ips]) => ips.includes(ip)).map(([jail]) => jail);
 }
 
-/** One SMTP session from {@link CLIENT} to port 465: connect only, or a failed AUTH PLAIN. */
-function smtps(name: string, what: "connect" | "bad-auth"): { status: number; out: string } {
+/**
+ * One SMTP session from {@link CLIENT} to submission (587): connect only, or a failed AUTH PLAIN.
+ * The container has no certificate (no SSL_TYPE), so DMS offers AUTH without TLS there.
+ */
+function submission(name: string, what: "connect" | "bad-auth"): { status: number; out: string } {
   const common = [
     "swaks",
     "--server",
     "127.0.0.1",
     "--port",
-    "465",
-    "--tls-on-connect",
+    "587",
     "--local-interface",
     CLIENT,
     "--timeout",
@@ -187,7 +189,11 @@ test(
           assert.ok(jails.includes(jail), `no ${jail} jail in ${jails.join(", ")}`);
         assert.ok(!jails.includes("sshd"), "the sshd jail is on");
         assert.deepEqual(jailsBanning(name, CLIENT), []);
-        assert.equal(smtps(name, "connect").status, 0, "the client cannot connect before any ban");
+        assert.equal(
+          submission(name, "connect").status,
+          0,
+          "the client cannot connect before any ban",
+        );
       });
 
       let banned: string[] = [];
@@ -195,7 +201,7 @@ test(
         // maxretry is 3; Fail2ban reads the log asynchronously, so check after every attempt.
         // Bounded: 10 attempts, then 30 s for Fail2ban to act on what it read.
         for (let i = 1; i <= 10 && banned.length === 0; i++) {
-          const r = smtps(name, "bad-auth");
+          const r = submission(name, "bad-auth");
           if (i === 1) assert.match(r.out, /authentication failed|535/i, r.out);
           banned = jailsBanning(name, CLIENT);
           if (banned.length > 0) t.diagnostic(`banned after ${i} failed logins`);
@@ -207,7 +213,7 @@ test(
           });
         t.diagnostic(`banned in ${banned.join(", ")}`);
         // nftables drops it now: the same client cannot even connect.
-        assert.notEqual(smtps(name, "connect").status, 0, "the banned client still connects");
+        assert.notEqual(submission(name, "connect").status, 0, "the banned client still connects");
       });
 
       await t.test("dmsctl doctor reports the ban with the address and jail", async () => {
@@ -226,7 +232,7 @@ test(
           `unbanned ${CLIENT} in ${name}: jail ${[...banned].sort().join(", ")}\n`,
         );
         assert.deepEqual(jailsBanning(name, CLIENT), []);
-        assert.equal(smtps(name, "connect").status, 0, "the client still cannot connect");
+        assert.equal(submission(name, "connect").status, 0, "the client still cannot connect");
       });
 
       await t.test("doctor passes afterwards", async () => {

@@ -70,9 +70,14 @@ const RULES = [
   "",
 ].join("\n");
 
-/** `nspam` or `nham` of `sa-learn --dump magic`: the messages learnt as spam or ham. */
+/**
+ * `nspam` or `nham` of `sa-learn --dump magic`: the messages learnt as spam or ham; 0 while the
+ * database does not exist yet (sa-learn then prints an error and exits non-zero).
+ */
 function learnt(container: string, what: "nspam" | "nham"): number {
-  const out = exec(container, ["sa-learn", "--dump", "magic", "--dbpath", BAYES]);
+  const r = tryExec(container, ["sa-learn", "--dump", "magic", "--dbpath", BAYES]);
+  if (r.status !== 0) return 0;
+  const out = r.out;
   // `0.000          0          1          0  non-token data: nspam`: the third column.
   const m = new RegExp(`^\\s*\\S+\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+non-token data: ${what}$`, "m").exec(
     out,

@@ -1,5 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Check } from "../../src/verify/checks";
 import {
   DOCTOR_DOCS,
@@ -10,6 +12,7 @@ import {
   parseFail2banBanned,
   parseFail2banJails,
   parseIptablesBackend,
+  parseSetupUnban,
   parseSsPeers,
   parseSupervisorStatus,
   versionBelow,
@@ -18,6 +21,11 @@ import {
   type ContainerFacts,
   type HostFacts,
 } from "../../src/verify/doctor";
+
+/** A file of real Fail2ban output captured from the 15.1.0 image. */
+function f2bFixture(file: string): string {
+  return readFileSync(join(__dirname, "fixtures", "fail2ban-15.1.0", file), "utf8");
+}
 
 /** A healthy host: every host check passes. */
 const HOST: HostFacts = {
@@ -304,6 +312,31 @@ describe("doctor parsers", () => {
       ["192.0.2.1", "2001:db8::1"],
     );
     assert.deepEqual(parseFail2banBanned("   `- Banned IP list:\t\n"), []);
+  });
+
+  it("reads the real fail2ban-client and setup output of the 15.1.0 image (Fail2ban 1.0.2)", () => {
+    // Captured from local/dms:15.1.0 with ENABLE_FAIL2BAN=1 (see fixtures/fail2ban-15.1.0/).
+    assert.deepEqual(parseFail2banJails(f2bFixture("status.txt")), [
+      "custom",
+      "dovecot",
+      "postfix",
+    ]);
+    assert.deepEqual(parseFail2banBanned(f2bFixture("status-postfix-banned.txt")), [
+      "192.0.2.77",
+      "198.51.100.7",
+    ]);
+    // An empty list, with the File list line (also empty) above it: nothing is banned.
+    assert.deepEqual(parseFail2banBanned(f2bFixture("status-custom-empty.txt")), []);
+    assert.deepEqual(parseSetupUnban(f2bFixture("setup-unban-lifted.txt")), [
+      { jail: "custom", lifted: 0 },
+      { jail: "dovecot", lifted: 0 },
+      { jail: "postfix", lifted: 1 },
+    ]);
+    // Not banned anywhere: setup still prints a line per jail, each with 0, and exits 0.
+    assert.deepEqual(
+      parseSetupUnban(f2bFixture("setup-unban-not-banned.txt")).map((j) => j.lifted),
+      [0, 0, 0],
+    );
   });
 
   it("reads iptables' backend, ss peers and endpoint addresses", () => {
