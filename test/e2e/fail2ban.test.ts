@@ -11,10 +11,10 @@
  *
  * The container runs on Docker's default bridge with no published port: Fail2ban's nftables
  * rules live in the container's own network namespace, so a ban never touches the host's
- * firewall, and the client's loopback address is the container's. Two settings go in through
- * DMS's `fail2ban-jail.cf` (copied to `/etc/fail2ban/jail.d/user-jail.local`, read after DMS's
- * `jail.local`): `ignoreip` narrowed to 127.0.0.1 (DMS ignores all of 127.0.0.0/8, which would
- * make the test client unbannable), and the `sshd` jail turned off. The images built on this
+ * firewall, and the client's loopback address is the container's. DMS's `fail2ban-jail.cf`
+ * (copied to `/etc/fail2ban/jail.d/user-jail.local`, read after DMS's `jail.local`) narrows
+ * `ignoreip` to 127.0.0.1 (DMS ignores all of 127.0.0.0/8, which would make the test client
+ * unbannable), and `user-patches.sh` turns the `sshd` jail off. The images built on this
  * machine install Debian's `fail2ban` package, whose `jail.d/defaults-debian.conf` enables
  * `sshd`; DMS runs no SSH server, so `/var/log/auth.log` never appears and Fail2ban stops with
  * "Have not found any log file for sshd jail" (supervisord restarts it forever). The published
@@ -48,9 +48,17 @@ const JAIL_CF = [
   "ignoreip = 127.0.0.1/32",
   "maxretry = 3",
   "",
-  "[sshd]",
-  "# No SSH server in DMS: Debian's fail2ban package enables this jail, which has no log file.",
-  "enabled = false",
+].join("\n");
+
+/**
+ * The `sshd` jail turned off from `user-patches.sh`, as docs/faq-options.md tells users of an
+ * image built on Debian's fail2ban package to do (`overrides.userPatches`): DMS runs the script
+ * before it starts Fail2ban, and `jail.d/*.local` files are read after `jail.d/*.conf`.
+ */
+const USER_PATCHES = [
+  "#!/bin/bash",
+  "# No SSH server in the mail container: the sshd jail has no log and stops Fail2ban.",
+  "printf '[sshd]\\nenabled = false\\n' >/etc/fail2ban/jail.d/no-sshd.local",
   "",
 ].join("\n");
 
@@ -145,6 +153,7 @@ test(
       ]).trim();
       writeFileSync(join(cfg, "postfix-accounts.cf"), `${ACCOUNT}|${hash}\n`);
       writeFileSync(join(cfg, "fail2ban-jail.cf"), JAIL_CF);
+      writeFileSync(join(cfg, "user-patches.sh"), USER_PATCHES);
       docker([
         "run",
         "-d",
