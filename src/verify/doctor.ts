@@ -17,6 +17,7 @@ export const DOCTOR_DOCS = {
   ipv6: `${DOCS}/config/advanced/ipv6/`,
   fail2ban: `${DOCS}/config/security/fail2ban/#managing-bans`,
   rootless: `${DOCS}/config/security/fail2ban/#rootless-container`,
+  fail2banConfig: `${DOCS}/config/security/fail2ban/#custom-files`,
 } as const;
 
 /** What was learnt about the Docker host. `undefined` means "could not be read". */
@@ -72,6 +73,8 @@ export interface ContainerFacts {
   /** Fail2ban jails and their banned IPs; `off` when Fail2ban does not run. */
   readonly fail2ban?:
     readonly { readonly jail: string; readonly banned: readonly string[] }[] | "off";
+  /** The tail of `/var/log/supervisor/fail2ban.log`, read when Fail2ban does not answer. */
+  readonly fail2banLog?: string;
   /** `host` networking, or the gateways of the container's networks. */
   readonly networkMode?: string;
   readonly gateways?: readonly string[];
@@ -134,6 +137,19 @@ export function mailLogProblems(text: string): string[] {
     .filter((l) => /\b(error|fatal|panic)\b[:\]]|\bwarning:|\bERROR\b/i.test(l))
     .filter((l) => !CLIENT_AUTH_FAILURE.test(l))
     .map((l) => l.trim());
+}
+
+/**
+ * The last reason Fail2ban gave for not starting, from its supervisord log
+ * (`... ERROR   Failed during configuration: Have not found any log file for sshd jail`): the
+ * text after `Failed during configuration:`, else the last ERROR line's message.
+ */
+export function fail2banStartError(log: string): string | undefined {
+  const errors = log
+    .split("\n")
+    .map((l) => /\bERROR\s+(.*\S)\s*$/.exec(l)?.[1])
+    .filter((m): m is string => m !== undefined && m !== "Async configuration of server failed");
+  return errors[errors.length - 1]?.replace(/^Failed during configuration:\s*/, "");
 }
 
 /**
@@ -411,16 +427,20 @@ function containerChecks(c: ContainerFacts, host: HostFacts): Check[] {
   else if (c.fail2ban === "off") {
     // supervisord starts fail2ban only when ENABLE_FAIL2BAN=1: then no answer is a broken Fail2ban.
     const f2b = parseSupervisorStatus(c.supervisor ?? "").find((e) => e.name === "fail2ban");
-    if (f2b !== undefined && f2b.state !== "STOPPED")
+    if (f2b !== undefined && f2b.state !== "STOPPED") {
+      const reason = fail2banStartError(c.fail2banLog ?? "");
+      const missingLog = reason === undefined ? undefined : /for (\S+) jail/.exec(reason)?.[1];
       out.push(
         fail(
           "container-fail2ban",
           who,
-          `Fail2ban is enabled (supervisord: ${f2b.state}${f2b.detail ? `, ${f2b.detail}` : ""}) but fail2ban-client gets no answer`,
-          `Fail2ban keeps failing to start: read /var/log/supervisor/fail2ban.log in the container for the reason (a jail without a log file, or missing nftables support on the host) (${DOCTOR_DOCS.logs}, ${DOCTOR_DOCS.fail2ban}).`,
+          `Fail2ban is enabled (supervisord: ${f2b.state}${f2b.detail ? `, ${f2b.detail}` : ""}) but fail2ban-client gets no answer${reason ? `: ${reason}` : ""}`,
+          missingLog !== undefined
+            ? `A jail enabled without its log file stops Fail2ban at every start. DMS runs no ${missingLog} service${missingLog === "sshd" ? " (Debian's fail2ban package enables the sshd jail in jail.d/defaults-debian.conf)" : ""}: turn the jail off: "[${missingLog}]" then "enabled = false" in DMS's fail2ban-jail.cf, or in a jail.d/*.local file written by user-patches.sh (${DOCTOR_DOCS.fail2banConfig}).`
+            : `Fail2ban keeps failing to start: read /var/log/supervisor/fail2ban.log in the container for the reason (a jail without a log file, or missing nftables support on the host) (${DOCTOR_DOCS.logs}, ${DOCTOR_DOCS.fail2ban}).`,
         ),
       );
-    else out.push(skip("container-fail2ban", who, "Fail2ban does not run"));
+    } else out.push(skip("container-fail2ban", who, "Fail2ban does not run"));
   } else {
     const banned = c.fail2ban.flatMap((j) => j.banned.map((ip) => `${ip} (${j.jail})`));
     if (banned.length > 0)

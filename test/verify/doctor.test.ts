@@ -7,6 +7,7 @@ import {
   DOCTOR_DOCS,
   addressOf,
   doctorChecks,
+  fail2banStartError,
   isUnbannableIp,
   mailLogProblems,
   parseFail2banBanned,
@@ -218,6 +219,27 @@ describe("doctorChecks", () => {
       container: { ...CONTAINER, fail2ban: "off", supervisor: "fail2ban STOPPED Not started\n" },
     });
     assert.equal(check(off, "container-fail2ban").status, "skip");
+  });
+
+  it("container-fail2ban: names the reason of a crash loop, and the jail to turn off", () => {
+    // The last lines of /var/log/supervisor/fail2ban.log in the 15.1.0 image built on Debian's
+    // fail2ban package, with ENABLE_FAIL2BAN=1 and nothing else.
+    const fail2banLog = [
+      "2026-11-30 15:27:57,873 fail2ban                [756]: ERROR   Async configuration of server failed",
+      "2026-11-30 15:27:59,046 fail2ban                [758]: ERROR   Failed during configuration: Have not found any log file for sshd jail",
+      "2026-11-30 15:27:59,048 fail2ban                [758]: ERROR   Async configuration of server failed",
+      "",
+    ].join("\n");
+    assert.equal(fail2banStartError(fail2banLog), "Have not found any log file for sshd jail");
+    const c = failed({}, "container-fail2ban", {
+      fail2ban: "off",
+      supervisor: "fail2ban    RUNNING   pid 772, uptime 0:00:00\n",
+      fail2banLog,
+    });
+    assert.match(c.message, /gets no answer: Have not found any log file for sshd jail$/);
+    assert.match(c.remediation!, /"\[sshd\]" then "enabled = false"/);
+    assert.ok(c.remediation!.includes(DOCTOR_DOCS.fail2banConfig));
+    assert.equal(fail2banStartError("Server ready\n"), undefined);
   });
 
   it("container-client-ip: flags a connection Postfix saw from the Docker gateway", () => {
