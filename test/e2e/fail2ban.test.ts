@@ -7,7 +7,8 @@
  * - `dmsctl doctor` reports the address and its jail in `container-fail2ban`;
  * - `dmsctl unban` lifts it, names the jail, and the client connects again; `fail2ban-client
  *   status` lists it in no jail and doctor passes;
- * - `dmsctl unban` of the same address again exits 3, saying it is not banned.
+ * - `dmsctl unban` of the same address again exits 3, saying it is not banned;
+ * - with the `sshd` jail turned back on, Fail2ban crash-loops and doctor quotes its reason.
  *
  * The container runs on Docker's default bridge with no published port: Fail2ban's nftables
  * rules live in the container's own network namespace, so a ban never touches the host's
@@ -265,6 +266,33 @@ test(
           ),
         );
       });
+
+      await t.test(
+        "doctor names the reason when the sshd jail makes Fail2ban crash-loop",
+        async () => {
+          // Undo the workaround (a later jail.d/*.local wins) and restart Fail2ban: what a user of
+          // an image built on Debian's package sees without it.
+          // supervisorctl's verdict on a program that dies at once varies: doctor decides.
+          tryExec(name, [
+            "sh",
+            "-c",
+            "printf '[sshd]\\nenabled = true\\n' >/etc/fail2ban/jail.d/zz-sshd-on.local && supervisorctl restart fail2ban",
+          ]);
+          const f2b = await poll(
+            "doctor reporting the crash loop's reason",
+            60_000,
+            3000,
+            async () => {
+              const c = (await doctor(name)).byId("container-fail2ban");
+              return c.status === "fail" && c.message.includes("sshd") ? c : undefined;
+            },
+          );
+          assert.match(
+            f2b.message,
+            /^Fail2ban is enabled \(supervisord: [A-Z]+.*\) but fail2ban-client gets no answer: Have not found any log file for sshd jail$/,
+          );
+        },
+      );
     } finally {
       if (process.env.DMS_E2E_KEEP !== "1") removeContainer(name);
       rmSync(cfg, { recursive: true, force: true });
