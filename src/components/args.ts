@@ -124,12 +124,14 @@ export type MailServerArgs = MailServerSpecArgs & {
    */
   readonly port25Check?: { readonly mode: "warn" | "fail" | "off" };
   /**
-   * Check the mail host's kernel (5.2 or newer) and cgroup version (v2) during `pulumi up`, as
-   * `dmsctl doctor` does (a one-shot `HostCheck` container, re-run whenever the mail container is
-   * replaced): `warn` logs each failure with its remedy. The other host checks need `dmsctl
-   * doctor` on the Docker host. @default { mode: "off" }
+   * Run the host checks of `dmsctl doctor` that a container can answer during `pulumi up` (a
+   * one-shot `HostCheck` container, re-run whenever the mail container is replaced): kernel,
+   * cgroup, container runtime, rootless, nftables, and with `hostAccess` (default true: the
+   * host's PID namespace and read-only `/etc/docker` and `/etc/ufw`) userland-proxy, IPv6 and
+   * firewall frontends. `warn` logs each failure with its remedy. The engine's version needs
+   * `dmsctl doctor` on the Docker host. @default { mode: "off" }
    */
-  readonly hostCheck?: { readonly mode: "warn" | "off" };
+  readonly hostCheck?: { readonly mode: "warn" | "off"; readonly hostAccess?: boolean };
   /**
    * Publish before sign during a DKIM rotation (a domain with `dkim.retiring`): the config change
    * that switches signing waits until every authoritative server of the zone answers the new

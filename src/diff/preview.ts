@@ -37,6 +37,7 @@ import { cmp } from "../spec/findings";
 import { assembleDiff, compareSlot, conflict, spfRecords, type Slot } from "./compute";
 import { readPreviewStream, readPreviewText } from "./preview-document";
 import type { Change, Diff } from "./types";
+import { pushTo } from "../spec/order";
 
 export { SECRET_MARK, UNKNOWN_SENTINEL } from "../providers/dns/preview-reader";
 export { PreviewError } from "./preview-document";
@@ -257,7 +258,7 @@ function diffOfSteps(steps: StepCollector, options: PreviewDiffOptions): Diff {
     const groups = new Map<string, string[]>();
     for (const v of values.length === 0 ? [""] : values) {
       const f = family(name, s.type, v);
-      groups.set(f, [...(groups.get(f) ?? []), v]);
+      pushTo(groups, f, v);
     }
     for (const [f, vs] of groups) {
       const k = `${zone}\u0000${name}\u0000${s.type}\u0000${f}`;

@@ -6,6 +6,7 @@
  */
 import { longestZone } from "../records/names";
 import type { Diff, LiveRecordSet } from "./types";
+import { pushTo } from "../spec/order";
 
 const ANSWERED = new Set(["ok", "nxdomain", "nodata"]);
 const SILENT = new Set(["timeout", "unreachable"]);
@@ -44,7 +45,9 @@ export function lookupRootCauses(
   const byZone = new Map<string, LiveRecordSet[]>();
   for (const s of live) {
     const z = longestZone(s.name, zones) ?? s.name;
-    byZone.set(z, [...(byZone.get(z) ?? []), s]);
+    // One zone can hold every lookup (16,000 for 1,000 domains): a copy per lookup made this
+    // quadratic, 11 s of a 12 s diff in the bench.
+    pushTo(byZone, z, s);
   }
   for (const [z, sets] of [...byZone].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (sets.length > 1 && sets.every((s) => !ANSWERED.has(statusOf(s)))) {

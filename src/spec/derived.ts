@@ -222,11 +222,21 @@ export type DovecotLine = "2.3" | "2.4";
  * (Debian 12); the development line after 15.1.0 moved to Debian 13 and Dovecot 2.4, a breaking
  * change that comes with the next major release, so a tag of major 16 or later (and `edge`, which
  * the rules refuse) means 2.4 (docs/dms-contract.md#dovecot-24). Any other tag (a private build's
- * name) is taken for the pinned default's line, 2.3.
+ * name) is taken for the pinned default's line, 2.3, and the `image-tag-unversioned` rule says so.
  */
 export function dovecotLine(spec: MailServerSpec): DovecotLine {
   const tag = spec.image.tag;
   if (tag === "edge") return "2.4";
+  const major = releaseMajor(tag);
+  return major !== undefined && major >= 16 ? "2.4" : "2.3";
+}
+
+/**
+ * The major version an image tag starts with (`15.1.0`, `v16.0.0`, `16-rc1`, `15.1.0-mybuild`),
+ * or undefined when it starts with none (`latest`, a private build's name): the
+ * `image-tag-unversioned` rule warns then, since {@link dovecotLine} can only assume.
+ */
+export function releaseMajor(tag: string): number | undefined {
   const major = /^v?(\d+)(?:[.-]|$)/.exec(tag);
-  return major !== null && Number(major[1]) >= 16 ? "2.4" : "2.3";
+  return major === null ? undefined : Number(major[1]);
 }

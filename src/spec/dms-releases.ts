@@ -24,6 +24,8 @@ export interface EnvChange {
   readonly change: "renamed" | "removed" | "values-removed";
   /** What to use instead. */
   readonly replacement?: string;
+  /** Why nothing replaces a removed variable, when the changelog says. */
+  readonly note?: string;
 }
 
 /** One release of the table. */
@@ -74,7 +76,11 @@ export const DMS_RELEASES: readonly DmsRelease[] = [
       "Debian 12 base image (Postfix 3.7, SpamAssassin 4, Dovecot 2.3.19), new DMS log format",
     env: [
       { name: "SA_SPAM_SUBJECT", change: "renamed", replacement: "SPAM_SUBJECT" },
-      { name: "ONE_DIR", change: "removed" },
+      {
+        name: "ONE_DIR",
+        change: "removed",
+        note: "state is consolidated whenever /var/mail-state is mounted",
+      },
     ],
   },
   {
@@ -169,6 +175,24 @@ export function summarizeUpgrade(from: string, to: string): UpgradeSummary {
     env: crossed.flatMap((r) => (r.env ?? []).map((e) => ({ ...e, version: r.version }))),
     unknownTags,
   };
+}
+
+/**
+ * The variables renamed or removed in every release of the table up to and including `tag`'s
+ * (all of them for a tag the table cannot place: not a version, or newer than the table), by
+ * name, each with the release that made the change. Variables whose values only changed
+ * (`values-removed`) are not listed: the name still works.
+ */
+export function envRemovedBy(tag: string): ReadonlyMap<string, EnvChange & { version: string }> {
+  const at = parseReleaseTag(tag);
+  const out = new Map<string, EnvChange & { version: string }>();
+  for (const r of DMS_RELEASES) {
+    if (at !== undefined && compareVersions(parseReleaseTag(r.version)!, at) > 0) break;
+    for (const e of r.env ?? []) {
+      if (e.change !== "values-removed") out.set(e.name, { ...e, version: r.version });
+    }
+  }
+  return out;
 }
 
 /** One env change for humans: `DMS_DEBUG renamed to LOG_LEVEL (11.0.0)`. */

@@ -52,7 +52,10 @@ export function validateSpec(input: unknown): ValidationResult {
       findings: [finding("internal-error", "", `validation failed unexpectedly: ${why}`)],
     };
   }
-  const sorted = sortFindings(redactSecrets(findings, secretValues(input)));
+  // Only a spec with findings needs the secrets walked: a clean 10,000-account spec skips it.
+  const sorted = sortFindings(
+    findings.length === 0 ? findings : redactSecrets(findings, secretValues(input)),
+  );
   if (spec === undefined || sorted.some((f) => f.level === "error")) {
     return { ok: false, findings: sorted };
   }
@@ -94,17 +97,23 @@ const MIN_REDACTED_LENGTH = 4;
 function secretValues(input: unknown): string[] {
   const out = new Set<string>();
   const seen = new Set<unknown>();
-  const walk = (value: unknown, path: PropertyKey[], depth: number) => {
+  // One path stack, pushed and popped: a copy per entry was most of the walk's cost on a large
+  // spec (10,000 accounts: 100,000 short-lived arrays).
+  const path: PropertyKey[] = [];
+  const walk = (value: unknown, depth: number) => {
     // Bounded: aliases make a DAG, and `seen` visits each object once.
     if (depth > 64 || value === null || typeof value !== "object" || seen.has(value)) return;
     seen.add(value);
+    const list = Array.isArray(value);
     for (const [k, v] of Object.entries(value)) {
-      const at = [...path, Array.isArray(value) ? Number(k) : k];
-      if (typeof v === "string" && isSecretPath(at) && v.length >= MIN_REDACTED_LENGTH) out.add(v);
-      else walk(v, at, depth + 1);
+      path.push(list ? Number(k) : k);
+      if (typeof v === "string" && v.length >= MIN_REDACTED_LENGTH && isSecretPath(path)) {
+        out.add(v);
+      } else walk(v, depth + 1);
+      path.pop();
     }
   };
-  walk(input, [], 0);
+  walk(input, 0);
   return [...out];
 }
 

@@ -18,7 +18,7 @@ import {
   parseFail2banJails,
   parseIptablesBackend,
   parseSsPeers,
-  versionBelow,
+  daemonNetworkFacts,
   type ClientIpProbe,
   type ContainerFacts,
   type DoctorFacts,
@@ -34,13 +34,8 @@ function hostCommand(file: string, args: readonly string[]): Promise<string | un
   });
 }
 
-interface DaemonSettings {
-  readonly json: Record<string, unknown>;
-  readonly flags: readonly string[];
-}
-
-/** `dockerd`'s command line flags (from /proc) and its daemon.json. */
-function daemonSettings(): DaemonSettings {
+/** `dockerd`'s command line flags (from /proc) and its daemon.json (`{}` when there is none). */
+function daemonSettings(): { flags: string[]; json: Record<string, unknown> } {
   let flags: string[] = [];
   try {
     for (const pid of readdirSync("/proc")) {
@@ -67,15 +62,6 @@ function daemonSettings(): DaemonSettings {
     // No daemon.json: the defaults apply.
   }
   return { json, flags };
-}
-
-/** A boolean daemon setting: the flag wins over daemon.json; undefined when neither sets it. */
-function setting(d: DaemonSettings, key: string): { on: boolean; source: string } | undefined {
-  const flag = d.flags.find((f) => f === `--${key}` || f.startsWith(`--${key}=`));
-  if (flag !== undefined) return { on: !flag.endsWith("=false"), source: `dockerd ${flag}` };
-  const v = d.json[key];
-  if (typeof v === "boolean") return { on: v, source: "daemon.json" };
-  return undefined;
 }
 
 /** Whether the engine is this machine's. */
@@ -137,19 +123,14 @@ export async function gatherHostFacts(
       remote: `not readable: the engine is remote (DOCKER_HOST=${env.DOCKER_HOST}); run doctor on the Docker host`,
     };
   }
-  const d = daemonSettings();
-  const proxy = setting(d, "userland-proxy") ?? { on: true, source: "Docker's default" };
-  let ipv6 = setting(d, "ipv6")?.on ?? false;
+  const net = daemonNetworkFacts(daemonSettings(), serverVersion);
+  let ipv6 = net.ipv6 ?? false;
   for (const n of containerNetworks) {
     const r = await runDocker(["network", "inspect", "--format", "{{.EnableIPv6}}", n], {
       timeoutMs: 15_000,
     });
     if (r.code === 0 && r.stdout.trim() === "true") ipv6 = true;
   }
-  const ip6 = setting(d, "ip6tables");
-  // ip6tables is on by default since Docker 27.
-  const ip6tables =
-    ip6?.on ?? (serverVersion !== undefined ? !versionBelow(serverVersion, "27") : undefined);
   const iptables = await hostCommand("iptables", ["--version"]);
   const iptablesBackend = iptables === undefined ? undefined : parseIptablesBackend(iptables);
   const nfTables = await kernelHasNfTables(iptablesBackend);
@@ -161,9 +142,10 @@ export async function gatherHostFacts(
     firewalls.push({ name: "firewalld", active: /running/.test(firewalld ?? "") });
   return {
     ...engineFacts,
-    userlandProxy: proxy,
+    ...(net.userlandProxy !== undefined ? { userlandProxy: net.userlandProxy } : {}),
     ipv6,
-    ...(ip6tables !== undefined ? { ip6tables } : {}),
+    ...(containerNetworks.length > 0 ? { ipv6Networks: true } : {}),
+    ...(net.ip6tables !== undefined ? { ip6tables: net.ip6tables } : {}),
     ...(iptablesBackend ? { iptablesBackend } : {}),
     ...(nfTables !== undefined ? { nfTables } : {}),
     firewalls,

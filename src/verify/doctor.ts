@@ -5,7 +5,8 @@
  * outputs live here too, so every finding is testable from text.
  */
 import { isIP } from "node:net";
-import { fail, pass, skip, type Check } from "./checks";
+import { fail2banStartError } from "./fail2ban-output";
+import { fail, pass, skip, type Check, type CheckId } from "./checks";
 
 const DOCS = "https://docker-mailserver.github.io/docker-mailserver/latest";
 /** The upstream pages the remedies cite. */
@@ -44,7 +45,15 @@ export interface HostFacts {
   readonly nfTables?: boolean;
   /** Firewall frontends found on the host. */
   readonly firewalls?: readonly { readonly name: "ufw" | "firewalld"; readonly active: boolean }[];
-  /** Why the host-local facts (daemon.json, firewalls, nftables) are missing: a remote engine. */
+  /**
+   * Whether `ipv6` covers the container's networks too (doctor with a container named), not
+   * only the daemon's own setting.
+   */
+  readonly ipv6Networks?: boolean;
+  /**
+   * Why the host-local facts (daemon.json, firewalls, nftables) are missing: a remote engine, or
+   * a probe container that cannot see them.
+   */
   readonly remote?: string;
 }
 
@@ -139,46 +148,12 @@ export function mailLogProblems(text: string): string[] {
     .map((l) => l.trim());
 }
 
-/**
- * The last reason Fail2ban gave for not starting, from its supervisord log
- * (`... ERROR   Failed during configuration: Have not found any log file for sshd jail`): the
- * text after `Failed during configuration:`, else the last ERROR line's message.
- */
-export function fail2banStartError(log: string): string | undefined {
-  const errors = log
-    .split("\n")
-    .map((l) => /\bERROR\s+(.*\S)\s*$/.exec(l)?.[1])
-    .filter((m): m is string => m !== undefined && m !== "Async configuration of server failed");
-  return errors[errors.length - 1]?.replace(/^Failed during configuration:\s*/, "");
-}
-
-/**
- * The jails of `fail2ban-client status` (`` `- Jail list:\tcustom, dovecot, postfix``). The
- * list ends the line: `[ \t]*`, not `\s*`, so an empty list never reads the next line.
- */
-export function parseFail2banJails(text: string): string[] {
-  const m = /Jail list:[ \t]*(.*)$/m.exec(text);
-  return m ? m[1]!.split(/[,\s]+/).filter((j) => j !== "") : [];
-}
-
-/** The banned IPs of `fail2ban-client status JAIL` (`` `- Banned IP list:\t1.2.3.4 5.6.7.8``). */
-export function parseFail2banBanned(text: string): string[] {
-  const m = /Banned IP list:[ \t]*(.*)$/m.exec(text);
-  return m ? m[1]!.split(/\s+/).filter((ip) => ip !== "") : [];
-}
-
-/**
- * What `setup fail2ban unban IP` reports per jail: it runs `fail2ban-client set JAIL unbanip IP`
- * in every jail and prints `Unbanned IP from JAIL: N`, N being how many bans were lifted (0 where
- * the IP was not banned: Fail2ban's `unbanip` does not fail on an absent IP unless asked to).
- * Jails whose answer said "is not banned" or "NOK" are left out by `setup` itself.
- */
-export function parseSetupUnban(text: string): { jail: string; lifted: number }[] {
-  const out: { jail: string; lifted: number }[] = [];
-  for (const m of text.matchAll(/^Unbanned IP from (\S+): (\d+)\s*$/gm))
-    out.push({ jail: m[1]!, lifted: Number(m[2]) });
-  return out;
-}
+export {
+  fail2banStartError,
+  parseFail2banBanned,
+  parseFail2banJails,
+  parseSetupUnban,
+} from "./fail2ban-output";
 
 /** `iptables v1.8.9 (nf_tables)` -> `nf_tables`. */
 export function parseIptablesBackend(text: string): "nf_tables" | "legacy" | undefined {
@@ -293,6 +268,15 @@ function hostChecks(h: HostFacts): Check[] {
     );
   // IPv6 without ip6tables: IPv6 clients are proxied.
   if (h.ipv6 === undefined) out.push(skip("host-ipv6", HOST, `IPv6 settings are ${remoteNote}`));
+  else if (h.ipv6 && h.ip6tables === undefined)
+    // ip6tables' default changed with Docker 27: without the version, "not set" could be off.
+    out.push(
+      skip(
+        "host-ipv6",
+        HOST,
+        "IPv6 is on and ip6tables is not set: its default (on since Docker 27) depends on the engine's version, which was not read",
+      ),
+    );
   else if (h.ipv6 && h.ip6tables === false)
     out.push(
       fail(
@@ -308,8 +292,8 @@ function hostChecks(h: HostFacts): Check[] {
         "host-ipv6",
         HOST,
         h.ipv6
-          ? `IPv6 on, ip6tables ${h.ip6tables === true ? "on" : "not set"}`
-          : "IPv6 off on the daemon and the container's networks",
+          ? "IPv6 on, ip6tables on"
+          : `IPv6 off on the daemon${h.ipv6Networks === true ? " and the container's networks" : ""}`,
       ),
     );
   // nftables in the kernel, and the iptables backend Docker's rules go through.
@@ -352,8 +336,8 @@ function hostChecks(h: HostFacts): Check[] {
           "host-firewall-frontend",
           HOST,
           h.firewalls.length === 0
-            ? "no ufw or firewalld"
-            : `${h.firewalls.map((f) => f.name).join(", ")} installed, not active`,
+            ? "no ufw or firewalld active"
+            : `no ufw or firewalld active (${h.firewalls.map((f) => f.name).join(", ")} installed)`,
         ),
       );
   }
@@ -527,29 +511,263 @@ export function isUnbannableIp(ip: string): boolean {
 export const HOST_PROBE_PREFIX = "DMS-DOCTOR";
 
 /**
- * A POSIX sh script printing what a container can tell about its host: the kernel (shared with
- * the host) and the filesystem type of `/sys/fs/cgroup` (`cgroup2fs` on cgroup v2).
+ * The host directories `HostCheck` mounts read-only into its probe (with `hostAccess`), and
+ * where: the daemon's configuration directory (for daemon.json) and ufw's (for ufw.conf). Whole
+ * directories, never the files: Docker creates a missing bind source as a directory, and a
+ * directory at /etc/docker/daemon.json would stop dockerd from starting.
+ */
+export const HOST_PROBE_MOUNTS = [
+  { hostPath: "/etc/docker", containerPath: "/dms-host/etc/docker" },
+  { hostPath: "/etc/ufw", containerPath: "/dms-host/etc/ufw" },
+] as const;
+
+const [DOCKER_DIR, UFW_DIR] = HOST_PROBE_MOUNTS.map((m) => m.containerPath);
+
+/**
+ * A POSIX sh script printing what a container can tell about its host, one `DMS-DOCTOR key
+ * value` line per fact and nothing else (stderr is discarded, no file is printed whole):
+ * - always: the kernel (`uname -r`: shared with the host), the filesystem type of
+ *   `/sys/fs/cgroup` (`cgroup2fs` on cgroup v2), the container's `/proc/self/uid_map` (a rootless
+ *   engine maps root to an unprivileged user), which engine marked the container
+ *   (`/run/.containerenv` is Podman's, `/.dockerenv` Docker's), and whether the kernel has
+ *   nf_tables (`/proc/modules`, `/sys/module`, the symbols of `/proc/kallsyms`, `/proc/config.gz`:
+ *   all kernel-wide, not per container);
+ * - in the host's PID namespace (`pidMode: host`): how many `docker-proxy`, `firewalld` and
+ *   `dockerd` processes run, and of dockerd's arguments only `--userland-proxy`, `--ipv6`,
+ *   `--ip6tables` and whether `--config-file` names another file;
+ * - with the directories of {@link HOST_PROBE_MOUNTS}: whether daemon.json exists and only its
+ *   `userland-proxy`, `ipv6` and `ip6tables` booleans (daemon.json may also hold proxies and
+ *   registry settings, which never reach the output), and ufw.conf's `ENABLED` word.
  */
 export const HOST_PROBE_SCRIPT = [
-  `printf '${HOST_PROBE_PREFIX} kernel %s\\n' "$(uname -r)"`,
-  `printf '${HOST_PROBE_PREFIX} cgroupfs %s\\n' "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)"`,
+  "exec 2>/dev/null",
+  `P='${HOST_PROBE_PREFIX}'`,
+  `say() { printf '%s %s\\n' "$P" "$*"; }`,
+  `say kernel "$(uname -r)"`,
+  `say cgroupfs "$(stat -fc %T /sys/fs/cgroup)"`,
+  `while read -r a b c; do say uidmap "$a" "$b" "$c"; done < /proc/self/uid_map`,
+  `if [ -e /run/.containerenv ]; then say engine podman; elif [ -e /.dockerenv ]; then say engine docker; else say engine unknown; fi`,
+  `if [ -e /proc/modules ]; then say modules yes; else say modules no; fi`,
+  // A loaded module is in /proc/modules and /sys/module; a built-in one only in the symbols.
+  `if grep -q '^nf_tables ' /proc/modules || [ -d /sys/module/nf_tables ]; then say nft-loaded yes`,
+  `elif [ -n "$(head -n 1 /proc/kallsyms)" ]; then`,
+  `  if grep -q ' nf_tables_' /proc/kallsyms; then say nft-loaded yes; else say nft-loaded no; fi`,
+  `else say nft-loaded unknown; fi`,
+  `c=$(gzip -dc /proc/config.gz | grep -E '^(CONFIG_NF_TABLES=|# CONFIG_NF_TABLES is not set)')`,
+  `case "$c" in CONFIG_NF_TABLES=y) say nft-config y;; CONFIG_NF_TABLES=m) say nft-config m;; '# CONFIG_NF_TABLES is not set') say nft-config n;; esac`,
+  // In its own PID namespace the script is process 1 and sees no host process.
+  `if [ "$$" = 1 ]; then say pidns private; else`,
+  `  say pidns host; dp=0; fw=0; dd=0; dpid=`,
+  `  for d in /proc/[0-9]*; do`,
+  `    read -r n < "$d/comm" || continue`,
+  `    case "$n" in docker-proxy) dp=$((dp+1));; firewalld) fw=$((fw+1));; dockerd) dd=$((dd+1)); dpid=\${d#/proc/};; esac`,
+  `  done`,
+  `  say docker-proxy "$dp"; say firewalld "$fw"; say dockerd "$dd"`,
+  `  if [ "$dd" = 1 ] && args=$(tr '\\0' '\\n' < "/proc/$dpid/cmdline"); then`,
+  `    say dockerd-args read`,
+  `    printf '%s\\n' "$args" | while IFS= read -r a; do`,
+  `      case "$a" in`,
+  `        --userland-proxy|--userland-proxy=*|--ipv6|--ipv6=*|--ip6tables|--ip6tables=*) say dockerd-flag "$a";;`,
+  `        --config-file=/etc/docker/daemon.json) ;;`,
+  `        --config-file|--config-file=*) say dockerd-config-file other;;`,
+  `      esac`,
+  `    done`,
+  `  fi`,
+  `fi`,
+  `D=${DOCKER_DIR}`,
+  `if [ ! -d "$D" ]; then say daemon-json unmounted`,
+  `elif [ ! -e "$D/daemon.json" ]; then say daemon-json absent`,
+  `elif ! j=$(tr -d ' \\t\\r\\n' < "$D/daemon.json"); then say daemon-json unreadable`,
+  `else`,
+  `  say daemon-json present`,
+  `  printf '%s\\n' "$j" | grep -oE '"(userland-proxy|ipv6|ip6tables)":(true|false)' | while IFS= read -r kv; do say daemon-json-key "$kv"; done`,
+  `fi`,
+  `U=${UFW_DIR}`,
+  `if [ ! -d "$U" ]; then say ufw unmounted`,
+  `elif [ ! -e "$U/ufw.conf" ]; then say ufw absent`,
+  `else say ufw enabled "$(sed -n 's/^[[:space:]]*ENABLED=[^A-Za-z]*\\([A-Za-z]*\\).*/\\1/p' "$U/ufw.conf" | tail -n 1)"; fi`,
 ].join("\n");
 
-/** The host facts in the probe's output (`DMS-DOCTOR kernel 6.1.0`, `DMS-DOCTOR cgroupfs tmpfs`). */
-export function hostFactsFromProbe(logs: string): HostFacts {
-  const value = (key: string) =>
-    new RegExp(`^${HOST_PROBE_PREFIX} ${key} (\\S+)\\s*$`, "m").exec(logs)?.[1];
-  const kernel = value("kernel");
-  const fs = value("cgroupfs");
+/**
+ * The daemon's settings as read: dockerd's arguments and its daemon.json (`{}` when the file does
+ * not exist). `undefined` means "could not be read"; a setting that neither names is then
+ * unknown instead of Docker's default.
+ */
+export interface DaemonSettings {
+  readonly flags?: readonly string[];
+  readonly json?: Readonly<Record<string, unknown>>;
+}
+
+/** The false spellings of Go's `strconv.ParseBool`, which dockerd's `--flag=VALUE` goes through. */
+const GO_FALSE = /^(0|f|F|false|FALSE|False)$/;
+
+/** A boolean daemon setting: the flag wins over daemon.json; undefined when neither sets it. */
+export function daemonSetting(
+  d: DaemonSettings,
+  key: string,
+): { on: boolean; source: string } | undefined {
+  const flag = d.flags?.find((f) => f === `--${key}` || f.startsWith(`--${key}=`));
+  if (flag !== undefined)
+    return { on: !GO_FALSE.test(flag.slice(key.length + 3)), source: `dockerd ${flag}` };
+  const v = d.json?.[key];
+  if (typeof v === "boolean") return { on: v, source: "daemon.json" };
+  return undefined;
+}
+
+/**
+ * `userland-proxy`, `ipv6` and `ip6tables` of the daemon: a flag, else daemon.json, else Docker's
+ * default when both were read (`ip6tables` is on by default since Docker 27, so its default
+ * needs `serverVersion`). Used by `dmsctl doctor` and by `HostCheck`'s probe alike.
+ */
+export function daemonNetworkFacts(
+  d: DaemonSettings,
+  serverVersion?: string,
+): Pick<HostFacts, "userlandProxy" | "ipv6" | "ip6tables"> {
+  const known = d.flags !== undefined && d.json !== undefined;
+  const userlandProxy =
+    daemonSetting(d, "userland-proxy") ??
+    (known ? { on: true, source: "Docker's default" } : undefined);
+  const ipv6 = daemonSetting(d, "ipv6")?.on ?? (known ? false : undefined);
+  const ip6tables =
+    daemonSetting(d, "ip6tables")?.on ??
+    (known && serverVersion !== undefined ? !versionBelow(serverVersion, "27") : undefined);
   return {
-    ...(kernel !== undefined ? { kernel } : {}),
-    ...(fs !== undefined ? { cgroupVersion: fs === "cgroup2fs" ? "2" : "1" } : {}),
+    ...(userlandProxy !== undefined ? { userlandProxy } : {}),
+    ...(ipv6 !== undefined ? { ipv6 } : {}),
+    ...(ip6tables !== undefined ? { ip6tables } : {}),
   };
 }
 
-/** The `host-kernel` and `host-cgroup` checks of the host probe's output. */
+/** Why HostCheck's skipped checks are skipped (`HostFacts.remote`). */
+const PROBE_BLIND =
+  "not visible to HostCheck's probe container; run `dmsctl doctor` on the Docker host";
+
+/**
+ * Whether the container's root is a rootless engine's user: rootlesskit and rootless Podman map
+ * root to the one unprivileged user that runs the engine (`0 1000 1`, then the subordinate IDs).
+ * The identity map (`0 0 4294967295`) is a rootful engine, and so is one range starting at a
+ * subordinate ID (`0 165536 65536`, dockerd's `userns-remap`).
+ */
+export function rootlessFromUidMap(lines: readonly string[]): boolean | undefined {
+  const first = lines[0]?.split(/\s+/).map(Number);
+  if (first === undefined || first.length !== 3 || first.some((n) => !Number.isInteger(n)))
+    return undefined;
+  const [inside, outside, count] = first as [number, number, number];
+  return inside === 0 && outside !== 0 && count === 1;
+}
+
+/** The host facts in the probe's output ({@link HOST_PROBE_SCRIPT}); what it could not see is absent. */
+export function hostFactsFromProbe(logs: string): HostFacts {
+  const lines = logs
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(`${HOST_PROBE_PREFIX} `))
+    .map((l) => l.slice(HOST_PROBE_PREFIX.length + 1));
+  const all = (key: string) =>
+    lines.filter((l) => l.startsWith(`${key} `)).map((l) => l.slice(key.length + 1).trim());
+  const value = (key: string): string | undefined => {
+    const v = all(key)[0];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const count = (key: string) => {
+    const v = value(key);
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+  };
+  const kernel = value("kernel");
+  const fs = value("cgroupfs");
+  const marker = value("engine");
+  const engine = marker === "podman" || marker === "docker" ? marker : undefined;
+  const rootless = rootlessFromUidMap(all("uidmap"));
+  // nf_tables: loaded or built in, or configured as y/m; absent when the kernel cannot load
+  // modules and has none of its symbols, or its config says "not set".
+  const loaded = value("nft-loaded");
+  const config = value("nft-config");
+  const nfTables =
+    loaded === "yes" || config === "y" || config === "m"
+      ? true
+      : config === "n" || (loaded === "no" && value("modules") === "no")
+        ? false
+        : undefined;
+  // Processes, in the host's PID namespace only.
+  const hostPids = value("pidns") === "host";
+  const proxies = hostPids ? count("docker-proxy") : undefined;
+  const firewalld = hostPids ? count("firewalld") : undefined;
+  const dockerdRead = hostPids && count("dockerd") === 1 && value("dockerd-args") === "read";
+  // Only rootful Docker reads /etc/docker/daemon.json (rootless dockerd reads the user's own).
+  const docker = engine === "docker" && rootless === false;
+  const ownConfig = value("dockerd-config-file") === undefined;
+  const jsonState = value("daemon-json");
+  let json: Record<string, unknown> | undefined;
+  if (docker && ownConfig && (jsonState === "absent" || jsonState === "present")) {
+    json = {};
+    for (const kv of all("daemon-json-key")) {
+      const m = /^"(userland-proxy|ipv6|ip6tables)":(true|false)$/.exec(kv);
+      if (m) json[m[1]!] = m[2] === "true";
+    }
+  }
+  const settings: DaemonSettings = {
+    ...(docker && dockerdRead ? { flags: all("dockerd-flag") } : {}),
+    ...(json !== undefined ? { json } : {}),
+  };
+  const net = daemonNetworkFacts(settings);
+  // A running docker-proxy is the proxy in use, whatever the settings could not say.
+  const userlandProxy =
+    daemonSetting(settings, "userland-proxy") ??
+    (proxies !== undefined && proxies > 0
+      ? { on: true, source: `${proxies} docker-proxy process(es) on the host` }
+      : net.userlandProxy);
+  // Firewalls: ufw.conf's ENABLED (ufw has no daemon), a running firewalld.
+  const ufw = value("ufw");
+  const ufwEntry =
+    ufw === "absent"
+      ? []
+      : ufw?.startsWith("enabled")
+        ? [{ name: "ufw" as const, active: /^enabled yes$/i.test(ufw) }]
+        : undefined;
+  const fwdEntry =
+    firewalld === undefined
+      ? undefined
+      : firewalld > 0
+        ? [{ name: "firewalld" as const, active: true }]
+        : [];
+  const known = [...(ufwEntry ?? []), ...(fwdEntry ?? [])];
+  const firewalls =
+    ufwEntry !== undefined && fwdEntry !== undefined
+      ? known
+      : known.some((f) => f.active)
+        ? known
+        : undefined;
+  return {
+    ...(kernel !== undefined ? { kernel } : {}),
+    ...(fs !== undefined ? { cgroupVersion: fs === "cgroup2fs" ? "2" : "1" } : {}),
+    ...(engine !== undefined ? { engine } : {}),
+    ...(rootless !== undefined ? { rootless } : {}),
+    ...(userlandProxy !== undefined ? { userlandProxy } : {}),
+    ...(net.ipv6 !== undefined ? { ipv6: net.ipv6 } : {}),
+    ...(net.ip6tables !== undefined ? { ip6tables: net.ip6tables } : {}),
+    ...(nfTables !== undefined ? { nfTables } : {}),
+    ...(firewalls !== undefined ? { firewalls } : {}),
+    remote: PROBE_BLIND,
+  };
+}
+
+/**
+ * The checks `HostCheck` runs: every host check of `dmsctl doctor` but `host-docker-version`,
+ * which needs the engine's version, and only the Docker API tells it (the probe has no socket).
+ */
+export const HOST_CHECK_IDS = [
+  "host-kernel",
+  "host-cgroup",
+  "host-container-runtime",
+  "host-rootless",
+  "host-userland-proxy",
+  "host-ipv6",
+  "host-nftables",
+  "host-firewall-frontend",
+] as const satisfies readonly CheckId[];
+
+/** The {@link HOST_CHECK_IDS} checks of the host probe's output, by `doctorChecks` itself. */
 export function hostCheckFromLogs(logs: string): Check[] {
-  return doctorChecks({ host: hostFactsFromProbe(logs) }).filter(
-    (c) => c.id === "host-kernel" || c.id === "host-cgroup",
-  );
+  const ids = new Set<string>(HOST_CHECK_IDS);
+  return doctorChecks({ host: hostFactsFromProbe(logs) }).filter((c) => ids.has(c.id));
 }

@@ -13,6 +13,7 @@ import { DnsClient, type DnsAnswer, type DnsStatus } from "../net/dns";
 import type { RecordType } from "../records/types";
 import { fail, skip, type Check } from "./checks";
 import { connectFailureKind, NO_SESSION } from "./tls-checks";
+import { pushTo } from "../spec/order";
 
 /** One DNS lookup a group of checks made, and how it ended. */
 export interface LookupOutcome {
@@ -153,7 +154,7 @@ export function groupByRootCause(groups: readonly CheckGroup[], ctx: RootCauseCo
     const byZone = new Map<string, LookupOutcome[]>();
     for (const l of all) {
       const z = zoneOf(l.name, ctx.zones);
-      byZone.set(z, [...(byZone.get(z) ?? []), l]);
+      pushTo(byZone, z, l);
     }
     const dead = new Set(
       [...byZone]

@@ -5,10 +5,38 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
-import { componentsUnderMocks, registrations, resetRegistrations, settle, unwrap } from "./harness";
+import {
+  componentsUnderMocks,
+  registrations,
+  resetRegistrations,
+  settle,
+  unwrap,
+  valueOf,
+} from "./harness";
+import { HOST_PROBE_SCRIPT } from "../../src/verify/doctor";
 import type { MailServerArgs } from "../../src/components/args";
 
-const { MailServer } = componentsUnderMocks();
+/** What the probe prints on a host with defaults, a published port and ufw enabled. */
+const PROBE_LOGS = [
+  "DMS-DOCTOR kernel 6.1.0-18-amd64",
+  "DMS-DOCTOR cgroupfs cgroup2fs",
+  "DMS-DOCTOR uidmap 0 0 4294967295",
+  "DMS-DOCTOR engine docker",
+  "DMS-DOCTOR modules yes",
+  "DMS-DOCTOR nft-loaded yes",
+  "DMS-DOCTOR pidns host",
+  "DMS-DOCTOR docker-proxy 1",
+  "DMS-DOCTOR firewalld 0",
+  "DMS-DOCTOR dockerd 1",
+  "DMS-DOCTOR dockerd-args read",
+  "DMS-DOCTOR daemon-json absent",
+  "DMS-DOCTOR ufw enabled yes",
+  "",
+].join("\n");
+
+const { MailServer } = componentsUnderMocks({
+  containerLogs: { "mail-host-check-probe": PROBE_LOGS },
+});
 
 const BASE: MailServerArgs = {
   hostname: "mail.example.com",
@@ -86,8 +114,67 @@ describe("MailServer hostCheck", () => {
     assert.ok(probe, regs.map((r) => r.name).join(", "));
     const inputs = unwrap(probe.inputs) as Record<string, unknown>;
     assert.deepEqual(inputs.entrypoints, ["/bin/sh"]);
-    assert.match((inputs.command as string[])[1]!, /uname -r/);
+    assert.equal((inputs.command as string[])[1], HOST_PROBE_SCRIPT);
     assert.equal(inputs.networkMode, "none");
     assert.equal(inputs.mustRun, false);
+    // The host access, explicit: the PID namespace and two read-only directories, nothing else.
+    assert.equal(inputs.pidMode, "host");
+    assert.deepEqual(inputs.volumes, [
+      { hostPath: "/etc/docker", containerPath: "/dms-host/etc/docker", readOnly: true },
+      { hostPath: "/etc/ufw", containerPath: "/dms-host/etc/ufw", readOnly: true },
+    ]);
+    for (const k of ["privileged", "capabilities", "mounts", "ports", "networksAdvanced"])
+      assert.equal(inputs[k], undefined, k);
+    // No Docker socket, in any form.
+    assert.doesNotMatch(JSON.stringify(inputs), /docker\.sock/);
+  });
+
+  it("turns the probe's logs into doctor's host checks, the proxy finding included", async () => {
+    const { m } = await build({ ...BASE, hostCheck: { mode: "warn" } });
+    const checks = await valueOf(m.hostCheck!.checks);
+    assert.deepEqual(
+      checks.map((c) => `${c.id} ${c.status}`),
+      [
+        "host-kernel pass",
+        "host-cgroup pass",
+        "host-container-runtime pass",
+        "host-rootless pass",
+        "host-userland-proxy fail",
+        "host-ipv6 pass",
+        "host-nftables pass",
+        "host-firewall-frontend fail",
+      ],
+    );
+    const proxy = checks.find((c) => c.id === "host-userland-proxy")!;
+    assert.match(proxy.message, /1 docker-proxy process\(es\) on the host/);
+    assert.match(proxy.remediation!, /"userland-proxy": false/);
+    assert.equal(checks.find((c) => c.id === "host-firewall-frontend")!.message, "ufw active");
+  });
+
+  it("`hostAccess: false` drops the PID namespace and the mounts; a non-boolean is refused", async () => {
+    const { regs } = await build({ ...BASE, hostCheck: { mode: "warn", hostAccess: false } });
+    const inputs = unwrap(regs.find((r) => r.name === "mail-host-check-probe")!.inputs) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(inputs.pidMode, undefined);
+    assert.equal(inputs.volumes, undefined);
+    assert.equal(inputs.networkMode, "none");
+    assert.throws(
+      () =>
+        new MailServer("bad", {
+          ...BASE,
+          hostCheck: { mode: "warn", hostAccess: "yes" as unknown as boolean },
+        }),
+      /hostCheck\.hostAccess: must be true or false, got "yes"/,
+    );
+    // HostCheck on its own names its own field.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { HostCheck } =
+      require("../../src/components/host-check") as typeof import("../../src/components/host-check");
+    assert.throws(
+      () => new HostCheck("hc", { image: "img", hostAccess: "no" as unknown as boolean }),
+      /hostAccess: must be true or false, got "no" \(HostCheck hc\)/,
+    );
   });
 });

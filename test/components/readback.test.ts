@@ -116,6 +116,7 @@ async function server(args: MailServerArgs, name = "mail"): Promise<Registered[]
   const m = new pkg.MailServer(name, args);
   const outs: unknown[] = [m.recreateHash, m.container.id, m.configWriter.id, m.warnings];
   if (m.port25Check) outs.push(m.port25Check.verdict);
+  if (m.hostCheck) outs.push(m.hostCheck.checks);
   await settle(outs);
   return containersOf(registrations);
 }
@@ -155,6 +156,9 @@ const SPECS: Record<string, MailServerArgs> = {
     containerName: "mailserver",
   },
   "port25 probe in warn mode": { ...BASE, port25Check: { mode: "warn" } },
+  // pid_mode is read back only when set; the bind mounts (volumes) are never read back.
+  "host check with host access": { ...BASE, hostCheck: { mode: "warn" } },
+  "host check without host access": { ...BASE, hostCheck: { mode: "warn", hostAccess: false } },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +414,29 @@ describe("read-back: what a change does", () => {
       services: { imap: { expose: "private", bind: ["127.0.0.2"] } },
     });
     assert.deepEqual(plans.get("mail-container"), [{ attribute: "labels", replace: true }]);
+  });
+
+  it("the host check's probe keeps its PID namespace on read-back; turning hostAccess off replaces it", async (t) => {
+    if (!engine) return t.skip("no Docker engine (outside CI)");
+    const withAccess: MailServerArgs = { ...RICH, hostCheck: { mode: "warn" } };
+    const probe = (await server(withAccess)).find((r) => r.name === "mail-host-check-probe")!;
+    const a = await apply(probe, "hostcheck-inspect");
+    assert.equal(a.inspect.HostConfig.PidMode, "host");
+    assert.equal(a.inspect.HostConfig.NetworkMode, "none");
+    assert.deepEqual(a.inspect.HostConfig.Binds, [
+      "/etc/docker:/dms-host/etc/docker:ro",
+      "/etc/ufw:/dms-host/etc/ufw:ro",
+    ]);
+    assert.equal(stateOf(a, false).pid_mode, "host");
+    const plans = await transition("hostcheck", withAccess, {
+      ...withAccess,
+      hostCheck: { mode: "warn", hostAccess: false },
+    });
+    assert.deepEqual(plans.get("mail-host-check-probe"), [
+      { attribute: "pid_mode", replace: true },
+      { attribute: "volumes", replace: true },
+    ]);
+    assert.deepEqual(plans.get("mail-container"), []);
   });
 
   it("a failed writer is replaced by the next up, with the same spec or a fixed one", async (t) => {

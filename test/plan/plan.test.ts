@@ -46,6 +46,7 @@ test("JSON: the documented shape, every key present, secret contents redacted", 
     "ports",
     "container",
     "mtaStsPolicies",
+    "backup",
     "upgrade",
     "warnings",
     "errors",
@@ -85,12 +86,42 @@ test("JSON: the documented shape, every key present, secret contents redacted", 
     ports: [],
     container: null,
     mtaStsPolicies: [],
+    backup: null,
     upgrade: null,
     warnings: [],
     errors: [
       { id: "hostname-fqdn", level: "error", path: "hostname", message: "bad", remediation: null },
     ],
   });
+});
+
+test("the scheduled backup shows in JSON, the table and Markdown: when, how many, where", () => {
+  const spec = specOf({
+    ...exampleInput(),
+    backup: { schedule: "03:30", retention: 5, target: { hostDir: "/srv/mail-backups" } },
+  });
+  const plan = planMailServer(spec, exampleMaterial(spec));
+  const doc = JSON.parse(renderJson(plan));
+  assert.equal(doc.backup.schedule, "03:30");
+  assert.equal(doc.backup.retention, 5);
+  assert.equal(doc.backup.hostDir, "/srv/mail-backups");
+  assert.equal(doc.backup.image, plan.container.image);
+  assert.deepEqual(
+    doc.backup.volumes.map((v: { containerPath: string }) => v.containerPath),
+    plan.backup!.volumes.map((v) => v.containerPath),
+  );
+  assert.ok(doc.backup.volumes.length > 0);
+  const table = renderTable(plan);
+  assert.match(table, /\nBackup\n/);
+  assert.match(table, /schedule +daily at 03:30 UTC/);
+  assert.match(table, /retention +5 archives/);
+  assert.match(table, /host directory +\/srv\/mail-backups/);
+  const md = renderMarkdown(plan);
+  assert.match(md, /## Backup\n\n- schedule: `daily at 03:30 UTC`/);
+  // Without spec.backup: null in JSON, no section elsewhere.
+  const plain = planMailServer(specOf(exampleInput()), exampleMaterial(specOf(exampleInput())));
+  assert.equal(JSON.parse(renderJson(plain)).backup, null);
+  assert.doesNotMatch(renderTable(plain), /\nBackup\n/);
 });
 
 test("compose.yaml publishes each exposed port on each bind address and mounts ./config", () => {

@@ -147,6 +147,7 @@ export function toTerraform(i: Inputs): State {
   put("wait", i.wait);
   put("wait_timeout", i.waitTimeout);
   put("network_mode", i.networkMode);
+  put("pid_mode", i.pidMode);
   if (i.ports !== undefined) {
     out.ports = (i.ports as Partial<TfPort>[]).map((p) => ({
       internal: p.internal,
@@ -204,6 +205,7 @@ export function toTerraform(i: Inputs): State {
     "wait",
     "waitTimeout",
     "networkMode",
+    "pidMode",
     "ports",
     "volumes",
     "labels",
@@ -287,6 +289,8 @@ export function createBody(tf: State): Record<string, unknown> {
         : {}),
       // The schema default of network_mode, sent whenever it is set (GetOk of "bridge").
       NetworkMode: tf.network_mode ?? "bridge",
+      // GetOk: sent only when set.
+      ...(tf.pid_mode ? { PidMode: tf.pid_mode } : {}),
       Init: false,
     },
   };
@@ -368,6 +372,8 @@ export function readState(
   s.log_driver = hc.LogConfig.Type;
   s.storage_opts = hc.StorageOpt ?? {};
   s.network_mode = hc.NetworkMode;
+  // Read back only when the state has one (GetOk), as Docker reports it (`host`).
+  if (prior.pid_mode) s.pid_mode = hc.PidMode;
   s.userns_mode = hc.UsernsMode;
   if (cfg.Healthcheck) {
     const h = cfg.Healthcheck;
@@ -482,6 +488,7 @@ export const SCHEMA: Readonly<Record<string, Attribute>> = {
   log_driver: A(true, true, ""),
   storage_opts: A(true, false, {}),
   network_mode: A(true, false, "bridge"),
+  pid_mode: A(true, false, ""),
   userns_mode: A(true, false, ""),
   upload: A(true, false, [], true),
   healthcheck: A(false, true, []),
@@ -505,6 +512,7 @@ const PULUMI_NAME: Readonly<Record<string, string>> = {
   must_run: "mustRun",
   wait_timeout: "waitTimeout",
   network_mode: "networkMode",
+  pid_mode: "pidMode",
   destroy_grace_seconds: "destroyGraceSeconds",
 };
 const pulumiName = (tf: string) => PULUMI_NAME[tf] ?? tf;

@@ -238,6 +238,14 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     ],
   ],
   [
+    "image tag without a release version",
+    withSpec({ image: { tag: "mybuild" } }),
+    [
+      'warn image-tag-unversioned image.tag: names no release version, got "mybuild": the plan writes Dovecot 2.3 settings (the 15.x line); tag a build of the 16 line as "16.0.0-<name>"',
+    ],
+  ],
+  ["private build tagged with its release", withSpec({ image: { tag: "16.0.0-mybuild" } }), []],
+  [
     "unknown time zone",
     withSpec({ timezone: "Europe/Atlantis" }),
     ['warn timezone-unknown timezone: is not a known time zone, got "Europe/Atlantis"'],
@@ -914,8 +922,23 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     "removed env variable",
     withSpec({ env: { ONE_DIR: "1" } }),
     [
-      "warn env-removed env.ONE_DIR: was removed from docker-mailserver; use nothing: state is consolidated whenever /var/mail-state is mounted",
+      "warn env-removed env.ONE_DIR: was removed in docker-mailserver 14.0.0: state is consolidated whenever /var/mail-state is mounted; remove it",
     ],
+  ],
+  [
+    "renamed env variables, named with the release and the replacement",
+    withSpec({ env: { DMS_DEBUG: "1", SA_SPAM_SUBJECT: "[SPAM]", SASL_PASSWD: "x" } }),
+    [
+      "error env-secret env.SASL_PASSWD: holds a secret in plain text (value hidden); use SASL_PASSWD__FILE with a mounted file",
+      "warn env-removed env.DMS_DEBUG: was renamed to LOG_LEVEL in docker-mailserver 11.0.0; use the spec field logLevel",
+      "warn env-removed env.SASL_PASSWD: was removed in docker-mailserver 12.0.0; use postfix-sasl-password.cf",
+      "warn env-removed env.SA_SPAM_SUBJECT: was renamed to SPAM_SUBJECT in docker-mailserver 14.0.0; use SPAM_SUBJECT",
+    ],
+  ],
+  [
+    "a variable removed after the image's release is not reported",
+    withSpec({ image: { tag: "13.3.1" }, env: { ONE_DIR: "1" } }),
+    [],
   ],
   [
     "PERMIT_DOCKER",
@@ -1118,7 +1141,7 @@ const CASES: readonly (readonly [string, unknown, readonly string[]])[] = [
     withSpec({ image: { tag: "15.1.0", upgradeFrom: "13.3.1" }, env: { ONE_DIR: "0" } }),
     [
       'error image-major-upgrade image.tag: moves from major "13.3.1" to "15.1.0"; set image.allowMajorUpgrade: true once the breaking changes are handled',
-      "warn env-removed env.ONE_DIR: was removed from docker-mailserver; use nothing: state is consolidated whenever /var/mail-state is mounted",
+      "warn env-removed env.ONE_DIR: was removed in docker-mailserver 14.0.0: state is consolidated whenever /var/mail-state is mounted; remove it",
       "warn image-upgrade-env env.ONE_DIR: is ONE_DIR removed in 14.0.0",
       'info image-upgrade image.tag: changes "13.3.1" -> "15.1.0"; crossing 14.0.0, 15.0.0, 15.0.1, 15.0.2, 15.1.0; breaking: 14.0.0: Debian 12 base image (Postfix 3.7, SpamAssassin 4, Dovecot 2.3.19), new DMS log format; 15.0.0: getmail configuration moved to getmail/, saslauthd mechanisms pam, shadow and mysql removed; env: SA_SPAM_SUBJECT renamed to SPAM_SUBJECT in 14.0.0; ONE_DIR removed in 14.0.0; SASLAUTHD_MECHANISMS values removed (use ldap or rimap) in 15.0.0',
     ],
@@ -1182,6 +1205,29 @@ describe("validateSpec: results", () => {
     assert.equal(result.spec.image.tag, "15.1.0");
     assert.equal(result.spec.domains[0]!.dkim.selector, "mail");
     assert.equal(result.spec.domains[0]!.dkim.keySize, 2048);
+  });
+
+  it("redacts a secret reached from a field that is not secret (a YAML anchor), in every finding", () => {
+    // `password: &pw ...` then `address: *pw`: the invalid address echoes the password.
+    const secret = "Sup3r-secret-pw";
+    const out = lines(
+      withSpec({
+        accounts: [
+          account("alice@example.com", { password: secret, passwordHash: undefined }),
+          { address: secret, password: secret },
+        ],
+        env: { RELAY_HOST: secret },
+      }),
+    );
+    assert.ok(out.length >= 2, out.join("\n"));
+    assert.ok(
+      out.every((l) => !l.includes(secret)),
+      `a finding shows the secret:\n${out.join("\n")}`,
+    );
+    assert.ok(
+      out.some((l) => l.includes("<redacted: secret>")),
+      out.join("\n"),
+    );
   });
 
   it("accepts a spec with warnings and returns exactly those", () => {

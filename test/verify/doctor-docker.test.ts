@@ -2,19 +2,30 @@
  * `dmsctl doctor` against this machine's real Docker engine: it must report the kernel `uname -r`
  * names, the cgroup version of `/sys/fs/cgroup`, and the server version `docker version` prints;
  * and flag a container whose port 25 is reached through docker-proxy (a listener in the
- * docker-mailserver image standing in for Postfix, so no mail server has to start).
+ * docker-mailserver image standing in for Postfix, so no mail server has to start). HostCheck's
+ * probe, run with the settings the component gives its container, must agree with doctor on
+ * every check it runs, and fail host-userland-proxy because of that listener's docker-proxy.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { docker, ensureDocker } from "../servers/docker";
 import { dmsImages } from "../e2e/harness";
 import { runDmsctl } from "../helpers/cli";
-import { HOST_PROBE_SCRIPT, hostCheckFromLogs } from "../../src/verify/doctor";
+import {
+  HOST_CHECK_IDS,
+  HOST_PROBE_MOUNTS,
+  HOST_PROBE_SCRIPT,
+  hostCheckFromLogs,
+  hostFactsFromProbe,
+} from "../../src/verify/doctor";
+import { hostProbeContainer } from "../../src/components/host-check";
 
 interface JsonReport {
-  readonly checks: { id: string; status: string; message: string }[];
+  readonly checks: { id: string; status: string; message: string; remediation?: string }[];
 }
 
 function message(report: JsonReport, id: string): { status: string; message: string } {
@@ -40,6 +51,17 @@ function userlandProxyOn(): boolean {
   } catch {
     return true;
   }
+}
+
+/** `docker run` of HostCheck's probe container with the settings the component gives it. */
+function runProbe(image: string, hostAccess: boolean): string {
+  const c = hostProbeContainer(hostAccess);
+  const args = ["run", "--rm", "--network", c.networkMode, "--restart", c.restart];
+  if (c.pidMode !== undefined) args.push("--pid", c.pidMode);
+  for (const v of c.volumes ?? [])
+    args.push("-v", `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`);
+  args.push("--entrypoint", c.entrypoints[0]!, image, ...c.command);
+  return docker(args);
 }
 
 const LISTENER = [
@@ -106,25 +128,129 @@ describe("dmsctl doctor on this machine's Docker", () => {
     assert.equal(r.code, 0, r.stderr);
   });
 
-  it("HostCheck's probe, run in the DMS image, reports the same kernel and cgroup version", async (t) => {
+  it("HostCheck's probe, run as HostCheck runs it, agrees with doctor's local checks", async (t) => {
     if (available !== true) return t.skip(String(available));
     const image = docker(["inspect", "--format", "{{.Config.Image}}", name]).trim();
-    const logs = docker([
-      "run",
-      "--rm",
-      "--network",
-      "none",
-      "--entrypoint",
-      "/bin/sh",
-      image,
-      "-c",
-      HOST_PROBE_SCRIPT,
-    ]);
-    const kernel = spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim();
-    assert.deepEqual(
-      hostCheckFromLogs(logs).map((c) => c.message.replace(/ is older.*/, "")),
-      [`kernel ${kernel}`, `cgroup v${hostCgroupVersion()}`],
+    // The listener above publishes a port: with userland-proxy on, a docker-proxy runs for it.
+    assert.ok(userlandProxyOn(), "this test expects Docker's default userland-proxy here");
+    const doctor = JSON.parse(
+      (await runDmsctl(["doctor", "--format", "json"], process.env)).stdout,
+    ) as JsonReport;
+    const started = Date.now();
+    const logs = runProbe(image, true);
+    const elapsed = Date.now() - started;
+    const probe = hostCheckFromLogs(logs);
+    t.diagnostic(
+      `probe ran in ${elapsed} ms; ${probe.map((c) => `${c.id} ${c.status}`).join(", ")}`,
     );
+    assert.deepEqual(
+      probe.map((c) => c.id),
+      [...HOST_CHECK_IDS],
+    );
+    for (const id of HOST_CHECK_IDS) {
+      const mine = probe.find((c) => c.id === id)!;
+      const theirs = message(doctor, id);
+      assert.notEqual(mine.status, "skip", `${id} skipped by the probe: ${mine.message}`);
+      assert.equal(
+        mine.status,
+        theirs.status,
+        `${id}: probe "${mine.message}", doctor "${theirs.message}"`,
+      );
+      // The userland-proxy check names its source: doctor the default, the probe the process.
+      // doctor also names the host's iptables backend, which the probe cannot see (its
+      // iptables is the image's); everything else is word for word.
+      if (id === "host-nftables")
+        assert.equal(mine.message, theirs.message.replace(/; iptables is \S+$/, ""), id);
+      else if (id !== "host-userland-proxy") assert.equal(mine.message, theirs.message, id);
+    }
+    const proxy = probe.find((c) => c.id === "host-userland-proxy")!;
+    assert.equal(proxy.status, "fail");
+    assert.match(
+      proxy.message,
+      /^userland-proxy is on \(\d+ docker-proxy process\(es\) on the host\)$/,
+    );
+    assert.equal(
+      proxy.remediation,
+      doctor.checks.find((c) => c.id === "host-userland-proxy")!.remediation,
+    );
+    assert.match(proxy.remediation!, /"userland-proxy": false/);
+    // Only DMS-DOCTOR lines: nothing else of the host reaches the logs (and Pulumi's state).
+    assert.deepEqual(
+      logs.split("\n").filter((l) => l !== "" && !l.startsWith("DMS-DOCTOR ")),
+      [],
+    );
+  });
+
+  it("HostCheck's probe without hostAccess skips exactly the three checks that need it", async (t) => {
+    if (available !== true) return t.skip(String(available));
+    const image = docker(["inspect", "--format", "{{.Config.Image}}", name]).trim();
+    const probe = hostCheckFromLogs(runProbe(image, false));
+    assert.deepEqual(
+      probe.filter((c) => c.status === "skip").map((c) => c.id),
+      ["host-userland-proxy", "host-ipv6", "host-firewall-frontend"],
+    );
+    const kernel = spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim();
+    assert.equal(
+      probe.find((c) => c.id === "host-kernel")!.message.replace(/ is older.*/, ""),
+      `kernel ${kernel}`,
+    );
+    assert.equal(
+      probe.find((c) => c.id === "host-cgroup")!.message,
+      `cgroup v${hostCgroupVersion()}`,
+    );
+  });
+
+  it("HostCheck's probe prints only the three daemon.json booleans and ufw's ENABLED", async (t) => {
+    if (available !== true) return t.skip(String(available));
+    const image = docker(["inspect", "--format", "{{.Config.Image}}", name]).trim();
+    const dir = mkdtempSync(join(tmpdir(), "dms-hostcheck-"));
+    try {
+      mkdirSync(join(dir, "docker"));
+      mkdirSync(join(dir, "ufw"));
+      // Spread over lines as people write it, with settings that must not leak.
+      writeFileSync(
+        join(dir, "docker", "daemon.json"),
+        [
+          "{",
+          '  "proxies": { "http-proxy": "http://ops:s3cret-proxy-pw@proxy.internal:3128" },',
+          '  "registry-mirrors": ["https://mirror.internal"],',
+          '  "userland-proxy" : false,',
+          '  "ipv6": true,',
+          '  "ip6tables":',
+          "    true",
+          "}",
+        ].join("\n"),
+      );
+      writeFileSync(join(dir, "ufw", "ufw.conf"), "# ufw.conf\nENABLED=yes\nLOGLEVEL=low\n");
+      const logs = docker([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--pid",
+        "host",
+        "-v",
+        `${join(dir, "docker")}:${HOST_PROBE_MOUNTS[0].containerPath}:ro`,
+        "-v",
+        `${join(dir, "ufw")}:${HOST_PROBE_MOUNTS[1].containerPath}:ro`,
+        "--entrypoint",
+        "/bin/sh",
+        image,
+        "-c",
+        HOST_PROBE_SCRIPT,
+      ]);
+      assert.doesNotMatch(logs, /s3cret|proxy\.internal|mirror|LOGLEVEL/);
+      const facts = hostFactsFromProbe(logs);
+      assert.deepEqual(facts.userlandProxy, { on: false, source: "daemon.json" });
+      assert.equal(facts.ipv6, true);
+      assert.equal(facts.ip6tables, true);
+      assert.deepEqual(facts.firewalls, [{ name: "ufw", active: true }]);
+      const checks = hostCheckFromLogs(logs);
+      assert.equal(checks.find((c) => c.id === "host-firewall-frontend")!.message, "ufw active");
+      assert.equal(checks.find((c) => c.id === "host-ipv6")!.message, "IPv6 on, ip6tables on");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("flags a container whose port 25 is reached through the userland proxy", async (t) => {

@@ -19,6 +19,10 @@ import {
   versionBelow,
   hostCheckFromLogs,
   hostFactsFromProbe,
+  daemonNetworkFacts,
+  daemonSetting,
+  rootlessFromUidMap,
+  HOST_CHECK_IDS,
   type ContainerFacts,
   type HostFacts,
 } from "../../src/verify/doctor";
@@ -408,27 +412,248 @@ describe("doctor parsers", () => {
   });
 });
 
-describe("the host probe of HostCheck", () => {
-  it("reads the kernel and the cgroup filesystem from the probe's lines", () => {
+describe("the daemon's settings, as doctor and HostCheck read them", () => {
+  it("takes a flag over daemon.json, with Go's false spellings", () => {
     assert.deepEqual(
-      hostFactsFromProbe("DMS-DOCTOR kernel 6.1.0-18-amd64\nDMS-DOCTOR cgroupfs cgroup2fs\n"),
-      {
-        kernel: "6.1.0-18-amd64",
-        cgroupVersion: "2",
-      },
+      daemonSetting(
+        { flags: ["--userland-proxy=0"], json: { "userland-proxy": true } },
+        "userland-proxy",
+      ),
+      { on: false, source: "dockerd --userland-proxy=0" },
     );
-    assert.deepEqual(hostFactsFromProbe("DMS-DOCTOR cgroupfs tmpfs\n"), { cgroupVersion: "1" });
+    assert.deepEqual(daemonSetting({ flags: ["--ipv6"] }, "ipv6"), {
+      on: true,
+      source: "dockerd --ipv6",
+    });
+    assert.equal(
+      daemonSetting({ flags: ["--userland-proxy-path=/x"] }, "userland-proxy"),
+      undefined,
+    );
   });
 
-  it("turns them into the host-kernel and host-cgroup checks only", () => {
-    const checks = hostCheckFromLogs("DMS-DOCTOR kernel 4.19.0\nDMS-DOCTOR cgroupfs tmpfs\n");
-    assert.deepEqual(
-      checks.map((c) => `${c.id} ${c.status} ${c.message}`),
-      ["host-kernel fail kernel 4.19.0 is older than 5.2", "host-cgroup fail cgroup v1"],
+  it("defaults only what both sources were read for; ip6tables' default needs the version", () => {
+    assert.deepEqual(daemonNetworkFacts({ flags: [], json: {} }, "26.1.0"), {
+      userlandProxy: { on: true, source: "Docker's default" },
+      ipv6: false,
+      ip6tables: false,
+    });
+    assert.equal(daemonNetworkFacts({ flags: [], json: {} }, "27.0.1").ip6tables, true);
+    assert.deepEqual(daemonNetworkFacts({ flags: [], json: {} }), {
+      userlandProxy: { on: true, source: "Docker's default" },
+      ipv6: false,
+    });
+    // daemon.json unreadable: what the flags do not say is unknown, not Docker's default.
+    assert.deepEqual(daemonNetworkFacts({ flags: [] }), {});
+    assert.deepEqual(daemonNetworkFacts({ json: { ipv6: true, "userland-proxy": false } }), {
+      userlandProxy: { on: false, source: "daemon.json" },
+      ipv6: true,
+    });
+  });
+
+  it("host-ipv6 skips IPv6 with ip6tables unknown (off by default before Docker 27)", () => {
+    const { ip6tables: _, ...rest } = HOST;
+    const c = check(doctorChecks({ host: { ...rest, ipv6: true } }), "host-ipv6");
+    assert.equal(c.status, "skip");
+    assert.match(c.message, /Docker 27/);
+    assert.equal(
+      check(doctorChecks({ host: HOST }), "host-ipv6").message,
+      "IPv6 off on the daemon",
     );
+    assert.equal(
+      check(doctorChecks({ host: { ...HOST, ipv6Networks: true } }), "host-ipv6").message,
+      "IPv6 off on the daemon and the container's networks",
+    );
+  });
+});
+
+/** What the probe prints on a healthy rootful Docker host with the host access it is given. */
+const PROBE_OK = [
+  "DMS-DOCTOR kernel 6.1.0-18-amd64",
+  "DMS-DOCTOR cgroupfs cgroup2fs",
+  "DMS-DOCTOR uidmap 0 0 4294967295",
+  "DMS-DOCTOR engine docker",
+  "DMS-DOCTOR modules yes",
+  "DMS-DOCTOR nft-loaded yes",
+  "DMS-DOCTOR pidns host",
+  "DMS-DOCTOR docker-proxy 0",
+  "DMS-DOCTOR firewalld 0",
+  "DMS-DOCTOR dockerd 1",
+  "DMS-DOCTOR dockerd-args read",
+  "DMS-DOCTOR daemon-json present",
+  'DMS-DOCTOR daemon-json-key "userland-proxy":false',
+  "DMS-DOCTOR ufw absent",
+];
+
+/** The probe's output with lines replaced (same key) or added, and keys removed. */
+function probe(change: readonly string[] = [], remove: readonly string[] = []): string {
+  const key = (l: string) => l.split(" ")[1]!;
+  const changedKeys = new Set(change.map((l) => key(`DMS-DOCTOR ${l}`)));
+  return [
+    ...PROBE_OK.filter((l) => !changedKeys.has(key(l)) && !remove.includes(key(l))),
+    ...change.map((l) => `DMS-DOCTOR ${l}`),
+  ].join("\n");
+}
+
+/** One check of HostCheck's output. */
+function probeCheck(logs: string, id: string): Check {
+  return check(hostCheckFromLogs(logs), id);
+}
+
+describe("the host probe of HostCheck", () => {
+  it("runs doctor's host checks but the engine version; all pass on a healthy host", () => {
+    const checks = hostCheckFromLogs(`noise\n${probe()}\n`);
+    assert.deepEqual(
+      checks.map((c) => c.id),
+      [...HOST_CHECK_IDS],
+    );
+    assert.ok(!HOST_CHECK_IDS.includes("host-docker-version" as never));
+    assert.deepEqual(
+      checks.filter((c) => c.status !== "pass").map((c) => `${c.id}: ${c.message}`),
+      [],
+    );
+    assert.deepEqual(hostFactsFromProbe(probe()), {
+      kernel: "6.1.0-18-amd64",
+      cgroupVersion: "2",
+      engine: "docker",
+      rootless: false,
+      userlandProxy: { on: false, source: "daemon.json" },
+      ipv6: false,
+      nfTables: true,
+      firewalls: [],
+      remote: "not visible to HostCheck's probe container; run `dmsctl doctor` on the Docker host",
+    });
+  });
+
+  it("host-kernel and host-cgroup: an old kernel and cgroup v1 fail with doctor's remedies", () => {
+    const logs = probe(["kernel 4.19.0", "cgroupfs tmpfs"]);
+    assert.equal(probeCheck(logs, "host-kernel").message, "kernel 4.19.0 is older than 5.2");
+    assert.equal(probeCheck(logs, "host-cgroup").message, "cgroup v1");
+    assert.ok(probeCheck(logs, "host-cgroup").remediation!.includes(DOCTOR_DOCS.compatibility));
+    assert.equal(probeCheck(probe([], ["kernel"]), "host-kernel").status, "skip");
+  });
+
+  it("host-container-runtime: Podman's marker fails, Docker's passes, none skips", () => {
+    assert.equal(probeCheck(probe(["engine podman"]), "host-container-runtime").status, "fail");
+    assert.equal(probeCheck(probe(), "host-container-runtime").message, "Docker Engine");
+    assert.equal(probeCheck(probe(["engine unknown"]), "host-container-runtime").status, "skip");
+  });
+
+  it("host-rootless: root mapped to one unprivileged user fails; userns-remap is rootful", () => {
+    const rootless = probe(["uidmap 0 1000 1", "uidmap 1 100000 65536"]);
+    assert.equal(probeCheck(rootless, "host-rootless").status, "fail");
+    assert.ok(probeCheck(rootless, "host-rootless").remediation!.includes(DOCTOR_DOCS.rootless));
+    assert.equal(probeCheck(probe(["uidmap 0 165536 65536"]), "host-rootless").status, "pass");
+    assert.equal(rootlessFromUidMap([]), undefined);
+  });
+
+  it("host-userland-proxy: reads dockerd's flags, daemon.json, Docker's default and docker-proxy", () => {
+    // daemon.json says false: pass.
+    assert.equal(probeCheck(probe(), "host-userland-proxy").status, "pass");
+    // No setting anywhere: Docker's default, on.
+    const dflt = probeCheck(
+      probe(["daemon-json absent"], ["daemon-json-key"]),
+      "host-userland-proxy",
+    );
+    assert.equal(dflt.status, "fail");
+    assert.equal(dflt.level, "info");
+    assert.match(dflt.message, /on \(Docker's default\)/);
+    assert.ok(dflt.remediation!.includes(DOCTOR_DOCS.ipv6));
+    // A flag: on.
+    assert.match(
+      probeCheck(
+        probe(["dockerd-flag --userland-proxy=true"], ["daemon-json-key"]),
+        "host-userland-proxy",
+      ).message,
+      /dockerd --userland-proxy=true/,
+    );
+    // The settings unreadable (another config file) but docker-proxy runs: on.
+    const seen = probeCheck(
+      probe(["dockerd-config-file other", "docker-proxy 2"]),
+      "host-userland-proxy",
+    );
+    assert.equal(seen.status, "fail");
+    assert.match(seen.message, /2 docker-proxy process\(es\) on the host/);
+    // Nothing visible (hostAccess off): skip, saying why.
+    const blind = probeCheck(
+      probe(
+        ["pidns private", "daemon-json unmounted"],
+        ["docker-proxy", "dockerd", "dockerd-args"],
+      ),
+      "host-userland-proxy",
+    );
+    assert.equal(blind.status, "skip");
+    assert.match(blind.message, /dmsctl doctor/);
+    // A rootless engine does not read /etc/docker/daemon.json: its "false" there is not trusted.
+    assert.equal(probeCheck(probe(["uidmap 0 1000 1"]), "host-userland-proxy").status, "skip");
+  });
+
+  it("host-ipv6: IPv6 without ip6tables fails, with it passes, ip6tables unset skips", () => {
+    // daemon.json with exactly these keys.
+    const keys = (...kv: string[]) =>
+      [
+        ...PROBE_OK.filter((l) => !l.includes("daemon-json-key")),
+        ...kv.map((k) => `DMS-DOCTOR daemon-json-key ${k}`),
+      ].join("\n");
+    assert.equal(probeCheck(keys('"ipv6":true', '"ip6tables":false'), "host-ipv6").status, "fail");
+    assert.equal(probeCheck(keys('"ipv6":true', '"ip6tables":true'), "host-ipv6").status, "pass");
+    assert.equal(probeCheck(keys('"ipv6":true'), "host-ipv6").status, "skip");
+    assert.equal(
+      probeCheck(probe(["dockerd-flag --ipv6", "dockerd-flag --ip6tables=false"]), "host-ipv6")
+        .status,
+      "fail",
+    );
+  });
+
+  it("host-nftables: loaded or configured passes; not set, or no modules and no symbols, fails", () => {
+    assert.equal(probeCheck(probe(), "host-nftables").status, "pass");
+    assert.equal(
+      probeCheck(probe(["nft-loaded no", "nft-config m"]), "host-nftables").status,
+      "pass",
+    );
+    assert.equal(
+      probeCheck(probe(["nft-loaded no", "nft-config n"]), "host-nftables").status,
+      "fail",
+    );
+    assert.equal(
+      probeCheck(probe(["nft-loaded no", "modules no"]), "host-nftables").message,
+      "the kernel has no nf_tables",
+    );
+    // A module not loaded, the config unreadable: it may still load on demand.
+    assert.equal(probeCheck(probe(["nft-loaded no"]), "host-nftables").status, "skip");
+  });
+
+  it("host-firewall-frontend: ufw ENABLED=yes or a running firewalld fails; both known and off passes", () => {
+    assert.equal(
+      probeCheck(probe(["ufw enabled yes"]), "host-firewall-frontend").message,
+      "ufw active",
+    );
+    assert.equal(
+      probeCheck(probe(["firewalld 1"]), "host-firewall-frontend").message,
+      "firewalld active",
+    );
+    assert.equal(
+      probeCheck(probe(["ufw enabled no"]), "host-firewall-frontend").message,
+      "no ufw or firewalld active (ufw installed)",
+    );
+    // Without the PID namespace firewalld is unknown: no pass, but an enabled ufw still fails.
+    const noPids = ["pidns private"];
+    const remove = ["docker-proxy", "firewalld", "dockerd", "dockerd-args"];
+    assert.equal(probeCheck(probe(noPids, remove), "host-firewall-frontend").status, "skip");
+    assert.equal(
+      probeCheck(probe([...noPids, "ufw enabled yes"], remove), "host-firewall-frontend").status,
+      "fail",
+    );
+    assert.equal(probeCheck(probe(["ufw unmounted"]), "host-firewall-frontend").status, "skip");
+  });
+
+  it("ignores daemon.json keys other than the three, and an empty probe skips everything", () => {
+    const facts = hostFactsFromProbe(
+      probe(['daemon-json-key "registry-mirrors":true', 'daemon-json-key "userland-proxy":false']),
+    );
+    assert.deepEqual(facts.userlandProxy, { on: false, source: "daemon.json" });
     assert.deepEqual(
       hostCheckFromLogs("").map((c) => c.status),
-      ["skip", "skip"],
+      HOST_CHECK_IDS.map(() => "skip"),
     );
   });
 });

@@ -50,7 +50,7 @@ export function backupContainer(
   );
 }
 
-/** The kernel and cgroup check on the mail host, with `hostCheck.mode: warn`. */
+/** The host checks on the mail host, with `hostCheck.mode: warn`. */
 export function hostCheck(
   parent: pulumi.ComponentResource,
   name: string,
@@ -59,9 +59,20 @@ export function hostCheck(
   container: docker.Container,
 ): HostCheck | undefined {
   if ((args.hostCheck?.mode ?? "off") === "off") return undefined;
+  const hostAccess: unknown = args.hostCheck?.hostAccess;
+  if (hostAccess !== undefined && typeof hostAccess !== "boolean")
+    throw new Error(
+      `hostCheck.hostAccess: must be true or false, got ${JSON.stringify(hostAccess)}`,
+    );
   return new HostCheck(
     `${name}-host-check`,
-    { image: image.imageId, trigger: container.id },
+    {
+      image: image.imageId,
+      trigger: container.id,
+      ...(args.hostCheck?.hostAccess !== undefined
+        ? { hostAccess: args.hostCheck.hostAccess }
+        : {}),
+    },
     { parent },
   );
 }

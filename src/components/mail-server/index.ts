@@ -17,7 +17,8 @@
  * - `${name}-config-writer` (`docker.Container`): the one-shot config writer (see below);
  * - `${name}-container` (`docker.Container`): the mail server;
  * - `${name}-backup` (`docker.Container`): with `backup`, the daily backup loop (./backup.ts);
- * - `${name}-host-check` (`HostCheck`): with `hostCheck`, the kernel and cgroup checks;
+ * - `${name}-host-check` (`HostCheck`): with `hostCheck`, the host checks of `dmsctl doctor` a
+ *   container can answer;
  * - DNS records via the zone's adapter (`${name}-${type}-${owner}[...]`), PTR, security group
  *   rules (`${name}-sg-${service}-${cidr}`).
  *
@@ -131,7 +132,7 @@ export class MailServer extends pulumi.ComponentResource {
   public readonly dkimKeys: Readonly<Record<string, tls.PrivateKey>>;
   /** The scheduled backup container (`backup` in the spec), archiving the volumes daily. */
   public readonly backup?: docker.Container;
-  /** The kernel and cgroup check of the mail host, with `hostCheck.mode: warn`. */
+  /** The host checks of the mail host (`HostCheck`), with `hostCheck.mode: warn`. */
   public readonly hostCheck?: HostCheck;
   /** The outbound port 25 check, when `port25Check.mode` is not `off`. */
   public readonly port25Check?: Port25Check;

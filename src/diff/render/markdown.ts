@@ -16,6 +16,7 @@ import {
   type Diff,
   type Risk,
 } from "../types";
+import { pushTo } from "../../spec/order";
 
 /** GitHub's limit on an issue or pull-request comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -148,7 +149,7 @@ function renderSummary(
     "|---|--:|--:|--:|--:|--:|--:|",
   );
   const byZone = new Map<string, Change[]>();
-  for (const c of diff.changes) byZone.set(c.zone, [...(byZone.get(c.zone) ?? []), c]);
+  for (const c of diff.changes) pushTo(byZone, c.zone, c);
   const zoneRows = diff.zones.length <= opts.maxZoneRows ? diff.zones : [];
   for (const z of zoneRows) {
     const c = countsOf(byZone.get(z) ?? []);
@@ -242,7 +243,7 @@ export function renderMarkdown(diff: Diff, options: MarkdownOptions = {}): strin
   const marker = markerFor(options.id);
   const head = renderSummary(diff, opts, marker) + "\n";
   const byZone = new Map<string, Change[]>();
-  for (const c of diff.changes) byZone.set(c.zone, [...(byZone.get(c.zone) ?? []), c]);
+  for (const c of diff.changes) pushTo(byZone, c.zone, c);
   const totalRows = diff.changes.length;
   // The longest footer the trimming can produce: reserve it up front so the result always fits.
   const reserve =

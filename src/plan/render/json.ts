@@ -74,6 +74,16 @@ export interface PlanJson {
     recreateHash: string;
   } | null;
   mtaStsPolicies: { domain: string; url: string; id: string; text: string }[];
+  /** The scheduled backup container, or null (added in the same version 1). */
+  backup: {
+    image: string;
+    schedule: string;
+    retention: number;
+    hostDir: string;
+    containerDir: string;
+    volumes: { name: string; containerPath: string }[];
+    prefix: string;
+  } | null;
   /** The image tag change, or null (added in the same version 1: fields are only added). */
   upgrade: {
     from: string;
@@ -103,6 +113,7 @@ export function planJson(result: Plan | PlanErrors): PlanJson {
       ports: [],
       container: null,
       mtaStsPolicies: [],
+      backup: null,
       upgrade: null,
       warnings: (result.warnings ?? []).map(findingJson),
       errors: result.errors.map(findingJson),
@@ -177,9 +188,24 @@ export function planJson(result: Plan | PlanErrors): PlanJson {
       id: p.id,
       text: p.text,
     })),
+    backup: backupJson(result),
     upgrade: upgradeJson(result),
     warnings: result.warnings.map(findingJson),
     errors: [],
+  };
+}
+
+function backupJson(plan: Plan): PlanJson["backup"] {
+  const b = plan.backup;
+  if (b === undefined) return null;
+  return {
+    image: b.image,
+    schedule: b.schedule,
+    retention: b.retention,
+    hostDir: b.hostDir,
+    containerDir: b.containerDir,
+    volumes: b.volumes.map((v) => ({ name: v.name, containerPath: v.containerPath })),
+    prefix: b.prefix,
   };
 }
 

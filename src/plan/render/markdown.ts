@@ -5,6 +5,7 @@
  */
 import type { Finding } from "../../spec/findings";
 import type { Plan } from "../types";
+import { backupRows } from "./backup";
 import { upgradeLines } from "./upgrade";
 
 /** Renders the plan as Markdown, with a final newline. */
@@ -71,6 +72,9 @@ export function renderMarkdown(plan: Plan): string {
   out.push(...c.env.map(([k, v]) => `${k}=${v}`), "```");
   if (plan.upgrade !== undefined) {
     out.push("", "## Image upgrade", "", ...upgradeLines(plan.upgrade).map((l) => `- ${l}`));
+  }
+  if (plan.backup !== undefined) {
+    out.push("", "## Backup", "", ...backupRows(plan.backup).map(([k, v]) => `- ${k}: ${code(v)}`));
   }
   const policies = plan.mtaStsPolicies ?? [];
   if (policies.length > 0) {

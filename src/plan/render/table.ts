@@ -6,6 +6,7 @@
 import { formatFinding, type Finding } from "../../spec/findings";
 import type { Plan } from "../types";
 import { columns, elide } from "./text";
+import { backupRows } from "./backup";
 import { upgradeLines } from "./upgrade";
 
 /** Renders the plan as text tables, one section per part, with a final newline. */
@@ -95,6 +96,10 @@ export function renderTable(plan: Plan): string {
   out.push(...c.env.map(([k, v]) => `${k}=${v}`));
   if (plan.upgrade !== undefined) {
     out.push("", "Image upgrade", ...upgradeLines(plan.upgrade).map((l) => `  ${l}`));
+  }
+  if (plan.backup !== undefined) {
+    out.push("", "Backup");
+    out.push(...columns(["FIELD", "VALUE"], backupRows(plan.backup)));
   }
   if ((plan.mtaStsPolicies ?? []).length > 0) {
     out.push("", "MTA-STS policies (serve over HTTPS)");

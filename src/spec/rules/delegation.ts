@@ -9,6 +9,7 @@
 import type { MailServerSpec } from "../schema";
 import { retiringSelectors } from "../derived";
 import { ruleGroup, show, type Context, type Path, type Reporter, type RuleTable } from "./context";
+import { pushTo } from "../order";
 
 const rules = {
   "dns-cname-target": {
@@ -81,8 +82,7 @@ function checkDelegation(spec: MailServerSpec, ctx: Context, r: Reporter<Id>): v
   // Every owner name the plan publishes for the spec's domains, and what needs it, so that a
   // delegated name that something else also needs is refused here rather than by the DNS host.
   const owners = new Map<string, string[]>();
-  const need = (name: string, what: string) =>
-    owners.set(name, [...(owners.get(name) ?? []), what]);
+  const need = (name: string, what: string) => pushTo(owners, name, what);
   spec.domains.forEach((d, i) => {
     if (ctx.domainIndex.get(d.name) !== i) return; // a duplicate: reported by domain-duplicate
     need(d.name, "MX and SPF");

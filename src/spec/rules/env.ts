@@ -5,6 +5,7 @@
 import type { MailServerSpec } from "../schema";
 import { derivedEnvField, SECRET_ENV_NAME } from "../dms-env";
 import { cmp } from "../order";
+import { envRemovedBy, type EnvChange } from "../dms-releases";
 import { ruleGroup, show, type Context, type Reporter, type RuleTable } from "./context";
 
 const rules = {
@@ -23,7 +24,7 @@ const rules = {
   "env-removed": {
     level: "warn",
     summary:
-      "An `env` variable docker-mailserver removed or renamed (docs/dms-contract.md#environment).",
+      "An `env` variable docker-mailserver removed or renamed in a release up to the spec's image tag, from the project's table of upstream's changelog (docs/upgrades.md).",
     remediation: "Use its replacement, named in the message.",
   },
   "env-newline": {
@@ -44,15 +45,8 @@ type Id = keyof typeof rules;
 /** Raw environment variables. */
 export const ENV_RULES = ruleGroup({ rules, check: checkEnv });
 
-/** Removed or renamed variables (docs/dms-contract.md#environment). */
-const REMOVED_ENV: Readonly<Record<string, string>> = {
-  DMS_DEBUG: "LOG_LEVEL (spec field logLevel)",
-  ENABLE_LDAP: "ACCOUNT_PROVISIONER=LDAP",
-  ONE_DIR: "nothing: state is consolidated whenever /var/mail-state is mounted",
-  SA_SPAM_SUBJECT: "SPAM_SUBJECT",
-};
-
 function checkEnv(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
+  const removed = envRemovedBy(spec.image.tag);
   for (const key of Object.keys(spec.env).sort(cmp)) {
     const value = spec.env[key]!;
     const secret = SECRET_ENV_NAME.test(key);
@@ -80,14 +74,8 @@ function checkEnv(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
         `overrides the value derived from ${field}, got ${show(value)}; prefer the spec field`,
       );
     }
-    const replacement = REMOVED_ENV[key];
-    if (replacement !== undefined) {
-      r.report(
-        "env-removed",
-        ["env", key],
-        `was removed from docker-mailserver; use ${replacement}`,
-      );
-    }
+    const gone = removed.get(key);
+    if (gone !== undefined) r.report("env-removed", ["env", key], removedMessage(gone));
     if (key === "PERMIT_DOCKER" && value !== "none") {
       r.report(
         "permit-docker",
@@ -96,4 +84,14 @@ function checkEnv(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
       );
     }
   }
+}
+
+/** `was renamed to LOG_LEVEL in docker-mailserver 11.0.0; use the spec field logLevel`. */
+function removedMessage(e: EnvChange & { version: string }): string {
+  const what = `was ${e.change === "renamed" ? `renamed to ${e.replacement}` : "removed"} in docker-mailserver ${e.version}`;
+  if (e.replacement === undefined)
+    return `${what}${e.note !== undefined ? `: ${e.note}` : ""}; remove it`;
+  // A replacement the spec derives is best set through its field (env-derived says the same).
+  const field = derivedEnvField(e.replacement);
+  return `${what}; use ${field !== undefined ? `the spec field ${field}` : e.replacement}`;
 }

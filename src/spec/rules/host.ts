@@ -3,6 +3,7 @@
  */
 import type { MailServerSpec } from "../schema";
 import { parseIpv4, parseIpv6 } from "../ip";
+import { releaseMajor } from "../derived";
 import { ruleGroup, show, type Context, type Reporter, type RuleTable } from "./context";
 
 const rules = {
@@ -11,6 +12,13 @@ const rules = {
     summary:
       "The image tag `latest` or `edge` moves across major versions (Dovecot 2.3 to 2.4), breaking files written for one.",
     remediation: "Pin a release tag such as `15.1.0` (docs/dms-contract.md#pin-the-image).",
+  },
+  "image-tag-unversioned": {
+    level: "warn",
+    summary:
+      "The image tag does not start with a release version (a private build's name?), so the plan cannot tell which Dovecot the image runs and writes Dovecot 2.3 settings (releases up to 15.x); an image built from the 16 line runs Dovecot 2.4, whose defaults refuse recipients the 2.3 settings accept.",
+    remediation:
+      "Tag a private build with the release it is built from first, e.g. `15.1.0-mybuild` or `16.0.0-mybuild` (docs/dms-contract.md#dovecot-24).",
   },
   "ip-not-public": {
     level: "warn",
@@ -37,6 +45,12 @@ function checkHost(spec: MailServerSpec, _ctx: Context, r: Reporter<Id>): void {
       "image-tag-floating",
       ["image", "tag"],
       `must be a pinned release such as "15.1.0", got ${show(tag)}: it moves to new major versions`,
+    );
+  } else if (releaseMajor(tag) === undefined) {
+    r.report(
+      "image-tag-unversioned",
+      ["image", "tag"],
+      `names no release version, got ${show(tag)}: the plan writes Dovecot 2.3 settings (the 15.x line); tag a build of the 16 line as "16.0.0-<name>"`,
     );
   }
   for (const [field, ip] of [

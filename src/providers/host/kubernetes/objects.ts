@@ -31,6 +31,7 @@ import { CONFIG_DIR } from "../../../dms/files";
 import { linkedDelivery, linkedRestartHash } from "../../../dms/link-layout";
 import { PROXY_PORTS } from "../../../dms/proxy-protocol";
 import { kubernetesSettings, type KubernetesSettings } from "./settings";
+import { pushTo } from "../../../spec/order";
 
 /** A Kubernetes object as plain JSON. */
 export interface KubernetesObject {
@@ -482,7 +483,7 @@ function networkPolicy(plan: Plan, settings: KubernetesSettings, name: string): 
   const bySources = new Map<string, PortRule[]>();
   for (const p of portsOf(plan, "public")) {
     const key = p.allowFrom.join(",");
-    bySources.set(key, [...(bySources.get(key) ?? []), p]);
+    pushTo(bySources, key, p);
   }
   for (const [key, ports] of [...bySources.entries()].sort((a, b) => cmp(a[0], b[0]))) {
     ingress.push({
