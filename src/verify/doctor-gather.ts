@@ -270,6 +270,12 @@ export async function gatherContainerFacts(
   const log = await exec(info, ["tail", "-n", "200", "/var/log/mail/mail.log"]);
   const f2b = await exec(info, ["fail2ban-client", "status"]);
   let fail2ban: ContainerFacts["fail2ban"] = "off";
+  let fail2banLog: string | undefined;
+  if (f2b.code !== 0) {
+    // Why it does not answer: a crash loop leaves its reason in supervisord's log of it.
+    const log = await exec(info, ["tail", "-n", "20", "/var/log/supervisor/fail2ban.log"]);
+    if (log.code === 0 && log.out.trim() !== "") fail2banLog = log.out;
+  }
   if (f2b.code === 0) {
     const jails: { jail: string; banned: string[] }[] = [];
     for (const jail of parseFail2banJails(f2b.out)) {
@@ -286,6 +292,7 @@ export async function gatherContainerFacts(
       ...(supervisor.out.trim() !== "" ? { supervisor: supervisor.out } : {}),
       ...(log.code === 0 ? { mailLog: log.out } : {}),
       fail2ban,
+      ...(fail2banLog !== undefined ? { fail2banLog } : {}),
       clientIp,
     },
     info,

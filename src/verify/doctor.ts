@@ -5,6 +5,7 @@
  * outputs live here too, so every finding is testable from text.
  */
 import { isIP } from "node:net";
+import { fail2banStartError } from "./fail2ban-output";
 import { fail, pass, skip, type Check, type CheckId } from "./checks";
 
 const DOCS = "https://docker-mailserver.github.io/docker-mailserver/latest";
@@ -17,6 +18,7 @@ export const DOCTOR_DOCS = {
   ipv6: `${DOCS}/config/advanced/ipv6/`,
   fail2ban: `${DOCS}/config/security/fail2ban/#managing-bans`,
   rootless: `${DOCS}/config/security/fail2ban/#rootless-container`,
+  fail2banConfig: `${DOCS}/config/security/fail2ban/#custom-files`,
 } as const;
 
 /** What was learnt about the Docker host. `undefined` means "could not be read". */
@@ -80,6 +82,8 @@ export interface ContainerFacts {
   /** Fail2ban jails and their banned IPs; `off` when Fail2ban does not run. */
   readonly fail2ban?:
     readonly { readonly jail: string; readonly banned: readonly string[] }[] | "off";
+  /** The tail of `/var/log/supervisor/fail2ban.log`, read when Fail2ban does not answer. */
+  readonly fail2banLog?: string;
   /** `host` networking, or the gateways of the container's networks. */
   readonly networkMode?: string;
   readonly gateways?: readonly string[];
@@ -125,25 +129,31 @@ export function parseSupervisorStatus(
   return out;
 }
 
-/** Lines of a mail log that report a problem (Postfix/Dovecot/DMS wording). */
+/**
+ * A client's failed SMTP AUTH (`warning: unknown[192.0.2.1]: SASL PLAIN authentication failed`):
+ * Postfix words it as a warning, but it is a client's mistake or a password guess, which every
+ * server on the Internet logs all day and Fail2ban answers (container-fail2ban reports its bans).
+ */
+const CLIENT_AUTH_FAILURE = /\bwarning: \S*\[[^\]]+\]: SASL \S+ authentication failed\b/;
+
+/**
+ * Lines of a mail log that report a problem (Postfix/Dovecot/DMS wording), leaving out clients'
+ * failed logins (they are no fault of the server).
+ */
 export function mailLogProblems(text: string): string[] {
   return text
     .split("\n")
     .filter((l) => /\b(error|fatal|panic)\b[:\]]|\bwarning:|\bERROR\b/i.test(l))
+    .filter((l) => !CLIENT_AUTH_FAILURE.test(l))
     .map((l) => l.trim());
 }
 
-/** The jails of `fail2ban-client status` (`Jail list:\tdovecot, postfix`). */
-export function parseFail2banJails(text: string): string[] {
-  const m = /Jail list:\s*(.*)$/m.exec(text);
-  return m ? m[1]!.split(/[,\s]+/).filter((j) => j !== "") : [];
-}
-
-/** The banned IPs of `fail2ban-client status JAIL` (`Banned IP list:\t1.2.3.4 5.6.7.8`). */
-export function parseFail2banBanned(text: string): string[] {
-  const m = /Banned IP list:\s*(.*)$/m.exec(text);
-  return m ? m[1]!.split(/\s+/).filter((ip) => ip !== "") : [];
-}
+export {
+  fail2banStartError,
+  parseFail2banBanned,
+  parseFail2banJails,
+  parseSetupUnban,
+} from "./fail2ban-output";
 
 /** `iptables v1.8.9 (nf_tables)` -> `nf_tables`. */
 export function parseIptablesBackend(text: string): "nf_tables" | "legacy" | undefined {
@@ -401,16 +411,20 @@ function containerChecks(c: ContainerFacts, host: HostFacts): Check[] {
   else if (c.fail2ban === "off") {
     // supervisord starts fail2ban only when ENABLE_FAIL2BAN=1: then no answer is a broken Fail2ban.
     const f2b = parseSupervisorStatus(c.supervisor ?? "").find((e) => e.name === "fail2ban");
-    if (f2b !== undefined && f2b.state !== "STOPPED")
+    if (f2b !== undefined && f2b.state !== "STOPPED") {
+      const reason = fail2banStartError(c.fail2banLog ?? "");
+      const missingLog = reason === undefined ? undefined : /for (\S+) jail/.exec(reason)?.[1];
       out.push(
         fail(
           "container-fail2ban",
           who,
-          `Fail2ban is enabled (supervisord: ${f2b.state}${f2b.detail ? `, ${f2b.detail}` : ""}) but fail2ban-client gets no answer`,
-          `Fail2ban keeps failing to start: read /var/log/supervisor/fail2ban.log in the container for the reason (a jail without a log file, or missing nftables support on the host) (${DOCTOR_DOCS.logs}, ${DOCTOR_DOCS.fail2ban}).`,
+          `Fail2ban is enabled (supervisord: ${f2b.state}${f2b.detail ? `, ${f2b.detail}` : ""}) but fail2ban-client gets no answer${reason ? `: ${reason}` : ""}`,
+          missingLog !== undefined
+            ? `A jail enabled without its log file stops Fail2ban at every start. DMS runs no ${missingLog} service${missingLog === "sshd" ? " (Debian's fail2ban package enables the sshd jail in jail.d/defaults-debian.conf)" : ""}: turn the jail off: "[${missingLog}]" then "enabled = false" in DMS's fail2ban-jail.cf, or in a jail.d/*.local file written by user-patches.sh (${DOCTOR_DOCS.fail2banConfig}).`
+            : `Fail2ban keeps failing to start: read /var/log/supervisor/fail2ban.log in the container for the reason (a jail without a log file, or missing nftables support on the host) (${DOCTOR_DOCS.logs}, ${DOCTOR_DOCS.fail2ban}).`,
         ),
       );
-    else out.push(skip("container-fail2ban", who, "Fail2ban does not run"));
+    } else out.push(skip("container-fail2ban", who, "Fail2ban does not run"));
   } else {
     const banned = c.fail2ban.flatMap((j) => j.banned.map((ip) => `${ip} (${j.jail})`));
     if (banned.length > 0)

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { planContainer, planDmsFiles, planEnv } from "../../src/dms";
@@ -17,6 +17,7 @@ import {
   QUARANTINE_SETTINGS,
   renderAmavisCf,
   renderSaLearnCron,
+  SA_LEARN_CRON_TARGET,
   userPatchFragments,
 } from "../../src/dms/faq-files";
 import { MailServerSpecSchema, type MailServerSpecInput } from "../../src/spec/schema";
@@ -119,6 +120,39 @@ describe("the sa-learn cron file", () => {
       ),
       { numRuns: 100, seed: 7 },
     );
+  });
+});
+
+/**
+ * What Debian's cron (the image's) requires of a file in /etc/cron.d, per cron(8): a name of
+ * letters, digits, `_` and `-` only (run-parts' namespace; a file named `sa-learn.cron` or
+ * `dms.sa-learn` is skipped without a word), owned by root, and not writable by group or others.
+ */
+const DEBIAN_CRON_D_NAME = /^[A-Za-z0-9_-]+$/;
+
+describe("the installed cron file's name, owner and mode", () => {
+  it("are ones Debian's cron reads", () => {
+    const spec = parse({
+      ...BASE,
+      accounts: [{ address: "alice@example.com", password: "pw-alice" }],
+      spamassassin: { learn: { from: ["alice@example.com"] } },
+    });
+    const line = userPatchFragments(spec, "/tmp/docker-mailserver")
+      .split("\n")
+      .find((l) => l.startsWith("install "));
+    assert.ok(line, "no install line");
+    const argv = line.split(" ");
+    const opt = (flag: string) => argv[argv.indexOf(flag) + 1];
+    const target = argv[argv.length - 1]!;
+    assert.equal(target, SA_LEARN_CRON_TARGET);
+    assert.equal(dirname(target), "/etc/cron.d");
+    assert.match(basename(target), DEBIAN_CRON_D_NAME);
+    assert.equal(opt("-o"), "root");
+    const mode = parseInt(opt("-m")!, 8);
+    assert.equal(mode & 0o022, 0, `group- or world-writable: ${opt("-m")}`);
+    // The rule is real: names a careless rename would produce fail it.
+    for (const bad of ["dms-sa-learn.cron", "dms.sa-learn", "sa-learn~"])
+      assert.doesNotMatch(bad, DEBIAN_CRON_D_NAME);
   });
 });
 

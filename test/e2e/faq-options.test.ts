@@ -3,7 +3,9 @@
  * --out` spec with the classic stack (Amavis + SpamAssassin) and every option at once, started
  * once per release:
  * - `spamassassin.learn`: `user-patches.sh` installs the cron file as `/etc/cron.d/dms-sa-learn`
- *   (root, 0644), and its spam line, run by hand as cron would, teaches SpamAssassin from Junk;
+ *   (root, 0644), and the image's cron daemon runs it: with its lines moved to the next minutes,
+ *   cron learns the spam from Junk and the ham from the inbox, then hands the database back to
+ *   Amavis, and says so in /var/log/cron.log;
  * - `spamassassin.quarantineTo`: GTUBE spam reaches the quarantine mailbox (Amavis reads our
  *   `amavis.cf`), and, with learning's `MOVE_SPAM_TO_JUNK`, the recipient's Junk folder;
  * - `spamassassin.rules`: DMS copies the rules and `spamassassin --lint` accepts them;
@@ -53,6 +55,7 @@ import {
   type Scenario,
 } from "./plan-out";
 import { message, SENDER_DOMAIN } from "./harness";
+import { SA_LEARN_CRON_TARGET } from "../../src/dms/faq-files";
 
 const AMAVIS = 10024;
 const OPENDKIM = 8891;
@@ -67,15 +70,57 @@ const RULES = [
   "",
 ].join("\n");
 
-/** `nspam` or `nham` of `sa-learn --dump magic`: the messages learnt as spam or ham. */
+/**
+ * `nspam` or `nham` of `sa-learn --dump magic`: the messages learnt as spam or ham; 0 while the
+ * database does not exist yet (sa-learn then prints an error and exits non-zero).
+ */
 function learnt(container: string, what: "nspam" | "nham"): number {
-  const out = exec(container, ["sa-learn", "--dump", "magic", "--dbpath", BAYES]);
+  const r = tryExec(container, ["sa-learn", "--dump", "magic", "--dbpath", BAYES]);
+  if (r.status !== 0) return 0;
+  const out = r.out;
   // `0.000          0          1          0  non-token data: nspam`: the third column.
   const m = new RegExp(`^\\s*\\S+\\s+\\S+\\s+(\\d+)\\s+\\S+\\s+non-token data: ${what}$`, "m").exec(
     out,
   );
   assert.ok(m, `no ${what} in sa-learn --dump magic:\n${out}`);
   return Number(m[1]);
+}
+
+/** One cron time slot: the container-local minute and hour, and when it starts (epoch ms). */
+interface CronSlot {
+  readonly minute: number;
+  readonly hour: number;
+  readonly epochMs: number;
+}
+
+/**
+ * The next `count` whole minutes of the container's clock (its local time, which cron uses),
+ * the first at least `marginS` seconds away.
+ */
+function nextMinutes(container: string, count: number, marginS: number): CronSlot[] {
+  const now = Number(exec(container, ["date", "+%s"]).trim());
+  let first = Math.ceil((now + 1) / 60) * 60;
+  if (first - now < marginS) first += 60;
+  return Array.from({ length: count }, (_, i) => {
+    const at = first + i * 60;
+    const [minute, hour] = exec(container, ["date", "-d", `@${at}`, "+%M %H"])
+      .trim()
+      .split(" ");
+    return { minute: Number(minute), hour: Number(hour), epochMs: at * 1000 };
+  });
+}
+
+/** The cron file with each job's minute and hour replaced by its slot; comments unchanged. */
+function retimeCron(text: string, slotOf: (command: string) => CronSlot): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      if (line === "" || line.startsWith("#")) return line;
+      const fields = line.split(" ");
+      const slot = slotOf(fields.slice(6).join(" "));
+      return [String(slot.minute), String(slot.hour), ...fields.slice(2)].join(" ");
+    })
+    .join("\n");
 }
 
 async function faqScenario(t: TestContext, s: Scenario): Promise<void> {
@@ -187,32 +232,71 @@ async function faqScenario(t: TestContext, s: Scenario): Promise<void> {
       );
     });
 
-    await t.test("the cron file's lines teach SpamAssassin from Junk", () => {
-      const cron = exec(name, ["cat", "/etc/cron.d/dms-sa-learn"]);
-      const command = (re: RegExp) => {
-        const line = cron.split("\n").find((l) => re.test(l));
-        assert.ok(line, `no line ${re} in:\n${cron}`);
-        // m h dom mon dow user command: cron runs the rest with /bin/sh as that user (root).
-        return line.trim().split(/\s+/).slice(6).join(" ");
-      };
-      const spam = tryExec(name, ["sh", "-c", command(/sa-learn --spam/)]);
-      assert.equal(spam.status, 0, `sa-learn --spam exited ${spam.status}: ${spam.out}`);
-      assert.ok(learnt(name, "nspam") >= 1, "no spam learnt from Junk");
-      // Ham is read mail: an IMAP client moves it from new/ to cur/ (sa-learn exits 1 when a
-      // folder gives it nothing to learn, which cron ignores).
-      exec(name, [
-        "sh",
-        "-c",
-        "mv /var/mail/example.com/alice/new/* /var/mail/example.com/alice/cur/",
-      ]);
-      const ham = tryExec(name, ["sh", "-c", command(/sa-learn --ham .*\/cur /)]);
-      assert.equal(ham.status, 0, `sa-learn --ham exited ${ham.status}: ${ham.out}`);
-      assert.ok(learnt(name, "nham") >= 1, "no ham learnt from the inbox");
-      const chown = tryExec(name, ["sh", "-c", command(/chown/)]);
-      assert.equal(chown.status, 0, chown.out);
-      const owners = exec(name, ["find", BAYES, "-not", "-user", "amavis"]).trim();
-      assert.equal(owners, "", "files of the Bayes database not owned by amavis");
-    });
+    await t.test(
+      "cron itself runs the installed file: spam and ham learnt, owner handed back",
+      async (t) => {
+        // Ham is read mail: an IMAP client moves it from new/ to cur/, where the inbox line reads.
+        exec(name, [
+          "sh",
+          "-c",
+          "mv /var/mail/example.com/alice/new/* /var/mail/example.com/alice/cur/",
+        ]);
+        // The spec's schedule is an hour of the day (spam at :00, ham at :15 and :30, chown at :45),
+        // so the test keeps the planned file's lines and only moves their time fields to the next
+        // three minutes of the container's clock: spam, then ham, then the chown, one minute apart
+        // so no two sa-learn runs share the database. Installed under the same name, owner and
+        // mode with the same `install` as user-patches.sh; cron notices the changed /etc/cron.d on
+        // its next minute tick, so the first slot leaves it at least 20 s.
+        const planned = readFileSync(join(dir, "config", "cron", "sa-learn"), "utf8");
+        const slots = nextMinutes(name, 3, 20);
+        const near = retimeCron(planned, (command) =>
+          /sa-learn --spam /.test(command)
+            ? slots[0]!
+            : /sa-learn --ham /.test(command)
+              ? slots[1]!
+              : slots[2]!,
+        );
+        const install = readFileSync(join(dir, "config", "user-patches.sh"), "utf8")
+          .split("\n")
+          .find((l) => l.startsWith("install ") && l.endsWith(` ${SA_LEARN_CRON_TARGET}`));
+        assert.ok(install, "no install line for the cron file in user-patches.sh");
+        const staged = "/tmp/dms-sa-learn.near";
+        exec(name, [
+          "sh",
+          "-c",
+          `echo ${Buffer.from(near).toString("base64")} | base64 -d > ${staged}`,
+        ]);
+        exec(name, ["sh", "-c", install.replace(/ \S+ (\S+)$/, ` ${staged} $1`)]);
+        assert.equal(
+          exec(name, ["stat", "-c", "%U:%G %a", SA_LEARN_CRON_TARGET]).trim(),
+          "root:root 644",
+        );
+        const t0 = Date.now();
+        const until = (slot: CronSlot) => slot.epochMs - Date.now() + 60_000;
+        await poll("cron's sa-learn --spam run", until(slots[0]!), 3000, () =>
+          learnt(name, "nspam") >= 1 ? true : undefined,
+        );
+        t.diagnostic(`spam learnt ${((Date.now() - t0) / 1000).toFixed(0)} s after installing`);
+        await poll("cron's sa-learn --ham run", until(slots[1]!), 3000, () =>
+          learnt(name, "nham") >= 1 ? true : undefined,
+        );
+        await poll(
+          "cron's chown of the Bayes database",
+          until(slots[2]!),
+          3000,
+          () =>
+            exec(name, ["find", BAYES, "-not", "-user", "amavis"]).trim() === "" ? true : undefined,
+          () => exec(name, ["find", BAYES, "-not", "-user", "amavis"]),
+        );
+        t.diagnostic(
+          `all three runs done ${((Date.now() - t0) / 1000).toFixed(0)} s after installing`,
+        );
+        // cron's own account of it: it re-read the file and ran the jobs as root.
+        const cronLog = exec(name, ["cat", "/var/log/cron.log"]);
+        assert.match(cronLog, /\(root\) CMD \(sa-learn --spam /, cronLog);
+        assert.match(cronLog, /\(root\) CMD \(chown -R amavis:amavis /, cronLog);
+      },
+    );
 
     await t.test("the log holds no warning or error about the files we wrote", () => {
       assert.deepEqual(checkLog(containerLog(name), written, BENIGN, "plan-out"), []);

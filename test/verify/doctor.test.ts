@@ -1,15 +1,19 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Check } from "../../src/verify/checks";
 import {
   DOCTOR_DOCS,
   addressOf,
   doctorChecks,
+  fail2banStartError,
   isUnbannableIp,
   mailLogProblems,
   parseFail2banBanned,
   parseFail2banJails,
   parseIptablesBackend,
+  parseSetupUnban,
   parseSsPeers,
   parseSupervisorStatus,
   versionBelow,
@@ -22,6 +26,11 @@ import {
   type ContainerFacts,
   type HostFacts,
 } from "../../src/verify/doctor";
+
+/** A file of real Fail2ban output captured from the 15.1.0 image. */
+function f2bFixture(file: string): string {
+  return readFileSync(join(__dirname, "fixtures", "fail2ban-15.1.0", file), "utf8");
+}
 
 /** A healthy host: every host check passes. */
 const HOST: HostFacts = {
@@ -216,6 +225,27 @@ describe("doctorChecks", () => {
     assert.equal(check(off, "container-fail2ban").status, "skip");
   });
 
+  it("container-fail2ban: names the reason of a crash loop, and the jail to turn off", () => {
+    // The last lines of /var/log/supervisor/fail2ban.log in the 15.1.0 image built on Debian's
+    // fail2ban package, with ENABLE_FAIL2BAN=1 and nothing else.
+    const fail2banLog = [
+      "2026-11-30 15:27:57,873 fail2ban                [756]: ERROR   Async configuration of server failed",
+      "2026-11-30 15:27:59,046 fail2ban                [758]: ERROR   Failed during configuration: Have not found any log file for sshd jail",
+      "2026-11-30 15:27:59,048 fail2ban                [758]: ERROR   Async configuration of server failed",
+      "",
+    ].join("\n");
+    assert.equal(fail2banStartError(fail2banLog), "Have not found any log file for sshd jail");
+    const c = failed({}, "container-fail2ban", {
+      fail2ban: "off",
+      supervisor: "fail2ban    RUNNING   pid 772, uptime 0:00:00\n",
+      fail2banLog,
+    });
+    assert.match(c.message, /gets no answer: Have not found any log file for sshd jail$/);
+    assert.match(c.remediation!, /"\[sshd\]" then "enabled = false"/);
+    assert.ok(c.remediation!.includes(DOCTOR_DOCS.fail2banConfig));
+    assert.equal(fail2banStartError("Server ready\n"), undefined);
+  });
+
   it("container-client-ip: flags a connection Postfix saw from the Docker gateway", () => {
     const c = failed(
       { userlandProxy: { on: true, source: "Docker's default" } },
@@ -310,6 +340,31 @@ describe("doctor parsers", () => {
     assert.deepEqual(parseFail2banBanned("   `- Banned IP list:\t\n"), []);
   });
 
+  it("reads the real fail2ban-client and setup output of the 15.1.0 image (Fail2ban 1.0.2)", () => {
+    // Captured from local/dms:15.1.0 with ENABLE_FAIL2BAN=1 (see fixtures/fail2ban-15.1.0/).
+    assert.deepEqual(parseFail2banJails(f2bFixture("status.txt")), [
+      "custom",
+      "dovecot",
+      "postfix",
+    ]);
+    assert.deepEqual(parseFail2banBanned(f2bFixture("status-postfix-banned.txt")), [
+      "192.0.2.77",
+      "198.51.100.7",
+    ]);
+    // An empty list, with the File list line (also empty) above it: nothing is banned.
+    assert.deepEqual(parseFail2banBanned(f2bFixture("status-custom-empty.txt")), []);
+    assert.deepEqual(parseSetupUnban(f2bFixture("setup-unban-lifted.txt")), [
+      { jail: "custom", lifted: 0 },
+      { jail: "dovecot", lifted: 0 },
+      { jail: "postfix", lifted: 1 },
+    ]);
+    // Not banned anywhere: setup still prints a line per jail, each with 0, and exits 0.
+    assert.deepEqual(
+      parseSetupUnban(f2bFixture("setup-unban-not-banned.txt")).map((j) => j.lifted),
+      [0, 0, 0],
+    );
+  });
+
   it("reads iptables' backend, ss peers and endpoint addresses", () => {
     assert.equal(parseIptablesBackend("iptables v1.8.9 (nf_tables)"), "nf_tables");
     assert.equal(parseIptablesBackend("iptables v1.8.4 (legacy)"), "legacy");
@@ -327,6 +382,18 @@ describe("doctor parsers", () => {
     assert.deepEqual(mailLogProblems("a: fatal: no\nb: connect from x\nc: warning: w\n"), [
       "a: fatal: no",
       "c: warning: w",
+    ]);
+  });
+
+  it("does not count a client's failed SMTP AUTH as a problem of the server", () => {
+    const log = [
+      "Nov 30 14:40:01 mail postfix/smtps/smtpd[901]: warning: unknown[127.0.0.55]: SASL PLAIN authentication failed: ",
+      "Nov 30 14:40:02 mail postfix/submission/smtpd[902]: warning: a.example[192.0.2.1]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+      "Nov 30 14:40:03 mail postfix/smtpd[903]: warning: TLS library problem: error:0A000126",
+      "",
+    ].join("\n");
+    assert.deepEqual(mailLogProblems(log), [
+      "Nov 30 14:40:03 mail postfix/smtpd[903]: warning: TLS library problem: error:0A000126",
     ]);
   });
 

@@ -6,16 +6,22 @@
  * otherwise, 2 for usage errors.
  *
  * `dmsctl unban IP [--container NAME]`: lifts a Fail2ban ban (`setup fail2ban unban IP` in the
- * container).
+ * container) and names the jails it was lifted in; exits 3 when the IP was banned nowhere.
  */
 import { Option, type Command } from "commander";
 import { EXIT_USAGE, type CliIo, type ExitCodeDoc, type ExitHolder } from "../types";
 import { exitCodesHelp } from "../conventions";
 import { makeReport } from "../../verify/checks";
-import { doctorChecks, isUnbannableIp } from "../../verify/doctor";
+import { doctorChecks, isUnbannableIp, parseSetupUnban } from "../../verify/doctor";
 import { gatherDoctorFacts } from "../../verify/doctor-gather";
 import { renderVerify } from "../../verify/render";
 import { inspectContainer, runDocker } from "../../providers/host/docker-engine";
+
+/**
+ * `dmsctl unban`'s exit code when the IP was banned nowhere: not an error of the command, but
+ * worth telling apart from a lift in a script (a mistyped address looks the same to `setup`).
+ */
+export const EXIT_NOT_BANNED = 3;
 
 /** The container name docker-mailserver's compose file uses. */
 export const DEFAULT_CONTAINER = "mailserver";
@@ -33,9 +39,13 @@ export const DOCTOR_EXIT_DOCS: readonly ExitCodeDoc[] = [
 
 /** The exit codes as `dmsctl unban --help` and docs/cli.md list them. */
 export const UNBAN_EXIT_DOCS: readonly ExitCodeDoc[] = [
-  { code: 0, meaning: "the ban was lifted (or the IP was not banned; setup's output says which)" },
-  { code: 1, meaning: "no such container, it is not running, or setup failed" },
+  { code: 0, meaning: "the ban was lifted (the jails it was lifted in are printed)" },
+  {
+    code: 1,
+    meaning: "no such container, it is not running, Fail2ban does not run, or setup failed",
+  },
   { code: EXIT_USAGE, meaning: "usage error: not an IPv4 or IPv6 address" },
+  { code: EXIT_NOT_BANNED, meaning: "the IP was not banned in any jail: nothing was changed" },
 ];
 
 const FORMATS = ["table", "json", "markdown"] as const;
@@ -90,12 +100,28 @@ export async function runUnban(ip: string, container: string, io: CliIo): Promis
   const r = await runDocker(["exec", info.id, "setup", "fail2ban", "unban", ip], {
     timeoutMs: 60_000,
   });
-  if (r.stdout !== "") io.stdout(r.stdout.endsWith("\n") ? r.stdout : `${r.stdout}\n`);
   if (r.code !== 0) {
-    io.stderr(
-      `dmsctl unban: setup fail2ban unban ${ip} failed (exit ${r.code}): ${r.stderr.trim()}\n`,
-    );
+    // `setup` says "Fail2ban not running" (on stderr or stdout, by release) and exits 1.
+    const said = `${r.stderr.trim()} ${r.stdout.trim()}`.trim();
+    io.stderr(`dmsctl unban: setup fail2ban unban ${ip} failed (exit ${r.code}): ${said}\n`);
     return 1;
   }
-  return 0;
+  const jails = parseSetupUnban(r.stdout);
+  if (jails.length === 0 && r.stdout.trim() !== "") {
+    // Wording this version does not know: pass setup's own words on rather than guess.
+    io.stdout(r.stdout.endsWith("\n") ? r.stdout : `${r.stdout}\n`);
+    return 0;
+  }
+  const lifted = jails.filter((j) => j.lifted > 0).map((j) => j.jail);
+  if (lifted.length > 0) {
+    io.stdout(`unbanned ${ip} in ${info.name}: jail ${lifted.join(", ")}\n`);
+    return 0;
+  }
+  const checked =
+    jails.length > 0 ? ` (jails checked: ${jails.map((j) => j.jail).join(", ")})` : "";
+  io.stderr(
+    `dmsctl unban: ${ip} is not banned in ${info.name}${checked}; nothing changed. ` +
+      `\`dmsctl doctor ${info.name}\` lists the banned addresses.\n`,
+  );
+  return EXIT_NOT_BANNED;
 }
