@@ -216,7 +216,15 @@ export class MailServer extends pulumi.ComponentResource {
     );
     // The rotation guard reads which selector signs now; a one-step switch fails its verdict,
     // and the writer's uploads wait for that verdict, so nothing is written (./rotation-guard.ts).
-    const guard = rotationGuard(this, what, name, spec, image, volumes["config"]!);
+    const guard = rotationGuard(
+      this,
+      what,
+      name,
+      spec,
+      image,
+      volumes["config"]!,
+      dkim.retiringWithPrivate,
+    );
     this.dkimRotationGuard = guard?.container;
     const planned = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
     const uploads =
