@@ -33,7 +33,7 @@ function userlandProxyOn(): boolean {
   }
 }
 
-test("dmsctl doctor reads a running docker-mailserver", { timeout: 15 * 60 * 1000 }, async (t) => {
+test("dmsctl doctor reads a running docker-mailserver", { timeout: 60 * 60 * 1000 }, async (t) => {
   const images = await dmsImages();
   if ("skip" in images) return t.skip(images.skip);
   const image = images.find((i) => i.release === "15.1.0") ?? images[0]!;

@@ -135,7 +135,7 @@ async function doctor(
 
 test(
   "Fail2ban bans a real client, doctor reports it, dmsctl unban lifts it",
-  { timeout: 12 * 60 * 1000 },
+  { timeout: 60 * 60 * 1000 },
   async (t) => {
     const images = await dmsImages();
     if ("skip" in images) return t.skip(images.skip);

@@ -130,7 +130,7 @@ async function guardCase(t: TestContext, image: DmsImage, engine: Engine): Promi
   assert.equal(guardVerdict(WHAT, domains({ selector: "s2026b" }), after), undefined);
 }
 
-test("DKIM rotation guard on the real image", { timeout: 20 * 60 * 1000 }, async (t) => {
+test("DKIM rotation guard on the real image", { timeout: 60 * 60 * 1000 }, async (t) => {
   const images = await dmsImages();
   if ("skip" in images) return t.skip(images.skip);
   const image = images.find((i) => i.release === "15.1.0") ?? images[0]!;
