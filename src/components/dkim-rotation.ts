@@ -1,12 +1,41 @@
 /**
- * DKIM rotation and `MailDomain`: `MailServer` and `KubernetesMailServer` keep one key per
+ * DKIM rotation in the components. `MailServer` and `KubernetesMailServer` keep one key per
  * selector and switch signing after the new record is published (./mail-server/publish-wait.ts),
- * but `MailDomain` publishes records for a server it does not configure: it never switches
- * signing, so it cannot order the switch after the record. It refuses `dkim.retiring` rather
- * than publish retiring records whose keys it never held.
+ * and say when a retiring selector's overlap is over. `MailDomain` publishes records for a server
+ * it does not configure: it never switches signing, so it cannot order the switch after the
+ * record. It refuses `dkim.retiring` rather than publish retiring records whose keys it never held.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MailServerSpec } from "../spec/schema";
+import { retiringDays, retiringEntries } from "../spec/derived";
+
+/**
+ * Logs a warning for each retiring selector whose overlap is over (`since` more than
+ * `dkim.retireAfterDays` days ago, as `dmsctl verify`'s `dkim-retiring-overdue` counts), and
+ * returns the messages. Only logged, never an output or input: today's date must not reach the
+ * state, or a second `pulumi up` a day later would show a change.
+ */
+export function warnOverdueRetiring(
+  what: string,
+  spec: Pick<MailServerSpec, "domains">,
+  resource: pulumi.Resource,
+  now: Date = new Date(),
+): string[] {
+  const messages: string[] = [];
+  spec.domains.forEach((d, i) => {
+    if (!d.dkim.enabled) return;
+    retiringEntries(d.dkim).forEach((e, k) => {
+      if (e.since === undefined) return;
+      const days = retiringDays(e.since, now);
+      if (days <= d.dkim.retireAfterDays) return;
+      messages.push(
+        `${what}: domains[${i}].dkim.retiring[${k}]: ${e.selector} has been retiring since ${e.since}, ${days} days (dkim.retireAfterDays: ${d.dkim.retireAfterDays}): the overlap is over; remove it from retiring and run pulumi up, which deletes its record and key (docs/dkim-rotation.md)`,
+      );
+    });
+  });
+  for (const m of messages) void pulumi.log.warn(m, resource);
+  return messages;
+}
 
 /** Throws when a domain declares retiring selectors (see the file comment). */
 export function refuseRetiringSelectors(

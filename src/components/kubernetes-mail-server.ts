@@ -23,6 +23,7 @@
  * pod template's hash annotation, so the StatefulSet rolls the pod (docs/kubernetes.md).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { warnOverdueRetiring } from "./dkim-rotation";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as tls from "@pulumi/tls";
 import { planMailServer } from "../plan/plan";
@@ -140,6 +141,7 @@ export class KubernetesMailServer extends pulumi.ComponentResource {
     const references = resolveReferences(given as MailServerArgs);
     const first = structuralInput(references.args);
     const checked = validateOrThrow(what, first.input, this, references.findings);
+    warnOverdueRetiring(what, checked.spec, this);
     if (checked.spec.platform.kind !== "kubernetes") {
       throw new pulumi.ResourceError(
         `${what}: platform.kind: must be "kubernetes" for a KubernetesMailServer (use MailServer for Docker), got ${JSON.stringify(checked.spec.platform.kind)}`,

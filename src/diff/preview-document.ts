@@ -12,9 +12,19 @@
  * omits it for an empty program) of objects with a string `op` and `urn`; JSON errors name the line
  * and column (in bytes) where they are found.
  */
-import { TokenParser, Tokenizer, TokenType } from "@streamparser/json";
+import type * as StreamParser from "@streamparser/json";
 import type { ParsedTokenInfo } from "@streamparser/json";
 import { isJsonObject, type JsonObject } from "../providers/dns/preview-reader";
+
+let streamParser: typeof StreamParser | undefined;
+/**
+ * `@streamparser/json`, loaded on first use: only `dmsctl diff --from-preview` reads a preview,
+ * and importing the package should not load the parser's nine modules for every Pulumi program.
+ */
+function parserModule(): typeof StreamParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (streamParser ??= require("@streamparser/json") as typeof StreamParser);
+}
 
 /** A bad preview document: the message names the file and what is wrong. */
 export class PreviewError extends Error {}
@@ -28,6 +38,7 @@ const HEAD_BYTES = 4096;
 
 /** What a token is called in an error message. */
 function describeToken(t: Omit<ParsedTokenInfo, "offset">): string {
+  const { TokenType } = parserModule();
   switch (t.token) {
     case TokenType.STRING:
       return `string ${JSON.stringify(t.value)}`;
@@ -39,7 +50,8 @@ function describeToken(t: Omit<ParsedTokenInfo, "offset">): string {
 }
 
 /** The JSON type of a value that starts with this token, as `typeof` would name it. */
-function typeOfToken(token: TokenType): string {
+function typeOfToken(token: StreamParser.TokenType): string {
+  const { TokenType } = parserModule();
   switch (token) {
     case TokenType.LEFT_BRACKET:
       return "array";
@@ -62,9 +74,14 @@ function typeOfToken(token: TokenType): string {
  * as a {@link PreviewError} (JSON errors at once, shape problems by {@link end}, all together).
  */
 export class PreviewDocumentReader {
-  private readonly tokenizer = new Tokenizer();
+  private readonly tokenizer = new (parserModule().Tokenizer)();
+  /** The parser's token enum, read once per reader rather than once per token. */
+  private readonly tokenTypes = parserModule().TokenType;
   // keepStack: false drops each value from its parent once complete, so nothing accumulates.
-  private readonly parser = new TokenParser({ paths: ["$.steps.*"], keepStack: false });
+  private readonly parser = new (parserModule().TokenParser)({
+    paths: ["$.steps.*"],
+    keepStack: false,
+  });
   private readonly problems: string[] = [];
   private moreProblems = 0;
   /** Bytes before the current chunk, and newlines in them (for error positions). */
@@ -163,6 +180,7 @@ export class PreviewDocumentReader {
 
   /** Watches the top level (root type, keys, the type of `steps`), then feeds the parser. */
   private token(t: ParsedTokenInfo): void {
+    const TokenType = this.tokenTypes;
     if (this.failure) return;
     if (this.rootKind === undefined) {
       this.rootKind = typeOfToken(t.token);

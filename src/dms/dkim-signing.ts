@@ -9,6 +9,8 @@ import type { MailServerSpec } from "../spec/schema";
 import type { Finding } from "../spec/findings";
 import { finding } from "../spec/rules";
 import { retiringSelectors } from "../spec/derived";
+import { selectorKey } from "../spec/material";
+import { createHash } from "node:crypto";
 
 /** OpenDKIM's signing table, relative to the config directory. */
 export const SIGNING_TABLE_FILE = "opendkim/SigningTable";
@@ -19,6 +21,12 @@ export const RSPAMD_SIGNING_FILE = "rspamd/override.d/dkim_signing.conf";
 export interface SigningFiles {
   readonly signingTable?: string;
   readonly rspamdSigning?: string;
+  /**
+   * The DKIM private key files on the volume, by name without `.private` relative to the config
+   * directory (`opendkim/keys/<domain>/<selector>`, `rspamd/dkim/rsa-<bits>-<selector>-<domain>`),
+   * each with the SHA-256 of its public key (SPKI DER, hex). Absent when there is none.
+   */
+  readonly keys?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -133,8 +141,85 @@ export function signingFilesScript(configDir: string): string {
       RSPAMD_SIGNING_FILE,
       '^[[:space:]]*([A-Za-z0-9.-]+[[:space:]]*[{][[:space:]]*|selector[[:space:]]*=[[:space:]]*"[^"]*";?[[:space:]]*|[}][[:space:]]*)$',
     ),
+    // Each key file as its name and the SHA-256 of its public key: what the retiring-key check
+    // compares with the key the component holds. A hash of a public key reveals nothing secret.
+    `for f in "$d"/opendkim/keys/*/*.private "$d"/rspamd/dkim/*.private; do`,
+    `  [ -f "$f" ] || continue`,
+    `  n=\${f#"$d"/}; n=\${n%.private}`,
+    `  fp=$(openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1)`,
+    `  printf '%s %s %s\\n' "${LISTING_PREFIX}-KEY" "$n" "$fp"`,
+    "done",
     `echo "${LISTING_END}"`,
   ].join("\n");
+}
+
+/** SHA-256 (hex) of no bytes: what the listing shows for a key file `openssl` could not read. */
+export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/** SHA-256 (hex) of a public key given as base64 SPKI DER (a DKIM record's `p=`). */
+export function publicKeyFingerprint(publicKeyBase64: string): string {
+  return createHash("sha256").update(Buffer.from(publicKeyBase64, "base64")).digest("hex");
+}
+
+/**
+ * The key file names (see {@link SigningFiles.keys}) that hold `selector` of `domain`, in either
+ * layout: OpenDKIM's `opendkim/keys/<domain>/<selector>` and Rspamd's
+ * `rspamd/dkim/rsa-<bits>-<selector>-<domain>`.
+ */
+export function keyFilesOf(
+  keys: ReadonlyMap<string, string>,
+  domain: string,
+  selector: string,
+): string[] {
+  const rspamd = /^rspamd\/dkim\/rsa-\d+-(.+)$/;
+  return [...keys.keys()].filter((n) => {
+    if (n === `opendkim/keys/${domain}/${selector}`) return true;
+    const m = rspamd.exec(n);
+    return m !== null && m[1] === `${selector}-${domain}`;
+  });
+}
+
+/**
+ * Retiring selectors whose key the component holds but the volume does not, or holds another
+ * one: the record would carry a key that never signed, and mail the selector signed would fail
+ * DKIM during the overlap. `held` maps `selectorKey(domain, selector)` to the SHA-256 of the
+ * public key the component publishes (see {@link publicKeyFingerprint}).
+ */
+export function retiringKeyProblems(
+  spec: Pick<MailServerSpec, "domains">,
+  files: SigningFiles,
+  held: ReadonlyMap<string, string>,
+): Finding[] {
+  const onVolume = files.keys ?? new Map<string, string>();
+  const out: Finding[] = [];
+  spec.domains.forEach((d, i) => {
+    if (!d.dkim.enabled) return;
+    retiringSelectors(d.dkim).forEach((selector, k) => {
+      const mine = held.get(selectorKey(d.name, selector));
+      if (mine === undefined) return;
+      const path = `domains[${i}].dkim.retiring[${k}]`;
+      const name = `${selector}._domainkey.${d.name}`;
+      const found = keyFilesOf(onVolume, d.name, selector);
+      if (found.length === 0) {
+        out.push(
+          finding(
+            "dkim-retiring-key-missing",
+            path,
+            `is ${JSON.stringify(selector)}, but the config volume holds no key for ${name}: only a selector that signed on this server can retire (a key made now would never have signed)`,
+          ),
+        );
+      } else if (!found.some((n) => onVolume.get(n) === mine)) {
+        out.push(
+          finding(
+            "dkim-retiring-key-mismatch",
+            path,
+            `is ${JSON.stringify(selector)}, but the key for ${name} the component holds is not the one on the config volume (${found.join(", ")}), the key that signed: its record would fail the mail ${selector} signed`,
+          ),
+        );
+      }
+    });
+  });
+  return out;
 }
 
 /**
@@ -145,6 +230,7 @@ export function signingFilesScript(configDir: string): string {
  */
 export function signingFilesFromListing(logs: string): SigningFiles {
   const sections = new Map<string, string[]>();
+  const keys = new Map<string, string>();
   let complete = false;
   for (const raw of logs.split("\n")) {
     const at = raw.indexOf(LISTING_PREFIX);
@@ -161,6 +247,8 @@ export function signingFilesFromListing(logs: string): SigningFiles {
     }
     const kept = /^DMS-DKIM-SIGNING-LINE (\S+) (.*)$/.exec(line);
     if (kept !== null) sections.get(kept[1]!)?.push(kept[2]!);
+    const key = /^DMS-DKIM-SIGNING-KEY (\S+) ([0-9a-f]{64})\s*$/.exec(line);
+    if (key !== null) keys.set(key[1]!, key[2]!);
   }
   if (!complete) {
     throw new Error(`the listing of the signing files is incomplete (no ${LISTING_END} line)`);
@@ -175,5 +263,6 @@ export function signingFilesFromListing(logs: string): SigningFiles {
   return {
     ...(signingTable !== undefined ? { signingTable } : {}),
     ...(rspamdSigning !== undefined ? { rspamdSigning } : {}),
+    ...(keys.size > 0 ? { keys } : {}),
   };
 }

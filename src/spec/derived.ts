@@ -209,6 +209,15 @@ export function retiringEntries(dkim: Pick<DomainSpec["dkim"], "retiring">): Ret
   return dkim.retiring.map((e) => (typeof e === "string" ? { selector: e } : e));
 }
 
+/**
+ * Whole days from a retiring selector's `since` (`YYYY-MM-DD`, UTC midnight) to `now`: how long
+ * the overlap has run. `dkim-retiring-overdue` (verify) and the components' warning both count
+ * with it, and call the selector overdue past `dkim.retireAfterDays`.
+ */
+export function retiringDays(since: string, now: Date): number {
+  return Math.floor((now.getTime() - Date.parse(`${since}T00:00:00Z`)) / 86_400_000);
+}
+
 /** A domain's retiring selectors, in spec order. */
 export function retiringSelectors(dkim: Pick<DomainSpec["dkim"], "retiring">): string[] {
   return dkim.retiring.map((e) => (typeof e === "string" ? e : e.selector));

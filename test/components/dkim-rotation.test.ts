@@ -25,6 +25,7 @@ import type { KubernetesMailServerArgs } from "../../src/components/kubernetes-m
 import { bindAvailable, startBind, type BindServer } from "../servers/bind";
 import { spkiBase64FromPem } from "../../src/records/policies";
 import { PublishWaitTimeout, waitUntilPublished } from "../../src/net/publish-wait";
+import { warnOverdueRetiring } from "../../src/components/dkim-rotation";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
 const NEW_KEY = {
@@ -170,6 +171,55 @@ describe("MailServer: DKIM rotation", () => {
         ),
       /domains\[0\]\.dkim\.retiring: "s2026a": the domain adopts its signing key/,
     );
+  });
+});
+
+describe("retiring selectors past their overlap", () => {
+  const spec = (since: string, days?: number) =>
+    ({
+      domains: [
+        {
+          name: "example.com",
+          dkim: {
+            enabled: true,
+            selector: "s2026b",
+            retiring: [{ selector: "s2026a", since }, "s2025z"],
+            retireAfterDays: days ?? 7,
+          },
+        },
+      ],
+    }) as unknown as Parameters<typeof warnOverdueRetiring>[1];
+  const now = new Date("2026-11-30T12:00:00Z");
+  const parent = new pulumi.ComponentResource("test:index:Parent", "overdue");
+
+  it("warns for a selector retiring longer than dkim.retireAfterDays, naming its path, and only then", () => {
+    assert.deepEqual(warnOverdueRetiring('MailServer "mail"', spec("2026-11-22"), parent, now), [
+      'MailServer "mail": domains[0].dkim.retiring[0]: s2026a has been retiring since 2026-11-22, 8 days (dkim.retireAfterDays: 7): the overlap is over; remove it from retiring and run pulumi up, which deletes its record and key (docs/dkim-rotation.md)',
+    ]);
+    // Day 7 is still within the overlap; a selector without since is never judged.
+    assert.deepEqual(warnOverdueRetiring("m", spec("2026-11-23"), parent, now), []);
+    assert.deepEqual(warnOverdueRetiring("m", spec("2026-11-01", 30), parent, now), []);
+  });
+
+  it("MailServer logs it, and today's date reaches no resource input", async () => {
+    const warned: string[] = [];
+    const original = pulumi.log.warn;
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => {
+      warned.push(msg);
+    };
+    try {
+      const regs = await runDocker(
+        rotating({ selector: "s2026b", retiring: [{ selector: "s2026a", since: "2020-01-01" }] }),
+      );
+      assert.equal(
+        warned.filter((w) => w.includes("s2026a has been retiring since 2020-01-01")).length,
+        1,
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      for (const r of regs) assert.ok(!JSON.stringify(r.inputs).includes(today), r.name);
+    } finally {
+      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+    }
   });
 });
 

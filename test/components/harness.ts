@@ -11,8 +11,11 @@ import {
   LISTING_PREFIX,
   RSPAMD_SIGNING_FILE,
   SIGNING_TABLE_FILE,
+  publicKeyFingerprint,
   type SigningFiles,
 } from "../../src/dms/dkim-signing";
+import { spkiBase64FromPem } from "../../src/records/policies";
+import { slug } from "../../src/providers/dns/common";
 
 /** One `registerResource` as the engine saw it. Secret inputs keep their secret wrapper. */
 export interface Registration {
@@ -127,9 +130,37 @@ export function guardLogs(files: SigningFiles): string {
   return [
     ...section(SIGNING_TABLE_FILE, files.signingTable),
     ...section(RSPAMD_SIGNING_FILE, files.rspamdSigning),
+    ...[...(files.keys ?? new Map<string, string>())].map(
+      ([n, fp]) => `${LISTING_PREFIX}-KEY ${n} ${fp}`,
+    ),
     LISTING_END,
     "",
   ].join("\n");
+}
+
+/**
+ * The guard's listing of a volume the previous deploy left: no signing files, and the key of
+ * every retiring selector the guard's label names, as the mocks hand it out (the key of child
+ * `<prefix>-dkim-<domain>-<selector>`), so a two-step rotation passes under mocks as it does
+ * for real.
+ */
+function previousVolumeLogs(
+  prefix: string,
+  label: string | undefined,
+  keys: MockOptions["keys"],
+): string {
+  const rows = JSON.parse(label ?? "[]") as [string, string, string[]][];
+  const onVolume = new Map<string, string>();
+  for (const [domain, , retiring] of rows) {
+    for (const selector of retiring) {
+      const key = keys?.[`${prefix}-dkim-${slug(domain)}-${selector}`] ?? MOCK_KEY;
+      onVolume.set(
+        `opendkim/keys/${domain}/${selector}`,
+        publicKeyFingerprint(spkiBase64FromPem(key.publicKeyPem)),
+      );
+    }
+  }
+  return guardLogs(onVolume.size > 0 ? { keys: onVolume } : {});
 }
 
 /** The registrations of the current run. */
@@ -213,9 +244,15 @@ export function installMocks(options: MockOptions = {}): void {
               state.exitCode = options.exitCodes[args.name];
             if (options.containerLogs?.[args.name] !== undefined)
               state.containerLogs = options.containerLogs[args.name];
-            // A rotation guard reads an empty config volume (a first deploy) unless told.
-            else if (args.name.endsWith("-dkim-rotation-guard"))
-              state.containerLogs = guardLogs({});
+            // A rotation guard reads a volume holding the retiring keys unless told.
+            else if (args.name.endsWith("-dkim-rotation-guard")) {
+              const labels = (args.inputs.labels ?? []) as { label: string; value: string }[];
+              state.containerLogs = previousVolumeLogs(
+                args.name.slice(0, -"-dkim-rotation-guard".length),
+                labels.find((l) => l.label === "dms.dkim-rotation-guard.selectors")?.value,
+                options.keys,
+              );
+            }
             break;
         }
         return { id: `${args.name}-id`, state };

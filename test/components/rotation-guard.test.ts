@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  MOCK_KEY_BASE64,
   dependencyNames,
   guardLogs,
   installMocks,
@@ -23,6 +24,7 @@ import {
 } from "./harness";
 import type { MailServerArgs } from "../../src/components/args";
 import { GUARD_SELECTORS_LABEL } from "../../src/components/mail-server/rotation-guard";
+import { publicKeyFingerprint } from "../../src/dms/dkim-signing";
 
 const GUARD = "mail-dkim-rotation-guard";
 /** The guard's logs per run, read by the mock when the guard registers. */
@@ -50,10 +52,16 @@ function args(dkim: Record<string, unknown>, extra: Partial<MailServerArgs> = {}
   } as MailServerArgs;
 }
 
+/** The fingerprint of the key the mocks hand every `tls.PrivateKey`: s2026a's, on the volume. */
+const A_KEY = publicKeyFingerprint(MOCK_KEY_BASE64);
 const SIGNED_BY_A_RSPAMD = {
   rspamdSigning: 'domain {\n  example.com {\n    selector = "s2026a";\n  }\n}\n',
+  keys: new Map([["rspamd/dkim/rsa-2048-s2026a-example.com", A_KEY]]),
 };
-const SIGNED_BY_A_OPENDKIM = { signingTable: "*@example.com s2026a._domainkey.example.com\n" };
+const SIGNED_BY_A_OPENDKIM = {
+  signingTable: "*@example.com s2026a._domainkey.example.com\n",
+  keys: new Map([["opendkim/keys/example.com/s2026a", A_KEY]]),
+};
 
 /**
  * A refused verdict fails the writer's input serialization: that is how the update fails (the
@@ -193,6 +201,36 @@ describe("MailServer: DKIM rotation guard", () => {
       assert.ok(regs.some((r) => r.name === "mail-config-writer"));
     });
   }
+
+  it("refuses a retiring selector whose key on the volume is another one (an adopted key dropped from the spec)", async () => {
+    const other = {
+      ...SIGNED_BY_A_OPENDKIM,
+      keys: new Map([["opendkim/keys/example.com/s2026a", "0".repeat(64)]]),
+    };
+    const { regs, error } = await run(
+      args({ selector: "s2026b", retiring: ["s2026a"] }),
+      guardLogs(other),
+    );
+    assert.ok(error, "the update did not fail");
+    assert.match(
+      error.message,
+      /error dkim-retiring-key-mismatch domains\[0\]\.dkim\.retiring\[0\]: is "s2026a", but the key for s2026a\._domainkey\.example\.com the component holds is not the one on the config volume \(opendkim\/keys\/example\.com\/s2026a\)/,
+    );
+    assert.ok(!regs.some((r) => r.name === "mail-config-writer"), "the writer registered");
+  });
+
+  it("refuses a retiring selector the volume holds no key for (it never signed here)", async () => {
+    const { regs, error } = await run(
+      args({ selector: "s2026b", retiring: ["s2026a"] }),
+      guardLogs({ signingTable: SIGNED_BY_A_OPENDKIM.signingTable }),
+    );
+    assert.ok(error, "the update did not fail");
+    assert.match(
+      error.message,
+      /error dkim-retiring-key-missing domains\[0\]\.dkim\.retiring\[0\]/,
+    );
+    assert.ok(!regs.some((r) => r.name === "mail-config-writer"), "the writer registered");
+  });
 
   it("refuses when the listing is cut (no end line): a cut listing could hide the signer", async () => {
     const { regs, error } = await run(args({ selector: "s2026b" }), "DMS-DKIM-SIGNING-FILE x\n");

@@ -5,14 +5,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { planDmsFiles } from "../../src/dms";
 import {
+  EMPTY_SHA256,
   RSPAMD_SIGNING_FILE,
   SIGNING_TABLE_FILE,
+  keyFilesOf,
+  publicKeyFingerprint,
+  retiringKeyProblems,
   oneStepSwitch,
   oneStepSwitches,
   selectorFromRspamdSigning,
@@ -257,5 +262,94 @@ describe("the guard's listing (signingFilesScript, signingFilesFromListing)", ()
       /incomplete/,
     );
     assert.throws(() => signingFilesFromListing(""), /incomplete/);
+  });
+});
+
+describe("retiring keys on the volume (the guard's key lines)", () => {
+  const rsa = () => {
+    const pem = generateKeyPairSync("rsa", { modulusLength: 1024 })
+      .privateKey.export({ type: "pkcs1", format: "pem" })
+      .toString();
+    return { pem, fp: publicKeyFingerprint(dkimPublicKeyBase64(pem)) };
+  };
+
+  it("the script lists every key file, in both layouts, with its public key's SHA-256 (openssl)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dkim-keys-"));
+    try {
+      const a = rsa();
+      const b = rsa();
+      const files: Record<string, string> = {
+        "opendkim/keys/example.com/s2026a.private": a.pem,
+        "rspamd/dkim/rsa-2048-s-2026b-mail.example.com.private": b.pem,
+        "opendkim/keys/example.com/broken.private": "not a key\n",
+      };
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      const out = execFileSync("sh", ["-c", signingFilesScript(dir)], { encoding: "utf8" });
+      assert.doesNotMatch(out, /PRIVATE|BEGIN/);
+      const keys = signingFilesFromListing(out).keys!;
+      assert.deepEqual(
+        [...keys].sort(),
+        [
+          ["opendkim/keys/example.com/broken", EMPTY_SHA256],
+          ["opendkim/keys/example.com/s2026a", a.fp],
+          ["rspamd/dkim/rsa-2048-s-2026b-mail.example.com", b.fp],
+        ].sort(),
+      );
+      // A selector with a dash, in a subdomain: the Rspamd name is matched whole.
+      assert.deepEqual(keyFilesOf(keys, "mail.example.com", "s-2026b"), [
+        "rspamd/dkim/rsa-2048-s-2026b-mail.example.com",
+      ]);
+      assert.deepEqual(keyFilesOf(keys, "example.com", "2026b"), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds exactly the files of a domain and selector among generated names (both layouts)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(label, label, fc.boolean()), { minLength: 1, maxLength: 6 }),
+        (entries) => {
+          const name = ([sel, dom, rspamd]: [string, string, boolean]) =>
+            rspamd
+              ? `rspamd/dkim/rsa-2048-${sel}-${dom}.example`
+              : `opendkim/keys/${dom}.example/${sel}`;
+          const keys = new Map(entries.map((e) => [name(e), "f".repeat(64)]));
+          for (const [sel, dom] of entries) {
+            const expected = entries
+              .filter(([s2, d2, r2]) =>
+                r2 ? `${s2}-${d2}` === `${sel}-${dom}` : s2 === sel && d2 === dom,
+              )
+              .map(name)
+              .sort();
+            assert.deepEqual(keyFilesOf(keys, `${dom}.example`, sel).sort(), expected);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 20261130 },
+    );
+  });
+
+  it("reports a missing key and another key, and passes the key that signed", () => {
+    const spec = parse({
+      hostname: "mail.example.com",
+      domains: [{ name: "example.com", dkim: { selector: "s2026b", retiring: ["s2026a"] } }],
+    });
+    const held = new Map([["example.com/s2026a", "a".repeat(64)]]);
+    const on = (fp: string) => ({ keys: new Map([["opendkim/keys/example.com/s2026a", fp]]) });
+    assert.deepEqual(retiringKeyProblems(spec, on("a".repeat(64)), held), []);
+    assert.deepEqual(
+      retiringKeyProblems(spec, on("b".repeat(64)), held).map((f) => f.id),
+      ["dkim-retiring-key-mismatch"],
+    );
+    assert.deepEqual(
+      retiringKeyProblems(spec, {}, held).map((f) => `${f.id} ${f.path}`),
+      ["dkim-retiring-key-missing domains[0].dkim.retiring[0]"],
+    );
+    // A selector the component holds no key for (not this check's business) is skipped.
+    assert.deepEqual(retiringKeyProblems(spec, {}, new Map()), []);
   });
 });

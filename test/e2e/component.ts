@@ -81,7 +81,8 @@ export interface Registered {
 let mocked = false;
 /**
  * The `containerLogs` the mocks give each container by child name: set a rotation guard's
- * (`<name>-dkim-rotation-guard`) to what the real guard printed; unset, it read an empty volume.
+ * (`<name>-dkim-rotation-guard`) to what the real guard printed; unset, it read a volume holding
+ * only the retiring selectors' keys (the harness's default).
  */
 export const mockedLogs: Record<string, string> = {};
 

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { docker } from "../servers/docker";
-import { dmsImages, poll, removeContainer, takeE2eLock } from "./harness";
+import { dmsImages, doveadmHash, poll, removeContainer, runLeanDms, takeE2eLock } from "./harness";
 import { runDmsctl } from "../helpers/cli";
 
 interface JsonReport {
@@ -33,7 +33,7 @@ function userlandProxyOn(): boolean {
   }
 }
 
-test("dmsctl doctor reads a running docker-mailserver", { timeout: 15 * 60 * 1000 }, async (t) => {
+test("dmsctl doctor reads a running docker-mailserver", { timeout: 60 * 60 * 1000 }, async (t) => {
   const images = await dmsImages();
   if ("skip" in images) return t.skip(images.skip);
   const image = images.find((i) => i.release === "15.1.0") ?? images[0]!;
@@ -43,42 +43,9 @@ test("dmsctl doctor reads a running docker-mailserver", { timeout: 15 * 60 * 100
   const cfg = mkdtempSync(join(tmpdir(), "dms-e2e-doctor-"));
   removeContainer(name);
   try {
-    const hash = docker([
-      "run",
-      "--rm",
-      "--entrypoint",
-      "doveadm",
-      image.image,
-      "pw",
-      "-s",
-      "SHA512-CRYPT",
-      "-p",
-      "doctor-Passw0rd",
-    ]).trim();
+    const hash = doveadmHash(image.image, "doctor-Passw0rd");
     writeFileSync(join(cfg, "postfix-accounts.cf"), `doctor@example.com|${hash}\n`);
-    docker([
-      "run",
-      "-d",
-      "--name",
-      name,
-      "--hostname",
-      "mail.example.com",
-      "-p",
-      "0:25",
-      "-e",
-      "ENABLE_UPDATE_CHECK=0",
-      "-e",
-      "ENABLE_RSPAMD=0",
-      "-e",
-      "ENABLE_AMAVIS=0",
-      "-e",
-      "ENABLE_CLAMAV=0",
-      "-e",
-      "ENABLE_SPAMASSASSIN=0",
-      "-v",
-      `${cfg}:/tmp/docker-mailserver`,
-      image.image,
-    ]);
+    runLeanDms(name, cfg, image.image, ["-p", "0:25"]);
     // Postfix and Dovecot RUNNING under supervisord: DMS has finished its setup.
     await poll("postfix and dovecot RUNNING", 600_000, 5000, () => {
       const r = docker(["exec", name, "sh", "-c", "supervisorctl status postfix dovecot || true"]);

@@ -442,3 +442,47 @@ export function removeContainer(name: string): void {
 }
 
 export { sleep };
+
+/** A SHA512-CRYPT hash of `password` by the image's own `doveadm pw`, for `postfix-accounts.cf`. */
+export function doveadmHash(image: string, password: string): string {
+  return docker([
+    "run",
+    "--rm",
+    "--entrypoint",
+    "doveadm",
+    image,
+    "pw",
+    "-s",
+    "SHA512-CRYPT",
+    "-p",
+    password,
+  ]).trim();
+}
+
+/**
+ * `docker run -d` of a lean docker-mailserver for the tests that need a running server but not its
+ * content filters: hostname `mail.example.com`, `cfg` mounted as the config folder, the update
+ * check, rspamd, Amavis, ClamAV and SpamAssassin off (it is healthy sooner). `extra` goes before
+ * the image: ports, capabilities, more env. Returns the container id.
+ */
+export function runLeanDms(
+  name: string,
+  cfg: string,
+  image: string,
+  extra: readonly string[] = [],
+): string {
+  const off = ["UPDATE_CHECK", "RSPAMD", "AMAVIS", "CLAMAV", "SPAMASSASSIN"];
+  return docker([
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--hostname",
+    "mail.example.com",
+    ...extra,
+    ...off.flatMap((f) => ["-e", `ENABLE_${f}=0`]),
+    "-v",
+    `${cfg}:/tmp/docker-mailserver`,
+    image,
+  ]).trim();
+}

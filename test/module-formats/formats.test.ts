@@ -50,6 +50,7 @@ describe("module formats", () => {
       types: EXPECTED.map((t) => t.replace(/NAME/g, "cjs")).sort(),
       cloudSdkLoaded: false,
       yamlLoaded: false,
+      previewParserLoaded: false,
     });
   });
   it("an ES module program imports it (named imports) and constructs a MailServer", () => {

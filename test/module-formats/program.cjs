@@ -10,8 +10,15 @@ mail.container.id.apply(() =>
     // Optional peers and parsers a program passing TypeScript args never needs.
     const loaded = modules.some((k) => /@pulumi[\\/](aws|cloudflare|kubernetes)[\\/]/.test(k));
     const yamlLoaded = modules.some((k) => /node_modules[\\/]yaml[\\/]/.test(k));
+    const previewParserLoaded = modules.some((k) => /[\\/]@streamparser[\\/]/.test(k));
     console.log(
-      JSON.stringify({ format: "cjs", types: types.sort(), cloudSdkLoaded: loaded, yamlLoaded }),
+      JSON.stringify({
+        format: "cjs",
+        types: types.sort(),
+        cloudSdkLoaded: loaded,
+        yamlLoaded,
+        previewParserLoaded,
+      }),
     );
   }, 50),
 );

@@ -43,6 +43,7 @@
  * is not retiring, reading the selector that signs from the config volume.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { warnOverdueRetiring } from "../dkim-rotation";
 import type * as docker from "@pulumi/docker";
 import type * as tls from "@pulumi/tls";
 import { planMailServer } from "../../plan/plan";
@@ -177,6 +178,7 @@ export class MailServer extends pulumi.ComponentResource {
     const args = references.args;
     const { input, holes } = structuralInput(args);
     const { spec, findings: validation } = validateOrThrow(what, input, this, references.findings);
+    warnOverdueRetiring(what, spec, this);
     if (spec.platform.kind !== "docker") {
       throw new pulumi.ResourceError(
         `${what}: platform.kind: MailServer deploys to Docker; use KubernetesMailServer for "kubernetes"`,
@@ -214,7 +216,15 @@ export class MailServer extends pulumi.ComponentResource {
     );
     // The rotation guard reads which selector signs now; a one-step switch fails its verdict,
     // and the writer's uploads wait for that verdict, so nothing is written (./rotation-guard.ts).
-    const guard = rotationGuard(this, what, name, spec, image, volumes["config"]!);
+    const guard = rotationGuard(
+      this,
+      what,
+      name,
+      spec,
+      image,
+      volumes["config"]!,
+      dkim.retiringWithPrivate,
+    );
     this.dkimRotationGuard = guard?.container;
     const planned = replan(holes, materialWithSecrets, (s, m) => writerUploads(planDmsFiles(s, m)));
     const uploads =

@@ -17,6 +17,12 @@
  * created by then (they do not wait for the guard): a published record nothing signs with is
  * harmless, and the next `up` keeps them.
  *
+ * It also checks each retiring selector's key: the listing carries the SHA-256 of every key file's
+ * public key, and the key the component holds for a retiring selector must be one of them
+ * (`dkim-retiring-key-missing`, `dkim-retiring-key-mismatch`). A component generates the key of a
+ * retiring selector it never held (an adopted key dropped from the spec, a selector that never
+ * signed here), and publishing that key would fail the mail the selector really signed.
+ *
  * When it runs: its inputs hold the signing and retiring selectors of every DKIM domain (a
  * label), and any change replaces it (`replaceOnChanges`), so it reads the volume again exactly
  * when the selectors change; with unchanged selectors its logs in state are the ones the same
@@ -30,8 +36,11 @@ import * as docker from "@pulumi/docker";
 import type { MailServerSpec } from "../../spec/schema";
 import { retiringSelectors } from "../../spec/derived";
 import { cmp, formatFinding } from "../../spec/findings";
+import type { DkimKeyMaterial } from "../../spec/material";
 import {
   oneStepSwitches,
+  publicKeyFingerprint,
+  retiringKeyProblems,
   signingFilesFromListing,
   signingFilesScript,
   type SigningFiles,
@@ -64,6 +73,7 @@ export function guardVerdict(
   what: string,
   spec: Pick<MailServerSpec, "domains">,
   logs: string,
+  held?: ReadonlyMap<string, string>,
 ): string | undefined {
   let files: SigningFiles;
   try {
@@ -73,7 +83,10 @@ export function guardVerdict(
     // handshake otherwise): judging nothing could let a one-step switch through.
     return `${what}: DKIM signing does not switch: the DKIM rotation guard's output is unusable (${(err as Error).message}); run \`pulumi up\` again, with \`--replace\` on the guard container if this repeats. Nothing was written to the config volume.`;
   }
-  const findings = oneStepSwitches(spec, files);
+  const findings = [
+    ...oneStepSwitches(spec, files),
+    ...(held !== undefined ? retiringKeyProblems(spec, files, held) : []),
+  ];
   if (findings.length === 0) return undefined;
   return [
     `${what}: DKIM signing does not switch: ${findings.length} problem${findings.length === 1 ? "" : "s"}:`,
@@ -98,6 +111,7 @@ export function rotationGuard(
   spec: MailServerSpec,
   image: docker.RemoteImage,
   configVolume: docker.Volume,
+  retiring?: pulumi.Output<Readonly<Record<string, DkimKeyMaterial>>>,
 ): RotationGuard | undefined {
   if (!spec.domains.some((d) => d.dkim.enabled)) return undefined;
   const container = new docker.Container(
@@ -122,9 +136,16 @@ export function rotationGuard(
     },
     { parent, replaceOnChanges: ["*"] },
   );
-  const verdict = container.containerLogs.apply((logs) => {
+  // The retiring keys' public halves, as fingerprints (secret only because the material is). A
+  // plain record, not a Map: an Output's value is unwrapped property by property.
+  const held = (retiring ?? pulumi.output({} as Record<string, DkimKeyMaterial>)).apply((keys) =>
+    Object.fromEntries(
+      Object.entries(keys).map(([id, k]) => [id, publicKeyFingerprint(k.publicKeyBase64)]),
+    ),
+  );
+  const verdict = pulumi.all([container.containerLogs, held]).apply(([logs, fingerprints]) => {
     if (pulumi.runtime.isDryRun()) return "preview";
-    const refused = guardVerdict(what, spec, logs ?? "");
+    const refused = guardVerdict(what, spec, logs ?? "", new Map(Object.entries(fingerprints)));
     if (refused !== undefined) throw new pulumi.ResourceError(refused, parent);
     return "allowed";
   });

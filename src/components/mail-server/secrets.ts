@@ -159,7 +159,7 @@ export function dkimMaterial(
   }
   if (refused.length > 0) {
     throw new pulumi.ResourceError(
-      `${what}: ${refused.join(", ")}: the domain adopts its signing key (dkim.privateKey), so the component holds no key for a retiring selector and would publish a wrong one; rotate an adopted key with dmsctl plan --out (docs/dkim-rotation.md), or let the component generate the new selector's key`,
+      `${what}: ${refused.join(", ")}: the domain adopts its signing key (dkim.privateKey), so the component holds no key for a retiring selector and would publish a wrong one; rotate an adopted key with dmsctl plan --out (docs/dkim-rotation.md). Dropping dkim.privateKey does not help: the component would generate a new key for the retiring selector, not the one that signed`,
       parent,
     );
   }

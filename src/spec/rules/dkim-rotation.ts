@@ -64,14 +64,29 @@ export const DKIM_ROTATION_SWITCH_RULES = ruleGroup({
   },
 });
 
+/** What `MailServer`'s rotation guard reports about retiring keys, from its config volume. */
+export const DKIM_RETIRING_KEY_RULES = ruleGroup({
+  reportedBy: "`MailServer`, from its config volume (the rotation guard)",
+  rules: {
+    "dkim-retiring-key-mismatch": {
+      level: "error",
+      summary:
+        "The key the component holds for a retiring selector is not the key on the config volume, the one that signed: publishing it would fail the mail the selector signed.",
+      remediation:
+        "Keep the key that signed: a domain that adopted its key (`dkim.privateKey`) rotates with `dmsctl plan --out`; otherwise restore the stack state that holds the selector's key.",
+    },
+  },
+});
+
 /** Ids `dmsctl plan` reports from the previous deployment in its `--out` folder. */
 export const DKIM_ROTATION_STATE_RULES = ruleGroup({
-  reportedBy: "`dmsctl plan --out`, from the previous deployment in the folder",
+  reportedBy:
+    "`dmsctl plan --out`, from the previous deployment in the folder; `MailServer`, from its config volume (the rotation guard)",
   rules: {
     "dkim-retiring-key-missing": {
       level: "error",
       summary:
-        "A retiring selector has no key in the `--out` folder: only a selector that signed before can retire.",
+        "A retiring selector has no key in the `--out` folder (`dmsctl plan --out`) or on the config volume (`MailServer`): only a selector that signed before can retire.",
       remediation:
         "Restore the selector's key into the folder (`config/opendkim/keys/<domain>/<selector>.private` or `config/rspamd/dkim/`), or remove it from `retiring`.",
     },

@@ -21,6 +21,7 @@ import {
   DKIM_ROTATION_RULES,
   DKIM_ROTATION_STATE_RULES,
   DKIM_ROTATION_SWITCH_RULES,
+  DKIM_RETIRING_KEY_RULES,
 } from "./dkim-rotation";
 import { DELEGATION_RULES } from "./delegation";
 import { SERVICE_RULES } from "./services";
@@ -68,6 +69,7 @@ export const LATER_GROUPS = [
   SECRET_RULES,
   DKIM_ROTATION_SWITCH_RULES,
   DKIM_ROTATION_STATE_RULES,
+  DKIM_RETIRING_KEY_RULES,
   PLANNING_RULES,
   DNS_AUDIT_RULES,
 ] as const;

@@ -6,7 +6,7 @@
  * overlap the spec allows (`dkim.retireAfterDays` from its `since` date).
  */
 import type { DomainSpec } from "../../spec/schema";
-import { retiringEntries, type RetiringSelector } from "../../spec/derived";
+import { retiringDays, retiringEntries, type RetiringSelector } from "../../spec/derived";
 import { selectorKey } from "../../spec/material";
 import { dkimName } from "../../records/policies";
 import { DKIM_PLACEHOLDER, dkimKeyInfo, parseDkim, parseTags } from "../../records/values";
@@ -36,8 +36,6 @@ const TEST_MESSAGE = (domain: string) =>
     "This message is signed with the private key and verified against the published key.",
     "",
   ].join("\r\n");
-
-const DAY_MS = 86_400_000;
 
 /** The DKIM checks of one domain: every selector's, then the signing one's visibility. */
 export async function checkDkim(ctx: DnsCheckContext, domain: DomainSpec): Promise<Check[]> {
@@ -304,7 +302,7 @@ function overdue(
       `skipped: no since date (write retiring: [{ selector: ${entry.selector}, since: YYYY-MM-DD }] to be told after ${max} days)`,
     );
   }
-  const days = Math.floor((ctx.now.getTime() - Date.parse(`${entry.since}T00:00:00Z`)) / DAY_MS);
+  const days = retiringDays(entry.since, ctx.now);
   if (days > max) {
     return fail(
       "dkim-retiring-overdue",
