@@ -22,8 +22,9 @@ export interface SigningFiles {
   readonly signingTable?: string;
   readonly rspamdSigning?: string;
   /**
-   * The DKIM private key files on the volume, by name without `.private` relative to the config
-   * directory (`opendkim/keys/<domain>/<selector>`, `rspamd/dkim/rsa-<bits>-<selector>-<domain>`),
+   * The DKIM private key files on the volume, by name relative to the config directory without
+   * `.private` (OpenDKIM) or `.private.txt` (Rspamd): `opendkim/keys/<domain>/<selector>`,
+   * `rspamd/dkim/rsa-<bits>-<selector>-<domain>`;
    * each with the SHA-256 of its public key (SPKI DER, hex). Absent when there is none.
    */
   readonly keys?: ReadonlyMap<string, string>;
@@ -143,9 +144,10 @@ export function signingFilesScript(configDir: string): string {
     ),
     // Each key file as its name and the SHA-256 of its public key: what the retiring-key check
     // compares with the key the component holds. A hash of a public key reveals nothing secret.
-    `for f in "$d"/opendkim/keys/*/*.private "$d"/rspamd/dkim/*.private; do`,
+    // OpenDKIM's keys end in `.private`, Rspamd's in `.private.txt` (DMS's layouts).
+    `for f in "$d"/opendkim/keys/*/*.private "$d"/rspamd/dkim/*.private.txt; do`,
     `  [ -f "$f" ] || continue`,
-    `  n=\${f#"$d"/}; n=\${n%.private}`,
+    `  n=\${f#"$d"/}; n=\${n%.txt}; n=\${n%.private}`,
     `  fp=$(openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1)`,
     `  printf '%s %s %s\\n' "${LISTING_PREFIX}-KEY" "$n" "$fp"`,
     "done",

@@ -280,7 +280,7 @@ describe("retiring keys on the volume (the guard's key lines)", () => {
       const b = rsa();
       const files: Record<string, string> = {
         "opendkim/keys/example.com/s2026a.private": a.pem,
-        "rspamd/dkim/rsa-2048-s-2026b-mail.example.com.private": b.pem,
+        "rspamd/dkim/rsa-2048-s-2026b-mail.example.com.private.txt": b.pem,
         "opendkim/keys/example.com/broken.private": "not a key\n",
       };
       for (const [path, text] of Object.entries(files)) {
