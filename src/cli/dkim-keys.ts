@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cmp } from "../spec/findings";
+import { isDkimKeyFile } from "../dms/files";
 
 /**
  * A DKIM private key for `domain`/`selector` already in a DMS config directory, in either engine's
@@ -18,9 +19,8 @@ export function findKeyInConfig(
   if (existsSync(opendkim)) return opendkim;
   const rspamdDir = join(configDir, "rspamd", "dkim");
   if (!existsSync(rspamdDir)) return undefined;
-  const suffix = `-${selector}-${domain}.private.txt`;
   const match = readdirSync(rspamdDir)
-    .filter((f) => /^rsa-\d+-/.test(f) && f.endsWith(suffix))
+    .filter((f) => isDkimKeyFile(`rspamd/dkim/${f}`, domain, selector))
     .sort(cmp)[0];
   return match === undefined ? undefined : join(rspamdDir, match);
 }

@@ -11,6 +11,7 @@ import { finding } from "../spec/rules";
 import { retiringSelectors } from "../spec/derived";
 import { selectorKey } from "../spec/material";
 import { createHash } from "node:crypto";
+import { isDkimKeyFile } from "./files";
 
 /** OpenDKIM's signing table, relative to the config directory. */
 export const SIGNING_TABLE_FILE = "opendkim/SigningTable";
@@ -22,10 +23,9 @@ export interface SigningFiles {
   readonly signingTable?: string;
   readonly rspamdSigning?: string;
   /**
-   * The DKIM private key files on the volume, by name relative to the config directory without
-   * `.private` (OpenDKIM) or `.private.txt` (Rspamd): `opendkim/keys/<domain>/<selector>`,
-   * `rspamd/dkim/rsa-<bits>-<selector>-<domain>`;
-   * each with the SHA-256 of its public key (SPKI DER, hex). Absent when there is none.
+   * The DKIM private key files on the volume, by path relative to the config directory (either
+   * engine's layout, see `isDkimKeyFile`), each with the SHA-256 of its public key (SPKI DER,
+   * hex). Absent when there is none.
    */
   readonly keys?: ReadonlyMap<string, string>;
 }
@@ -147,7 +147,7 @@ export function signingFilesScript(configDir: string): string {
     // OpenDKIM's keys end in `.private`, Rspamd's in `.private.txt` (DMS's layouts).
     `for f in "$d"/opendkim/keys/*/*.private "$d"/rspamd/dkim/*.private.txt; do`,
     `  [ -f "$f" ] || continue`,
-    `  n=\${f#"$d"/}; n=\${n%.txt}; n=\${n%.private}`,
+    `  n=\${f#"$d"/}`,
     `  fp=$(openssl pkey -in "$f" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1)`,
     `  printf '%s %s %s\\n' "${LISTING_PREFIX}-KEY" "$n" "$fp"`,
     "done",
@@ -163,22 +163,13 @@ export function publicKeyFingerprint(publicKeyBase64: string): string {
   return createHash("sha256").update(Buffer.from(publicKeyBase64, "base64")).digest("hex");
 }
 
-/**
- * The key file names (see {@link SigningFiles.keys}) that hold `selector` of `domain`, in either
- * layout: OpenDKIM's `opendkim/keys/<domain>/<selector>` and Rspamd's
- * `rspamd/dkim/rsa-<bits>-<selector>-<domain>`.
- */
+/** The key files (see {@link SigningFiles.keys}) that hold `selector` of `domain`. */
 export function keyFilesOf(
   keys: ReadonlyMap<string, string>,
   domain: string,
   selector: string,
 ): string[] {
-  const rspamd = /^rspamd\/dkim\/rsa-\d+-(.+)$/;
-  return [...keys.keys()].filter((n) => {
-    if (n === `opendkim/keys/${domain}/${selector}`) return true;
-    const m = rspamd.exec(n);
-    return m !== null && m[1] === `${selector}-${domain}`;
-  });
+  return [...keys.keys()].filter((path) => isDkimKeyFile(path, domain, selector));
 }
 
 /**

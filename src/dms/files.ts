@@ -292,6 +292,18 @@ function rspamdKeyBase(keySize: number, selector: string, domain: string): strin
 }
 
 /**
+ * Whether `path` (relative to the config directory) is the private key of `selector` of `domain`
+ * in either engine's layout: OpenDKIM's `opendkim/keys/<domain>/<selector>.private` or Rspamd's
+ * `rspamd/dkim/rsa-<bits>-<selector>-<domain>.private.txt`. The Rspamd name is matched whole
+ * after the bits, so selector `b` never takes the key of selector `a-b`.
+ */
+export function isDkimKeyFile(path: string, domain: string, selector: string): boolean {
+  if (path === `opendkim/keys/${domain}/${selector}.private`) return true;
+  const m = /^rspamd\/dkim\/rsa-\d+-(.+)\.private\.txt$/.exec(path);
+  return m !== null && m[1] === `${selector}-${domain}`;
+}
+
+/**
  * Rspamd layout: keys under `rspamd/dkim/` and one `dkim_signing.conf` naming every domain (DMS's
  * own generator writes one domain only, docs/dms-contract.md#dkim-keys). Rspamd files reload live.
  */

@@ -155,7 +155,7 @@ function previousVolumeLogs(
     for (const selector of retiring) {
       const key = keys?.[`${prefix}-dkim-${slug(domain)}-${selector}`] ?? MOCK_KEY;
       onVolume.set(
-        `opendkim/keys/${domain}/${selector}`,
+        `opendkim/keys/${domain}/${selector}.private`,
         publicKeyFingerprint(spkiBase64FromPem(key.publicKeyPem)),
       );
     }

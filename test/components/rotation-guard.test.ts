@@ -56,11 +56,11 @@ function args(dkim: Record<string, unknown>, extra: Partial<MailServerArgs> = {}
 const A_KEY = publicKeyFingerprint(MOCK_KEY_BASE64);
 const SIGNED_BY_A_RSPAMD = {
   rspamdSigning: 'domain {\n  example.com {\n    selector = "s2026a";\n  }\n}\n',
-  keys: new Map([["rspamd/dkim/rsa-2048-s2026a-example.com", A_KEY]]),
+  keys: new Map([["rspamd/dkim/rsa-2048-s2026a-example.com.private.txt", A_KEY]]),
 };
 const SIGNED_BY_A_OPENDKIM = {
   signingTable: "*@example.com s2026a._domainkey.example.com\n",
-  keys: new Map([["opendkim/keys/example.com/s2026a", A_KEY]]),
+  keys: new Map([["opendkim/keys/example.com/s2026a.private", A_KEY]]),
 };
 
 /**
@@ -205,7 +205,7 @@ describe("MailServer: DKIM rotation guard", () => {
   it("refuses a retiring selector whose key on the volume is another one (an adopted key dropped from the spec)", async () => {
     const other = {
       ...SIGNED_BY_A_OPENDKIM,
-      keys: new Map([["opendkim/keys/example.com/s2026a", "0".repeat(64)]]),
+      keys: new Map([["opendkim/keys/example.com/s2026a.private", "0".repeat(64)]]),
     };
     const { regs, error } = await run(
       args({ selector: "s2026b", retiring: ["s2026a"] }),
@@ -214,7 +214,7 @@ describe("MailServer: DKIM rotation guard", () => {
     assert.ok(error, "the update did not fail");
     assert.match(
       error.message,
-      /error dkim-retiring-key-mismatch domains\[0\]\.dkim\.retiring\[0\]: is "s2026a", but the key for s2026a\._domainkey\.example\.com the component holds is not the one on the config volume \(opendkim\/keys\/example\.com\/s2026a\)/,
+      /error dkim-retiring-key-mismatch domains\[0\]\.dkim\.retiring\[0\]: is "s2026a", but the key for s2026a\._domainkey\.example\.com the component holds is not the one on the config volume \(opendkim\/keys\/example\.com\/s2026a\.private\)/,
     );
     assert.ok(!regs.some((r) => r.name === "mail-config-writer"), "the writer registered");
   });

